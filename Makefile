@@ -1,0 +1,34 @@
+# Two commands do all set-up: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: install run test lint bench-aggregates worker clean-local
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+# Site on http://127.0.0.1:8000 with a Celery worker and beat. Uses DATABASE_URL / REDIS_URL when set,
+# otherwise a project-local PostgreSQL and Redis under .local/ (stopped on Ctrl-C).
+run: install
+	$(PY) scripts/stack.py run
+
+# ruff, makemigrations --check and pytest on PostgreSQL with Redis. Uses DATABASE_URL / REDIS_URL when set,
+# else the machine's PostgreSQL and Redis on 127.0.0.1 when this machine has them (started if down),
+# else the project-local ones. SERVICES=embedded forces the project-local ones.
+test: install
+	$(PY) scripts/stack.py test $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# Stop the project-local PostgreSQL and Redis and delete their data.
+clean-local:
+	-$(PY) scripts/stack.py stop
+	rm -rf .local
