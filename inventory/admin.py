@@ -1,0 +1,303 @@
+"""The admin for POM staff: data entry and correction.
+
+No rules live here: workflow steps (submit, validate, reopen) and recomputes belong to the service
+layer, which admin actions will call. What the admin does enforce is the lock of validated submissions.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from inventory.kbo import format_kbo, normalise_kbo
+from inventory.models import (
+    CollectionRound,
+    ContextFigure,
+    Edition,
+    EditionFigure,
+    Headcount,
+    Measure,
+    Organisation,
+    OrganisationKind,
+    OverlapCorrection,
+    Region,
+    RegionGrouping,
+    Submission,
+)
+
+admin.site.site_header = _("Inventaris sociale economie – beheer")
+admin.site.site_title = _("Inventaris sociale economie – beheer")
+admin.site.index_title = _("Beheer")
+
+# Fields the submission workflow sets (status changes go through the service layer, never a form).
+SUBMISSION_WORKFLOW_FIELDS = (
+    "status",
+    "version",
+    "created_at",
+    "updated_at",
+    "submitted_at",
+    "submitted_by",
+    "validated_at",
+    "validated_by",
+    "returned_at",
+    "returned_by",
+    "return_comment",
+    "reopened_at",
+    "reopen_reason",
+)
+
+
+def submission_locked_error() -> ValidationError:
+    return ValidationError(
+        _("Deze aangifte is gevalideerd en dus vergrendeld; laat ze eerst heropenen."), code="submission_locked"
+    )
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "level", "parent", "first_year", "last_year", "successor")
+    list_filter = ("level", "last_year")
+    search_fields = ("code", "name")
+    autocomplete_fields = ("parent", "successor")
+    list_select_related = ("parent", "successor")
+
+
+@admin.register(RegionGrouping)
+class RegionGroupingAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "kind", "first_year", "last_year")
+    list_filter = ("kind",)
+    search_fields = ("code", "name")
+    autocomplete_fields = ("members",)
+
+
+class OrganisationAdminForm(forms.ModelForm):
+    # Wider than the stored 10 digits, so "BE 0202 239 951" reaches clean_kbo.
+    kbo = forms.CharField(
+        label=Organisation._meta.get_field("kbo").verbose_name,
+        help_text=Organisation._meta.get_field("kbo").help_text,
+        max_length=20,
+    )
+
+    class Meta:
+        model = Organisation
+        fields = ("kbo", "name", "kind", "home_region", "active", "email", "note")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["kbo"] = format_kbo(self.instance.kbo)
+
+    def clean_kbo(self) -> str:
+        return normalise_kbo(self.cleaned_data["kbo"])
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    form = OrganisationAdminForm
+    list_display = ("name", "kbo_column", "kind", "home_region", "active", "email")
+    list_filter = ("kind", "active")
+    search_fields = ("name", "kbo", "email")
+    autocomplete_fields = ("home_region",)
+    list_select_related = ("home_region",)
+
+    @admin.display(description=Organisation._meta.get_field("kbo").verbose_name, ordering="kbo")
+    def kbo_column(self, obj: Organisation) -> str:
+        return obj.kbo_display
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Organisation], search_term: str
+    ) -> tuple[QuerySet[Organisation], bool]:
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        # Stored as digits only: "0202.239.951" or "BE0202239951" must find the row too.
+        digits = re.sub(r"\D", "", search_term)
+        if len(digits) >= 4 and digits != search_term.strip():
+            results |= queryset.filter(kbo__contains=digits)
+        return results, may_have_duplicates
+
+
+class MeasureAdminForm(forms.ModelForm):
+    reporter_kinds = forms.TypedMultipleChoiceField(
+        label=Measure._meta.get_field("reporter_kinds").verbose_name,
+        help_text=Measure._meta.get_field("reporter_kinds").help_text,
+        choices=OrganisationKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = Measure
+        fields = (
+            "code",
+            "name",
+            "trede",
+            "mode",
+            "group",
+            "target_group",
+            "administering_body",
+            "reporter_kinds",
+            "first_year",
+            "last_year",
+            "note",
+        )
+
+
+@admin.register(Measure)
+class MeasureAdmin(admin.ModelAdmin):
+    form = MeasureAdminForm
+    list_display = ("code", "name", "trede", "mode", "group", "first_year", "last_year")
+    list_filter = ("trede", "mode", "group")
+    search_fields = ("code", "name", "group")
+
+
+@admin.register(CollectionRound)
+class CollectionRoundAdmin(admin.ModelAdmin):
+    list_display = ("year", "opens_on", "closes_on")
+    list_filter = ("year",)
+    search_fields = ("year", "instructions")
+
+
+def is_locked(submission: Model | None) -> bool:
+    return isinstance(submission, Submission) and submission.is_locked
+
+
+class HeadcountInline(admin.TabularInline):
+    """A submission's rows: read-only once it is validated (`obj` is the submission)."""
+
+    model = Headcount
+    fields = ("measure", "region", "persons", "fte", "explanation")
+    autocomplete_fields = ("measure", "region")
+    extra = 0
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Headcount]:
+        return super().get_queryset(request).select_related("measure", "region")
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return not is_locked(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return not is_locked(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return not is_locked(obj) and super().has_delete_permission(request, obj)
+
+
+@admin.register(Submission)
+class SubmissionAdmin(admin.ModelAdmin):
+    inlines = (HeadcountInline,)
+    list_display = ("organisation", "year", "status", "version", "submitted_at", "validated_at")
+    list_filter = ("status", "year", "organisation__kind")
+    search_fields = ("organisation__name", "organisation__kbo")
+    autocomplete_fields = ("organisation",)
+    list_select_related = ("organisation",)
+    readonly_fields = SUBMISSION_WORKFLOW_FIELDS
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Submission | None = None) -> tuple[str, ...]:
+        if is_locked(obj):
+            return tuple(field.name for field in Submission._meta.fields if field.name != "id")
+        return super().get_readonly_fields(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Submission | None = None) -> bool:
+        # Without change permission the admin shows the page read-only and answers a POST with 403.
+        return not is_locked(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Submission | None = None) -> bool:
+        return not is_locked(obj) and super().has_delete_permission(request, obj)
+
+
+class HeadcountAdminForm(forms.ModelForm):
+    class Meta:
+        model = Headcount
+        fields = ("submission", "measure", "region", "persons", "fte", "explanation")
+
+    def clean_submission(self) -> Submission:
+        submission: Submission = self.cleaned_data["submission"]
+        if submission.is_locked:
+            raise submission_locked_error()
+        return submission
+
+
+@admin.register(Headcount)
+class HeadcountAdmin(admin.ModelAdmin):
+    form = HeadcountAdminForm
+    list_display = ("submission", "measure", "region", "persons", "fte", "submission_status")
+    list_filter = ("submission__status", "submission__year", "measure__trede", "measure")
+    search_fields = ("submission__organisation__name", "measure__code", "measure__name", "region__code", "region__name")
+    autocomplete_fields = ("submission", "measure", "region")
+    list_select_related = ("submission__organisation", "measure", "region")
+
+    @admin.display(description=Submission._meta.get_field("status").verbose_name, ordering="submission__status")
+    def submission_status(self, obj: Headcount) -> str:
+        return obj.submission.get_status_display()
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Headcount | None = None) -> tuple[str, ...]:
+        if obj is not None and obj.submission.is_locked:
+            return ("submission", "measure", "region", "persons", "fte", "explanation")
+        return super().get_readonly_fields(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Headcount | None = None) -> bool:
+        return not (obj is not None and obj.submission.is_locked) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Headcount | None = None) -> bool:
+        # The bulk "delete selected" action asks this per row too, so it cannot delete locked rows either.
+        return not (obj is not None and obj.submission.is_locked) and super().has_delete_permission(request, obj)
+
+
+@admin.register(OverlapCorrection)
+class OverlapCorrectionAdmin(admin.ModelAdmin):
+    list_display = ("year", "region", "trede", "persons", "created_by", "created_at")
+    list_filter = ("year", "trede")
+    search_fields = ("region__code", "region__name", "reason")
+    autocomplete_fields = ("region", "created_by")
+    list_select_related = ("region", "created_by")
+    readonly_fields = ("created_at",)
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        return {"created_by": request.user.pk, **super().get_changeform_initial_data(request)}
+
+
+@admin.register(ContextFigure)
+class ContextFigureAdmin(admin.ModelAdmin):
+    list_display = ("year", "region", "indicator", "value", "source", "synthetic")
+    list_filter = ("year", "indicator", "synthetic")
+    search_fields = ("region__code", "region__name", "source")
+    autocomplete_fields = ("region",)
+    list_select_related = ("region",)
+
+
+class EditionFigureInline(admin.TabularInline):
+    """Frozen figures: an edition is corrected by publishing a new one, never by editing this one."""
+
+    model = EditionFigure
+    fields = ("year", "region", "trede", "group", "measure", "persons")
+    readonly_fields = fields
+    extra = 0
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[EditionFigure]:
+        return super().get_queryset(request).select_related("region", "measure")
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+@admin.register(Edition)
+class EditionAdmin(admin.ModelAdmin):
+    inlines = (EditionFigureInline,)
+    list_display = ("name", "reference_year", "published_on", "published_by", "created_at")
+    list_filter = ("reference_year",)
+    search_fields = ("name", "note")
+    autocomplete_fields = ("published_by",)
+    list_select_related = ("published_by",)
+    readonly_fields = ("created_at",)
