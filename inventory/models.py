@@ -404,7 +404,9 @@ class OverlapCorrection(models.Model):
         verbose_name_plural = _("overlapcorrecties")
         ordering = ["-year", "region__code", "trede"]
         constraints = [
-            models.UniqueConstraint(fields=["year", "region", "trede"], name="overlapcorrection_unique_year_region_trede"),
+            models.UniqueConstraint(
+                fields=["year", "region", "trede"], name="overlapcorrection_unique_year_region_trede"
+            ),
             models.CheckConstraint(condition=Q(persons__lte=0), name="overlapcorrection_persons_not_positive"),
             models.CheckConstraint(condition=year_in_range("year"), name="overlapcorrection_year_range"),
             models.CheckConstraint(condition=Q(trede__gte=3, trede__lte=6), name="overlapcorrection_trede_3_to_6"),
