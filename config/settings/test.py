@@ -1,5 +1,9 @@
 """Test settings: base.py plus what only makes tests faster."""
 
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
+
 from config.settings.base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

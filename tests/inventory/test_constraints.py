@@ -1,0 +1,227 @@
+"""Every named database constraint refuses a bad row at the database level (no model validation involved)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import DataError, IntegrityError, connection, transaction
+
+from accounts.models import Membership, User
+from inventory.models import (
+    CollectionRound,
+    ContextFigure,
+    Edition,
+    EditionFigure,
+    Headcount,
+    Measure,
+    Organisation,
+    OverlapCorrection,
+    Region,
+    RegionGrouping,
+    Submission,
+)
+
+pytestmark = pytest.mark.django_db
+
+VALID_KBO = "0202239951"
+
+
+@pytest.fixture
+def world() -> dict[str, Any]:
+    gewest = Region.objects.create(code="02000", name="Vlaams Gewest", level=Region.Level.GEWEST)
+    gemeente = Region.objects.create(code="31005", name="Brugge", level=Region.Level.GEMEENTE, parent=gewest)
+    organisation = Organisation.objects.create(kbo=VALID_KBO, name="A", kind="maatwerkbedrijf", home_region=gemeente)
+    measure = Measure.objects.create(code="AZ", name="Arbeidszorg", trede=3, mode="collectief", group="arbeidszorg")
+    submission = Submission.objects.create(organisation=organisation, year=2019)
+    Headcount.objects.create(submission=submission, measure=measure, region=gemeente, persons=5)
+    OverlapCorrection.objects.create(year=2019, region=gemeente, trede=5, persons=-1, reason="dubbel geteld")
+    ContextFigure.objects.create(year=2019, region=gemeente, indicator="loontrekkenden", value=1, source="x")
+    CollectionRound.objects.create(year=2019, opens_on=dt.date(2020, 1, 1), closes_on=dt.date(2020, 3, 31))
+    RegionGrouping.objects.create(code="westhoek", name="Westhoek", first_year=2014)
+    edition = Edition.objects.create(name="Inventaris 2019", reference_year=2019, published_on=dt.date(2020, 6, 1))
+    EditionFigure.objects.create(edition=edition, year=2019, region=gewest, persons=10)
+    user = User.objects.create_user("u", password="x")
+    Membership.objects.create(user=user, organisation=organisation)
+    return locals()
+
+
+def headcount(w: dict[str, Any], **changes: Any) -> Headcount:
+    values = {"submission": w["submission"], "measure": w["measure"], "region": w["gewest"], "persons": 1, **changes}
+    return Headcount.objects.create(**values)
+
+
+BAD_ROWS: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
+    ("region_code_five_digits", lambda w: Region.objects.create(code="2000", name="x", level="gemeente")),
+    ("region_code_five_digits", lambda w: Region.objects.create(code="3100A", name="x", level="gemeente")),
+    ("inventory_region_code_key", lambda w: Region.objects.create(code="31005", name="x", level="gemeente")),
+    (
+        "region_validity_ordered",
+        lambda w: Region.objects.create(code="37099", name="x", level="gemeente", first_year=2020, last_year=2019),
+    ),
+    (
+        "region_successor_has_end",
+        lambda w: Region.objects.create(code="37098", name="x", level="gemeente", successor=w["gemeente"]),
+    ),
+    (
+        "regiongrouping_unique_code_version",
+        lambda w: RegionGrouping.objects.create(code="westhoek", name="x", first_year=2014),
+    ),
+    (
+        "regiongrouping_validity_ordered",
+        lambda w: RegionGrouping.objects.create(code="y", name="y", first_year=2020, last_year=2010),
+    ),
+    (
+        "organisation_kbo_check_digits",
+        lambda w: Organisation.objects.create(
+            kbo="0202239952", name="x", kind="lde-initiatief", home_region=w["gemeente"]
+        ),
+    ),
+    (
+        "organisation_kbo_ten_digits",
+        lambda w: Organisation.objects.create(
+            kbo="2202239993", name="x", kind="lde-initiatief", home_region=w["gemeente"]
+        ),
+    ),
+    (
+        "inventory_organisation_kbo_key",
+        lambda w: Organisation.objects.create(
+            kbo=VALID_KBO, name="x", kind="lde-initiatief", home_region=w["gemeente"]
+        ),
+    ),
+    (
+        "measure_trede_3_to_6",
+        lambda w: Measure.objects.create(code="X", name="x", trede=2, mode="individueel", group="g"),
+    ),
+    (
+        "measure_trede_3_to_6",
+        lambda w: Measure.objects.create(code="Y", name="x", trede=7, mode="individueel", group="g"),
+    ),
+    (
+        "inventory_measure_code_key",
+        lambda w: Measure.objects.create(code="AZ", name="x", trede=3, mode="collectief", group="g"),
+    ),
+    (
+        "measure_validity_ordered",
+        lambda w: Measure.objects.create(
+            code="Z", name="z", trede=4, mode="individueel", group="g", first_year=2019, last_year=2014
+        ),
+    ),
+    (
+        "collectionround_year_range",
+        lambda w: CollectionRound.objects.create(
+            year=1999, opens_on=dt.date(2000, 1, 1), closes_on=dt.date(2000, 2, 1)
+        ),
+    ),
+    (
+        "collectionround_dates_ordered",
+        lambda w: CollectionRound.objects.create(
+            year=2020, opens_on=dt.date(2021, 3, 1), closes_on=dt.date(2021, 2, 1)
+        ),
+    ),
+    (
+        "inventory_collectionround_year_key",
+        lambda w: CollectionRound.objects.create(
+            year=2019, opens_on=dt.date(2020, 1, 1), closes_on=dt.date(2020, 2, 1)
+        ),
+    ),
+    (
+        "submission_unique_organisation_year",
+        lambda w: Submission.objects.create(organisation=w["organisation"], year=2019),
+    ),
+    ("submission_year_range", lambda w: Submission.objects.create(organisation=w["organisation"], year=1999)),
+    ("submission_year_range", lambda w: Submission.objects.create(organisation=w["organisation"], year=2101)),
+    (
+        "submission_version_positive",
+        lambda w: Submission.objects.create(organisation=w["organisation"], year=2018, version=0),
+    ),
+    ("headcount_unique_submission_measure_region", lambda w: headcount(w, region=w["gemeente"])),
+    ("headcount_persons_not_negative", lambda w: headcount(w, persons=-1)),
+    ("headcount_fte_not_negative", lambda w: headcount(w, fte=-0.5)),
+    (
+        "overlapcorrection_unique_year_region_trede",
+        lambda w: OverlapCorrection.objects.create(year=2019, region=w["gemeente"], trede=5, persons=-2, reason="r"),
+    ),
+    (
+        "overlapcorrection_persons_not_positive",
+        lambda w: OverlapCorrection.objects.create(year=2019, region=w["gewest"], trede=5, persons=1, reason="r"),
+    ),
+    (
+        "overlapcorrection_year_range",
+        lambda w: OverlapCorrection.objects.create(year=2200, region=w["gewest"], trede=5, persons=-1, reason="r"),
+    ),
+    (
+        "overlapcorrection_trede_3_to_6",
+        lambda w: OverlapCorrection.objects.create(year=2019, region=w["gewest"], trede=1, persons=-1, reason="r"),
+    ),
+    (
+        "overlapcorrection_reason_required",
+        lambda w: OverlapCorrection.objects.create(year=2019, region=w["gewest"], trede=4, persons=-1, reason=""),
+    ),
+    (
+        "contextfigure_unique_year_region_indicator",
+        lambda w: ContextFigure.objects.create(
+            year=2019, region=w["gemeente"], indicator="loontrekkenden", value=2, source="y"
+        ),
+    ),
+    (
+        "contextfigure_year_range",
+        lambda w: ContextFigure.objects.create(
+            year=1990, region=w["gemeente"], indicator="invaliden", value=2, source="y"
+        ),
+    ),
+    (
+        "contextfigure_value_not_negative",
+        lambda w: ContextFigure.objects.create(
+            year=2019, region=w["gemeente"], indicator="invaliden", value=-2, source="y"
+        ),
+    ),
+    (
+        "edition_year_range",
+        lambda w: Edition.objects.create(name="Oud", reference_year=1980, published_on=dt.date(1981, 1, 1)),
+    ),
+    (
+        "editionfigure_unique_key",
+        lambda w: EditionFigure.objects.create(edition=w["edition"], year=2019, region=w["gewest"], persons=11),
+    ),
+    (
+        "editionfigure_year_range",
+        lambda w: EditionFigure.objects.create(edition=w["edition"], year=3000, region=w["gewest"], persons=1),
+    ),
+    (
+        "membership_unique_user_organisation",
+        lambda w: Membership.objects.create(user=w["user"], organisation=w["organisation"]),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("constraint", "insert"), BAD_ROWS, ids=[f"{name}-{i}" for i, (name, _f) in enumerate(BAD_ROWS)]
+)
+def test_the_database_refuses_a_row_that_breaks_a_named_constraint(
+    world: dict[str, Any], constraint: str, insert: Callable[[dict[str, Any]], Any]
+) -> None:
+    with pytest.raises(IntegrityError) as excinfo, transaction.atomic():
+        insert(world)
+    assert constraint in str(excinfo.value)
+
+
+def test_every_named_check_constraint_of_the_models_is_covered_by_a_bad_row() -> None:
+    from django.apps import apps
+
+    declared = {
+        constraint.name
+        for model in apps.get_app_config("inventory").get_models()
+        for constraint in model._meta.constraints
+    } | {"membership_unique_user_organisation"}
+    assert declared <= {name for name, _insert in BAD_ROWS}
+
+
+def test_a_kbo_that_is_not_a_number_never_reaches_the_table(world: dict[str, Any]) -> None:
+    with pytest.raises((IntegrityError, DataError)), transaction.atomic():
+        Organisation.objects.create(kbo="abcdefghij", name="x", kind="lde-initiatief", home_region=world["gemeente"])
+    with connection.cursor() as cursor:
+        cursor.execute("select count(*) from inventory_organisation")
+        assert cursor.fetchone() == (1,)
