@@ -1,0 +1,51 @@
+"""Numbers the Belgian way in nl-BE (63.552; 14,1 %), the English way in English, through Django's formats."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django import template
+from django.utils.formats import number_format
+
+register = template.Library()
+
+Number = int | float | Decimal
+
+
+def rounded(value: Number, decimals: int) -> Decimal:
+    # Django's number_format truncates (14.07 -> "14,0"); published figures are rounded half up.
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
+
+
+@register.filter
+def persons(value: Number | None) -> str:
+    """63552 -> "63.552" """
+    if value is None or value == "":
+        return "–"
+    return number_format(rounded(value, 0), decimal_pos=0, use_l10n=True, force_grouping=True)
+
+
+@register.filter
+def percent(value: Number | None, decimals: int = 1) -> str:
+    """14.07 -> "14,1 %" """
+    if value is None or value == "":
+        return "–"
+    return f"{number_format(rounded(value, decimals), decimal_pos=decimals, use_l10n=True, force_grouping=True)} %"
+
+
+@register.filter
+def signed(value: Number | None) -> str:
+    """6090 -> "+6.090"; -1942 -> "-1.942" """
+    if value is None or value == "":
+        return "–"
+    sign = "+" if value > 0 else ""
+    return sign + number_format(rounded(value, 0), decimal_pos=0, use_l10n=True, force_grouping=True)
+
+
+@register.filter
+def signed_percent(value: Number | None, decimals: int = 1) -> str:
+    """10.6 -> "+10,6 %" """
+    if value is None or value == "":
+        return "–"
+    sign = "+" if value > 0 else ""
+    return sign + percent(value, decimals)
