@@ -1,0 +1,77 @@
+"""Personas: POM staff, a coordinator, an editor and a viewer of organisation A, an editor of B."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from accounts.models import MembershipRole, User
+from inventory.models import Organisation
+from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+
+
+def logged_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def organisation_a(db: None) -> Organisation:
+    return OrganisationFactory(name="Maatwerkbedrijf A")
+
+
+@pytest.fixture
+def organisation_b(db: None) -> Organisation:
+    return OrganisationFactory(name="Maatwerkbedrijf B")
+
+
+@pytest.fixture
+def staff_user(db: None) -> User:
+    # POM staff manage everything in the admin; a permission group for them is not decided yet.
+    return UserFactory(username="pom", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def coordinator(db: None) -> User:
+    return UserFactory(username="coordinator", is_coordinator=True)
+
+
+@pytest.fixture
+def editor_a(organisation_a: Organisation) -> User:
+    return MembershipFactory(user__username="editor_a", organisation=organisation_a, role=MembershipRole.EDITOR).user
+
+
+@pytest.fixture
+def viewer_a(organisation_a: Organisation) -> User:
+    return MembershipFactory(user__username="viewer_a", organisation=organisation_a, role=MembershipRole.VIEWER).user
+
+
+@pytest.fixture
+def editor_b(organisation_b: Organisation) -> User:
+    return MembershipFactory(user__username="editor_b", organisation=organisation_b, role=MembershipRole.EDITOR).user
+
+
+@pytest.fixture
+def staff_client(staff_user: User) -> Client:
+    return logged_in(staff_user)
+
+
+@pytest.fixture
+def coordinator_client(coordinator: User) -> Client:
+    return logged_in(coordinator)
+
+
+@pytest.fixture
+def editor_a_client(editor_a: User) -> Client:
+    return logged_in(editor_a)
+
+
+@pytest.fixture
+def viewer_a_client(viewer_a: User) -> Client:
+    return logged_in(viewer_a)
+
+
+@pytest.fixture
+def editor_b_client(editor_b: User) -> Client:
+    return logged_in(editor_b)
