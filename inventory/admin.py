@@ -198,6 +198,10 @@ class SubmissionAdmin(admin.ModelAdmin):
     list_select_related = ("organisation",)
     readonly_fields = SUBMISSION_WORKFLOW_FIELDS
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Submission]:
+        # The autocomplete of a headcount's submission prints the organisation of every result.
+        return super().get_queryset(request).select_related("organisation")
+
     def get_readonly_fields(self, request: HttpRequest, obj: Submission | None = None) -> tuple[str, ...]:
         if is_locked(obj):
             return tuple(field.name for field in Submission._meta.fields if field.name != "id")
