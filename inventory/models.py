@@ -374,6 +374,7 @@ class Headcount(models.Model):
             models.CheckConstraint(condition=Q(persons__gte=0), name="headcount_persons_not_negative"),
             models.CheckConstraint(condition=Q(fte__isnull=True) | Q(fte__gte=0), name="headcount_fte_not_negative"),
         ]
+        indexes = [models.Index(fields=["region", "measure"], name="headcount_region_measure")]
 
     def __str__(self) -> str:
         return f"{self.measure.code} {self.region.code}: {self.persons}"
@@ -518,3 +519,112 @@ class EditionFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.edition} {self.year} {self.region.code}: {self.persons}"
+
+
+class Scope(models.TextChoices):
+    VALIDATED = "validated", _("gevalideerd")
+    PROVISIONAL = "provisional", _("voorlopig")
+
+
+class AggregateQuerySet(models.QuerySet["Aggregate"]):
+    def headline(self) -> AggregateQuerySet:
+        return self.filter(trede__isnull=True)
+
+    def trede_totals(self) -> AggregateQuerySet:
+        return self.filter(trede__isnull=False, group="")
+
+    def scope(self, scope: str) -> AggregateQuerySet:
+        return self.filter(scope=scope)
+
+
+class Aggregate(models.Model):
+    """A figure materialised by the workers (services/aggregation.py); never written anywhere else.
+
+    trede, group and measure empty = headline (treden 3-5); group and measure empty = trede total (its
+    measures plus its overlap corrections); measure empty = measure group; all filled = one measure.
+    Exactly one of region and grouping is set.
+    """
+
+    year = models.PositiveSmallIntegerField(_("jaar"))
+    scope = models.CharField(_("scope"), max_length=12, choices=Scope.choices)
+    region = models.ForeignKey(Region, verbose_name=_("regio"), null=True, on_delete=models.CASCADE, related_name="+")
+    grouping = models.ForeignKey(
+        RegionGrouping, verbose_name=_("regio-indeling"), null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    trede = models.PositiveSmallIntegerField(_("trede"), choices=Trede.choices, null=True)
+    group = models.CharField(_("groep"), max_length=100, blank=True)
+    measure = models.ForeignKey(
+        Measure, verbose_name=_("maatregel"), null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    persons = models.BigIntegerField(_("personen"))
+    computed_at = models.DateTimeField(_("berekend op"))
+
+    objects = AggregateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("aggregaat")
+        verbose_name_plural = _("aggregaten")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "scope", "region", "grouping", "trede", "group", "measure"],
+                nulls_distinct=False,
+                name="aggregate_unique_key",
+            ),
+            models.CheckConstraint(
+                condition=Q(region__isnull=True) ^ Q(grouping__isnull=True), name="aggregate_region_xor_grouping"
+            ),
+            models.CheckConstraint(condition=year_in_range("year"), name="aggregate_year_range"),
+        ]
+        indexes = [
+            models.Index(fields=["region", "year", "scope"], name="aggregate_region_year"),
+            models.Index(fields=["grouping", "year", "scope"], name="aggregate_grouping_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.region or self.grouping} {self.trede or '3-5'}: {self.persons}"
+
+
+class AggregateLeaf(models.Model):
+    """Headcounts summed per year, region and measure over all submissions: the roll-up's input, kept so
+    that a change to one submission re-sums only its own keys."""
+
+    year = models.PositiveSmallIntegerField()
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="+")
+    validated = models.BigIntegerField()
+    provisional = models.BigIntegerField()
+    has_validated = models.BooleanField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["year", "region", "measure"], name="aggregateleaf_unique_key"),
+        ]
+
+
+class AggregateYear(models.Model):
+    """Freshness of one year's aggregates: a write bumps `generation`; a recompute catches up with it."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    generation = models.PositiveBigIntegerField(default=0)
+    computed_generation = models.PositiveBigIntegerField(default=0)
+    dirty_since = models.DateTimeField(null=True)
+    computed_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = _("aggregatiestatus")
+        verbose_name_plural = _("aggregatiestatus")
+
+    @property
+    def pending(self) -> bool:
+        return self.generation > self.computed_generation
+
+
+class AggregateDirtyKey(models.Model):
+    """What changed since the last recompute of a year; region empty = the whole year."""
+
+    year = models.PositiveSmallIntegerField()
+    region = models.ForeignKey(Region, null=True, on_delete=models.CASCADE, related_name="+")
+    measure = models.ForeignKey(Measure, null=True, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["year"], name="aggregatedirtykey_year")]

@@ -158,3 +158,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
 }
+
+# The sweep recovers recomputes whose message was lost (Redis away at save time, a worker that died).
+AGGREGATES_SWEEP_SECONDS = envint("AGGREGATES_SWEEP_SECONDS", "15")
+CELERY_BEAT_SCHEDULE = {
+    "sweep-aggregates": {"task": "inventory.tasks.sweep_aggregates", "schedule": AGGREGATES_SWEEP_SECONDS},
+}

@@ -1,0 +1,16 @@
+"""Celery tasks: thin adapters that take ids and call a service (each has a management command too)."""
+
+from celery import shared_task
+
+from inventory.services.aggregation import aggregates_recompute, aggregates_sweep, clear_queued
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def recompute_aggregates(year: int) -> None:
+    clear_queued(year)
+    aggregates_recompute(year=year)
+
+
+@shared_task(ignore_result=True)
+def sweep_aggregates() -> None:
+    aggregates_sweep()
