@@ -600,6 +600,9 @@ class AggregateLeaf(models.Model):
             models.UniqueConstraint(fields=["year", "region", "measure"], name="aggregateleaf_unique_key"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.year} {self.region_id} {self.measure_id}: {self.validated}/{self.provisional}"
+
 
 class AggregateYear(models.Model):
     """Freshness of one year's aggregates: a write bumps `generation`; a recompute catches up with it."""
@@ -613,6 +616,9 @@ class AggregateYear(models.Model):
     class Meta:
         verbose_name = _("aggregatiestatus")
         verbose_name_plural = _("aggregatiestatus")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.computed_generation}/{self.generation}"
 
     @property
     def pending(self) -> bool:
@@ -628,3 +634,6 @@ class AggregateDirtyKey(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["year"], name="aggregatedirtykey_year")]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.region_id or '*'} {self.measure_id or '*'}"

@@ -16,6 +16,7 @@ and grouping with GROUPING SETS (only the targets that changed).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -134,10 +135,8 @@ def queue_recompute(year: int) -> bool:
         return True
     except Exception:
         logger.warning("Herberekening van %s niet in de wachtrij gezet; de periodieke controle haalt dit in.", year)
-        try:
+        with contextlib.suppress(redis.RedisError):
             _redis().delete(key)
-        except redis.RedisError:
-            pass
         return False
 
 
