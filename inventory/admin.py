@@ -1,7 +1,8 @@
 """The admin for POM staff: data entry and correction.
 
-No rules live here: workflow steps (submit, validate, reopen) and recomputes belong to the service
-layer, which admin actions will call. What the admin does enforce is the lock of validated submissions.
+No rules live here: every save and delete calls the same service functions as the portal, imports and
+commands (inventory/services/), which check the rules and mark the aggregates for recomputing. What the
+admin adds is the lock of validated submissions in its pages.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import re
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
@@ -31,6 +32,7 @@ from inventory.models import (
     RegionGrouping,
     Submission,
 )
+from inventory.services import catalogue, submissions
 
 admin.site.site_header = _("Inventaris sociale economie – beheer")
 admin.site.site_title = _("Inventaris sociale economie – beheer")
@@ -68,6 +70,9 @@ class RegionAdmin(admin.ModelAdmin):
     autocomplete_fields = ("parent", "successor")
     list_select_related = ("parent", "successor")
 
+    def save_model(self, request: HttpRequest, obj: Region, form: forms.ModelForm, change: bool) -> None:
+        catalogue.region_save(region=obj)
+
 
 @admin.register(RegionGrouping)
 class RegionGroupingAdmin(admin.ModelAdmin):
@@ -75,6 +80,17 @@ class RegionGroupingAdmin(admin.ModelAdmin):
     list_filter = ("kind",)
     search_fields = ("code", "name")
     autocomplete_fields = ("members",)
+
+    def save_model(self, request: HttpRequest, obj: RegionGrouping, form: forms.ModelForm, change: bool) -> None:
+        # The members are saved after this, in the same transaction, before the recompute runs on commit.
+        catalogue.grouping_save(grouping=obj)
+
+    def delete_model(self, request: HttpRequest, obj: RegionGrouping) -> None:
+        catalogue.grouping_delete(grouping=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[RegionGrouping]) -> None:
+        for grouping in queryset:
+            catalogue.grouping_delete(grouping=grouping)
 
 
 class OrganisationAdminForm(forms.ModelForm):
@@ -155,6 +171,16 @@ class MeasureAdmin(admin.ModelAdmin):
     list_filter = ("trede", "mode", "group")
     search_fields = ("code", "name", "group")
 
+    def save_model(self, request: HttpRequest, obj: Measure, form: forms.ModelForm, change: bool) -> None:
+        catalogue.measure_save(measure=obj)
+
+    def delete_model(self, request: HttpRequest, obj: Measure) -> None:
+        catalogue.measure_delete(measure=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Measure]) -> None:
+        for measure in queryset:
+            catalogue.measure_delete(measure=measure)
+
 
 @admin.register(CollectionRound)
 class CollectionRoundAdmin(admin.ModelAdmin):
@@ -214,6 +240,50 @@ class SubmissionAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Submission | None = None) -> bool:
         return not is_locked(obj) and super().has_delete_permission(request, obj)
 
+    def save_formset(self, request: HttpRequest, form: forms.ModelForm, formset: Any, change: bool) -> None:
+        if formset.model is not Headcount:
+            return super().save_formset(request, form, formset, change)
+        for headcount in formset.save(commit=False):
+            submissions.headcount_save(
+                submission=form.instance,
+                measure=headcount.measure,
+                region=headcount.region,
+                persons=headcount.persons,
+                fte=headcount.fte,
+                explanation=headcount.explanation,
+                headcount=headcount,
+            )
+        for headcount in formset.deleted_objects:
+            submissions.headcount_delete(headcount=headcount)
+
+    def delete_model(self, request: HttpRequest, obj: Submission) -> None:
+        submissions.submission_delete(submission=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
+        for submission in queryset:
+            submissions.submission_delete(submission=submission)
+
+    actions = ("submit_submissions", "validate_submissions")
+
+    def _run(self, request: HttpRequest, queryset: QuerySet[Submission], step: Any, done: str) -> None:
+        count = 0
+        for submission in queryset:
+            try:
+                step(submission=submission, user=request.user)
+                count += 1
+            except ValidationError as error:
+                self.message_user(request, f"{submission}: {' '.join(error.messages)}", messages.ERROR)
+        if count:
+            self.message_user(request, done % {"count": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Geselecteerde aangiften indienen"))
+    def submit_submissions(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
+        self._run(request, queryset, submissions.submission_submit, _("%(count)s aangifte(n) ingediend."))
+
+    @admin.action(description=_("Geselecteerde aangiften valideren"))
+    def validate_submissions(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
+        self._run(request, queryset, submissions.submission_validate, _("%(count)s aangifte(n) gevalideerd."))
+
 
 class HeadcountAdminForm(forms.ModelForm):
     class Meta:
@@ -225,6 +295,21 @@ class HeadcountAdminForm(forms.ModelForm):
         if submission.is_locked:
             raise submission_locked_error()
         return submission
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        submission, measure, region = data.get("submission"), data.get("measure"), data.get("region")
+        if submission and measure:
+            try:
+                submissions.check_measure_valid(measure, submission.year)
+            except ValidationError as error:
+                self.add_error("measure", error)
+        if submission and region:
+            try:
+                submissions.check_region_exists(region, submission.year)
+            except ValidationError as error:
+                self.add_error("region", error)
+        return data
 
 
 @admin.register(Headcount)
@@ -252,6 +337,24 @@ class HeadcountAdmin(admin.ModelAdmin):
         # The bulk "delete selected" action asks this per row too, so it cannot delete locked rows either.
         return not (obj is not None and obj.submission.is_locked) and super().has_delete_permission(request, obj)
 
+    def save_model(self, request: HttpRequest, obj: Headcount, form: forms.ModelForm, change: bool) -> None:
+        submissions.headcount_save(
+            submission=obj.submission,
+            measure=obj.measure,
+            region=obj.region,
+            persons=obj.persons,
+            fte=obj.fte,
+            explanation=obj.explanation,
+            headcount=obj,
+        )
+
+    def delete_model(self, request: HttpRequest, obj: Headcount) -> None:
+        submissions.headcount_delete(headcount=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Headcount]) -> None:
+        for headcount in queryset.select_related("submission"):
+            submissions.headcount_delete(headcount=headcount)
+
 
 @admin.register(OverlapCorrection)
 class OverlapCorrectionAdmin(admin.ModelAdmin):
@@ -264,6 +367,16 @@ class OverlapCorrectionAdmin(admin.ModelAdmin):
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         return {"created_by": request.user.pk, **super().get_changeform_initial_data(request)}
+
+    def save_model(self, request: HttpRequest, obj: OverlapCorrection, form: forms.ModelForm, change: bool) -> None:
+        catalogue.overlap_correction_save(correction=obj, user=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: OverlapCorrection) -> None:
+        catalogue.overlap_correction_delete(correction=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[OverlapCorrection]) -> None:
+        for correction in queryset:
+            catalogue.overlap_correction_delete(correction=correction)
 
 
 @admin.register(ContextFigure)

@@ -28,6 +28,7 @@ from inventory.models import (
     Submission,
     SubmissionStatus,
 )
+from inventory.services.aggregation import aggregates_mark_years
 from inventory.services.reference import VLAAMS_GEWEST, WEST_VLAANDEREN, reference_load
 
 K = OrganisationKind
@@ -377,6 +378,7 @@ def demo_load() -> None:
     """Load the demo into a database that has no organisations yet (reference data is loaded first)."""
     reference_load()
     DemoLoader().load()
+    aggregates_mark_years(years=figures.YEARS)
 
 
 def demo_logins() -> list[tuple[str, str, str]]:

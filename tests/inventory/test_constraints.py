@@ -8,9 +8,12 @@ from typing import Any
 
 import pytest
 from django.db import DataError, IntegrityError, connection, transaction
+from django.utils import timezone
 
 from accounts.models import Membership, User
 from inventory.models import (
+    Aggregate,
+    AggregateLeaf,
     CollectionRound,
     ContextFigure,
     Edition,
@@ -40,9 +43,13 @@ def world() -> dict[str, Any]:
     OverlapCorrection.objects.create(year=2019, region=gemeente, trede=5, persons=-1, reason="dubbel geteld")
     ContextFigure.objects.create(year=2019, region=gemeente, indicator="loontrekkenden", value=1, source="x")
     CollectionRound.objects.create(year=2019, opens_on=dt.date(2020, 1, 1), closes_on=dt.date(2020, 3, 31))
-    RegionGrouping.objects.create(code="westhoek", name="Westhoek", first_year=2014)
+    grouping = RegionGrouping.objects.create(code="westhoek", name="Westhoek", first_year=2014)
     edition = Edition.objects.create(name="Inventaris 2019", reference_year=2019, published_on=dt.date(2020, 6, 1))
     EditionFigure.objects.create(edition=edition, year=2019, region=gewest, persons=10)
+    Aggregate.objects.create(year=2019, scope="validated", region=gewest, persons=5, computed_at=timezone.now())
+    AggregateLeaf.objects.create(
+        year=2019, region=gemeente, measure=measure, validated=5, provisional=5, has_validated=True
+    )
     user = User.objects.create_user("u", password="x")
     Membership.objects.create(user=user, organisation=organisation)
     return locals()
@@ -53,7 +60,22 @@ def headcount(w: dict[str, Any], **changes: Any) -> Headcount:
     return Headcount.objects.create(**values)
 
 
+def aggregate(w: dict[str, Any], **changes: Any) -> Aggregate:
+    values = {"year": 2019, "scope": "validated", "region": w["gewest"], "persons": 1, "computed_at": timezone.now()}
+    return Aggregate.objects.create(**(values | changes))
+
+
 BAD_ROWS: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
+    ("aggregate_unique_key", lambda w: aggregate(w)),
+    ("aggregate_region_xor_grouping", lambda w: aggregate(w, region=None)),
+    ("aggregate_region_xor_grouping", lambda w: aggregate(w, grouping=w["grouping"], trede=5)),
+    ("aggregate_year_range", lambda w: aggregate(w, year=1900)),
+    (
+        "aggregateleaf_unique_key",
+        lambda w: AggregateLeaf.objects.create(
+            year=2019, region=w["gemeente"], measure=w["measure"], validated=1, provisional=1, has_validated=True
+        ),
+    ),
     ("region_code_five_digits", lambda w: Region.objects.create(code="2000", name="x", level="gemeente")),
     ("region_code_five_digits", lambda w: Region.objects.create(code="3100A", name="x", level="gemeente")),
     ("inventory_region_code_key", lambda w: Region.objects.create(code="31005", name="x", level="gemeente")),

@@ -1,0 +1,168 @@
+"""Submissions and their headcounts: every write, from the portal, the admin, imports and commands, comes here.
+
+Each function runs in one transaction, checks the rules that need other rows (a measure valid that year, a
+region that existed that year, a locked submission), bumps the submission's version and marks what it
+changed for the aggregates.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from inventory.models import Headcount, Measure, Organisation, Region, Submission, SubmissionStatus
+from inventory.services.aggregation import aggregates_mark_keys, aggregates_mark_submissions
+
+
+def check_measure_valid(measure: Measure, year: int) -> None:
+    if not measure.is_valid_in(year):
+        raise ValidationError(
+            _("Maatregel %(code)s bestaat niet in %(year)s (geldig %(first)s-%(last)s).")
+            % {"code": measure.code, "year": year, "first": measure.first_year or "", "last": measure.last_year or ""},
+            code="measure_not_valid",
+        )
+
+
+def check_region_exists(region: Region, year: int) -> None:
+    if (region.first_year and year < region.first_year) or (region.last_year and year > region.last_year):
+        raise ValidationError(
+            _("Regio %(code)s (%(name)s) bestond niet in %(year)s.")
+            % {"code": region.code, "name": region.name, "year": year},
+            code="region_not_valid",
+        )
+
+
+def check_unlocked(submission: Submission) -> None:
+    if submission.is_locked:
+        raise ValidationError(
+            _("De aangifte %(submission)s is gevalideerd en dus vergrendeld; een medewerker moet ze eerst heropenen.")
+            % {"submission": submission},
+            code="locked",
+        )
+
+
+def check_persons(persons: int) -> None:
+    if persons is None or persons < 0:
+        raise ValidationError(
+            _("Aantal personen moet een geheel getal van 0 of meer zijn, niet %(value)s.") % {"value": persons},
+            code="persons",
+        )
+
+
+def _touch(submission: Submission) -> None:
+    Submission.objects.filter(pk=submission.pk).update(version=F("version") + 1, updated_at=timezone.now())
+    submission.refresh_from_db(fields=["version", "updated_at"])
+
+
+def submission_get_or_create(*, organisation: Organisation, year: int) -> Submission:
+    submission, _created = Submission.objects.get_or_create(organisation=organisation, year=year)
+    return submission
+
+
+@transaction.atomic
+def headcount_save(
+    *,
+    submission: Submission,
+    measure: Measure,
+    region: Region,
+    persons: int,
+    fte: Decimal | None = None,
+    explanation: str = "",
+    headcount: Headcount | None = None,
+) -> Headcount:
+    """Create or change the headcount for (submission, measure, region); `headcount` to change an existing row
+    (also when its measure or region changes)."""
+    check_unlocked(submission)
+    check_measure_valid(measure, submission.year)
+    check_region_exists(region, submission.year)
+    check_persons(persons)
+    keys = [(region.pk, measure.pk)]
+    if headcount is None:
+        headcount = Headcount.objects.filter(submission=submission, measure=measure, region=region).first()
+    if headcount is None:
+        headcount = Headcount(submission=submission, measure=measure, region=region)
+    elif headcount.pk:
+        previous = Headcount.objects.get(pk=headcount.pk)
+        keys.append((previous.region_id, previous.measure_id))
+    headcount.measure, headcount.region = measure, region
+    headcount.persons, headcount.fte, headcount.explanation = persons, fte, explanation
+    headcount.save()
+    _touch(submission)
+    if submission.status in (SubmissionStatus.SUBMITTED, SubmissionStatus.VALIDATED):
+        aggregates_mark_keys(year=submission.year, keys=keys)
+    return headcount
+
+
+@transaction.atomic
+def headcount_delete(*, headcount: Headcount) -> None:
+    submission = headcount.submission
+    check_unlocked(submission)
+    headcount.delete()
+    _touch(submission)
+    if submission.status in (SubmissionStatus.SUBMITTED, SubmissionStatus.VALIDATED):
+        aggregates_mark_keys(year=submission.year, keys=[(headcount.region_id, headcount.measure_id)])
+
+
+def _transition(submission: Submission, allowed_from: tuple[str, ...], to: str) -> Submission:
+    locked = Submission.objects.select_for_update().get(pk=submission.pk)
+    if locked.status not in allowed_from:
+        raise ValidationError(
+            _("Een aangifte met status ‘%(status)s’ kan niet naar ‘%(to)s’.")
+            % {"status": locked.get_status_display(), "to": SubmissionStatus(to).label},
+            code="transition",
+        )
+    # The scope of its figures changes (draft -> provisional -> validated): re-sum its keys.
+    aggregates_mark_submissions(submission_ids=[locked.pk])
+    locked.status = to
+    locked.version += 1
+    return locked
+
+
+@transaction.atomic
+def submission_submit(*, submission: Submission, user: User | None) -> Submission:
+    locked = _transition(submission, (SubmissionStatus.DRAFT, SubmissionStatus.RETURNED), SubmissionStatus.SUBMITTED)
+    locked.submitted_at, locked.submitted_by = timezone.now(), user
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def submission_validate(*, submission: Submission, user: User | None) -> Submission:
+    locked = _transition(submission, (SubmissionStatus.SUBMITTED, SubmissionStatus.DRAFT), SubmissionStatus.VALIDATED)
+    locked.validated_at, locked.validated_by = timezone.now(), user
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def submission_return(*, submission: Submission, user: User | None, comment: str) -> Submission:
+    if not comment.strip():
+        raise ValidationError(_("Geef een reden op om de aangifte terug te sturen."), code="comment_required")
+    locked = _transition(submission, (SubmissionStatus.SUBMITTED,), SubmissionStatus.RETURNED)
+    locked.returned_at, locked.returned_by, locked.return_comment = timezone.now(), user, comment
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def submission_reopen(*, submission: Submission, user: User | None, reason: str) -> Submission:
+    """A validated submission back to submitted, unlocked for corrections; its figures stay provisional."""
+    if not reason.strip():
+        raise ValidationError(_("Geef een reden op om de aangifte te heropenen."), code="reason_required")
+    locked = _transition(submission, (SubmissionStatus.VALIDATED,), SubmissionStatus.SUBMITTED)
+    locked.reopened_at, locked.reopen_reason = timezone.now(), reason
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def submission_delete(*, submission: Submission) -> None:
+    check_unlocked(submission)
+    aggregates_mark_submissions(submission_ids=[submission.pk])
+    submission.delete()
