@@ -1,6 +1,7 @@
 """Test settings: base.py plus what only makes tests faster."""
 
 import os
+from urllib.parse import urlsplit
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 
@@ -12,3 +13,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Tests talk to a Redis database of their own, so that a development worker never takes their tasks.
+REDIS_URL = os.getenv("TEST_REDIS_URL") or urlsplit(REDIS_URL)._replace(path="/15").geturl()  # noqa: F405
+CELERY_BROKER_URL = CELERY_RESULT_BACKEND = REDIS_URL

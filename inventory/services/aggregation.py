@@ -253,14 +253,14 @@ def aggregates_recompute(*, year: int, full: bool = False) -> RecomputeResult:
         cursor.execute("select pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, year])
         # Read the generation before taking the keys: a mark committed in between then leaves the year
         # pending (one extra run) instead of marked done with its keys unprocessed.
-        cursor.execute("select generation, computed_generation from inventory_aggregateyear where year = %s", [year])
+        cursor.execute("select generation, computed_at from inventory_aggregateyear where year = %s", [year])
         row = cursor.fetchone()
-        generation, computed = row if row else (0, 0)
+        generation, computed_at = row if row else (0, None)
         cursor.execute(
             "delete from inventory_aggregatedirtykey where year = %s returning region_id, measure_id", [year]
         )
         keys = cursor.fetchall()
-        full = full or computed == 0 or any(region is None for region, _m in keys)
+        full = full or computed_at is None or any(region is None for region, _m in keys)
         if not full and not keys:
             return RecomputeResult(year=year, full=False, keys=0, rows=0, skipped=True)
         now = timezone.now()
