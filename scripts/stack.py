@@ -185,8 +185,12 @@ def teardown() -> Iterator[ExitStack]:
             ignore_signals()
 
 
+def shown(args: list[str]) -> str:
+    return " ".join(args).replace(PY, "python")
+
+
 def call(args: list[str], env: dict[str, str]) -> int:
-    say(" ".join(args).replace(PY, "python"))
+    say(shown(args))
     proc = subprocess.Popen(args, cwd=ROOT, env=env)
     try:
         return proc.wait()
@@ -202,7 +206,7 @@ def call(args: list[str], env: dict[str, str]) -> int:
 
 
 def spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    say(" ".join(args).replace(PY, "python"))
+    say(shown(args))
     # Own process group: this script alone gets the Ctrl-C and stops each group whole (celery pool,
     # runserver's reloader child) in order, before the database goes away.
     return subprocess.Popen(args, cwd=ROOT, env=env, process_group=0)
@@ -256,7 +260,7 @@ def run() -> int:
             say("stopping")
             return 0
         dead = next(child for child in children if child.poll() is not None)
-        say(f"{' '.join(map(str, dead.args))} exited with code {dead.returncode}; stopping")
+        say(f"{shown(dead.args)} exited with code {dead.returncode}; stopping")
         return 1
     return 0
 
