@@ -608,8 +608,9 @@ class AggregateYear(models.Model):
     """Freshness of one year's aggregates: a write bumps `generation`; a recompute catches up with it."""
 
     year = models.PositiveSmallIntegerField(primary_key=True)
-    generation = models.PositiveBigIntegerField(default=0)
-    computed_generation = models.PositiveBigIntegerField(default=0)
+    generation = models.PositiveBigIntegerField(db_default=0)
+    computed_generation = models.PositiveBigIntegerField(db_default=0)
+    runs = models.PositiveBigIntegerField(db_default=0, help_text="recomputes that did work, for the benchmarks")
     dirty_since = models.DateTimeField(null=True)
     computed_at = models.DateTimeField(null=True)
 

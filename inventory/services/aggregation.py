@@ -299,10 +299,11 @@ def aggregates_recompute(*, year: int, full: bool = False) -> RecomputeResult:
             )
         rows = cursor.rowcount
         cursor.execute(
-            """insert into inventory_aggregateyear (year, generation, computed_generation, computed_at)
-               values (%(year)s, %(generation)s, %(generation)s, %(now)s)
+            """insert into inventory_aggregateyear (year, generation, computed_generation, computed_at, runs)
+               values (%(year)s, %(generation)s, %(generation)s, %(now)s, 1)
                on conflict (year) do update
                set computed_generation = greatest(inventory_aggregateyear.computed_generation, %(generation)s),
+                   runs = inventory_aggregateyear.runs + 1,
                    computed_at = %(now)s,
                    dirty_since = case when inventory_aggregateyear.generation <= %(generation)s then null
                                       else inventory_aggregateyear.dirty_since end""",

@@ -1,0 +1,137 @@
+"""Freshness through the real Celery worker on Redis: no recompute called by hand."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+from django.db import connections
+
+from config.celery import app
+from inventory.models import Aggregate, AggregateYear, Headcount, Measure, Region, Submission
+from inventory.services import aggregation, submissions
+from inventory.services.reference import reference_load
+from inventory.tasks import sweep_aggregates
+from tests.factories import OrganisationFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+YEAR = 2019
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("the aggregates did not become fresh in time")
+        time.sleep(0.05)
+
+
+def west_vlaanderen_total(scope: str = "provisional") -> int | None:
+    row = Aggregate.objects.filter(year=YEAR, scope=scope, region__code="30000", trede__isnull=True).first()
+    return row.persons if row else None
+
+
+def fresh() -> bool:
+    state = AggregateYear.objects.filter(year=YEAR).first()
+    return state is not None and not state.pending
+
+
+@pytest.fixture
+def worker(transactional_db) -> Iterator[None]:
+    aggregation._redis().flushdb()
+    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10):
+        yield
+    aggregation._redis().flushdb()
+    connections.close_all()
+
+
+@pytest.fixture
+def submission(transactional_db) -> Submission:
+    reference_load()
+    organisation = OrganisationFactory(home_region=Region.objects.get(code="31005"))
+    return Submission.objects.create(organisation=organisation, year=YEAR, status="submitted")
+
+
+def test_a_headcount_saved_through_the_service_reaches_the_aggregates_by_itself(worker, submission) -> None:
+    submissions.headcount_save(
+        submission=submission,
+        measure=Measure.objects.get(code="AZ"),
+        region=submission.organisation.home_region,
+        persons=42,
+    )
+    wait_for(lambda: west_vlaanderen_total() == 42 and fresh())
+    submissions.headcount_save(
+        submission=submission,
+        measure=Measure.objects.get(code="IBO"),
+        region=Region.objects.get(code="34022"),
+        persons=8,
+    )
+    wait_for(lambda: west_vlaanderen_total() == 50 and fresh())
+    assert west_vlaanderen_total("validated") is None
+    submissions.submission_validate(submission=submission, user=None)
+    wait_for(lambda: west_vlaanderen_total("validated") == 50 and fresh())
+
+
+def test_with_the_broker_unreachable_the_save_succeeds_and_the_sweep_catches_up(worker, submission, settings) -> None:
+    measure, region = Measure.objects.get(code="AZ"), submission.organisation.home_region
+    submissions.headcount_save(submission=submission, measure=measure, region=region, persons=10)
+    wait_for(lambda: west_vlaanderen_total() == 10 and fresh())
+
+    # Redis goes away for the web process: nothing listens on port 1.
+    redis_url = settings.REDIS_URL
+    point_at_redis("redis://127.0.0.1:1/0", settings)
+    try:
+        submissions.headcount_save(submission=submission, measure=measure, region=region, persons=25)
+    finally:
+        point_at_redis(redis_url, settings)
+    assert Headcount.objects.get(submission=submission, measure=measure, region=region).persons == 25
+    assert west_vlaanderen_total() == 10
+    assert AggregateYear.objects.get(year=YEAR).pending
+
+    sweep_aggregates.delay()
+    wait_for(lambda: west_vlaanderen_total() == 25 and fresh())
+
+
+def point_at_redis(url: str, settings) -> None:
+    """Our own Redis client and Celery's producer both talk to `url` from now on."""
+    settings.REDIS_URL = url
+    aggregation._redis.cache_clear()
+    app.conf.broker_url = url
+    # Celery keeps its connection and producer pools; drop them so that the next publish connects anew.
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+def test_a_burst_of_edits_coalesces_into_far_fewer_recomputes(worker, submission) -> None:
+    measure = Measure.objects.get(code="AZ")
+    municipalities = list(Region.objects.municipalities().filter(parent__parent__code="30000").existing_in(YEAR)[:20])
+    runs_before = count_recomputes()
+    for i in range(100):
+        submissions.headcount_save(submission=submission, measure=measure, region=municipalities[i % 20], persons=i)
+    expected = sum(range(80, 100))
+    wait_for(lambda: west_vlaanderen_total() == expected and fresh())
+    assert count_recomputes() - runs_before < 100
+
+
+def count_recomputes() -> int:
+    return AggregateYear.objects.filter(year=YEAR).values_list("runs", flat=True).first() or 0
+
+
+def test_a_dead_broker_behind_a_live_redis_does_not_fail_the_save_nor_block_later_queueing(
+    worker, submission, settings
+) -> None:
+    measure, region = Measure.objects.get(code="AZ"), submission.organisation.home_region
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    app._pool = None
+    app.amqp._producer_pool = None
+    try:
+        submissions.headcount_save(submission=submission, measure=measure, region=region, persons=5)
+        assert aggregation._redis().get(aggregation.QUEUED_KEY.format(year=YEAR)) is None
+    finally:
+        point_at_redis(settings.REDIS_URL, settings)
+    assert AggregateYear.objects.get(year=YEAR).pending
+    submissions.headcount_save(submission=submission, measure=measure, region=region, persons=6)
+    wait_for(lambda: west_vlaanderen_total() == 6 and fresh())
