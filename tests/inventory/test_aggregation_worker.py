@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from django.conf import settings
 from django.db import connections
 
 from config.celery import app
