@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy as _
 
 from inventory.kbo import format_kbo, normalise_kbo
 from inventory.models import (
+    Aggregate,
+    AggregateYear,
     CollectionRound,
     ContextFigure,
     Edition,
@@ -418,3 +420,34 @@ class EditionAdmin(admin.ModelAdmin):
     autocomplete_fields = ("published_by",)
     list_select_related = ("published_by",)
     readonly_fields = ("created_at",)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows only the aggregation service writes."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+@admin.register(Aggregate)
+class AggregateAdmin(ReadOnlyAdmin):
+    list_display = ("year", "scope", "region", "grouping", "trede", "group", "measure", "persons", "computed_at")
+    list_filter = ("scope", "year", "trede", "region__level")
+    search_fields = ("region__code", "region__name", "grouping__name", "measure__code", "group")
+    list_select_related = ("region", "grouping", "measure")
+    show_full_result_count = False
+
+
+@admin.register(AggregateYear)
+class AggregateYearAdmin(ReadOnlyAdmin):
+    list_display = ("year", "computed_at", "pending", "dirty_since", "generation", "computed_generation", "runs")
+
+    @admin.display(boolean=True, description=_("herberekening bezig"))
+    def pending(self, obj: AggregateYear) -> bool:
+        return obj.pending

@@ -59,7 +59,11 @@ def every_url(
             yield (f"{namespace}{pattern.name}" if pattern.name else "", path)
 
 
-PROTECTED_PATHS = [path for name, path in every_url() if name not in ANONYMOUS_URL_NAMES]
+PROTECTED_PATHS = [
+    path for name, path in every_url() if name not in ANONYMOUS_URL_NAMES and not path.startswith("/api/")
+]
+# Programs, not people, call the API: it answers 401 in JSON instead of redirecting to a login page.
+API_PATHS = [path for _name, path in every_url() if path.startswith("/api/")]
 ANONYMOUS_PATHS = [(name, path) for name, path in every_url() if name in ANONYMOUS_URL_NAMES]
 
 
@@ -80,6 +84,15 @@ def test_anonymous_users_are_sent_to_the_login_page(client: Client, path: str) -
     # The admin's own pages (index, app lists, logout...) send to the admin's login form instead.
     assert login_url == reverse("login") or (path.startswith("/admin/") and login_url == reverse("admin:login"))
     assert query == f"next={quote(path, safe='/')}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", API_PATHS)
+def test_anonymous_api_calls_get_401_in_json(client: Client, path: str) -> None:
+    response = client.get(path)
+
+    assert response.status_code == 401
+    assert "detail" in response.json()
 
 
 @pytest.mark.django_db
