@@ -94,8 +94,8 @@ def aggregate_queryset(filters: AggregateFilters) -> QuerySet[Aggregate]:
     if filters.measures:
         qs = qs.filter(measure__code__in=filters.measures)
     return qs.annotate(
-        region_code=Coalesce(F("region__code"), F("grouping__code")),
-        region_label=Coalesce(F("region__name"), F("grouping__name")),
+        region_code=Coalesce(F("region__code"), F("grouping__code"), output_field=CharField()),
+        region_label=Coalesce(F("region__name"), F("grouping__name"), output_field=CharField()),
         level=Case(
             When(grouping__isnull=False, then=Value(GROUPING_LEVEL)),
             default=F("region__level"),

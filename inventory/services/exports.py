@@ -24,6 +24,8 @@ def escape_cell(value: Any) -> Any:
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, Decimal):

@@ -1,0 +1,170 @@
+"""The demo's aggregates, the derived indicators, the API and the aggregate export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.test import Client
+from openpyxl import load_workbook
+
+from accounts.models import User
+from accounts.tokens import api_token_create
+from inventory.models import Aggregate
+from inventory.selectors import AGGREGATE_COLUMNS, aggregate_series, share_of_context
+from inventory.services.aggregation import aggregates_recompute_all
+from inventory.services.demo import demo_load
+from inventory.services.exports import escape_cell
+
+pytestmark = pytest.mark.django_db
+WVL, FLANDERS = "30000", "02000"
+
+
+@pytest.fixture(scope="module")
+def demo_aggregates(django_db_setup: None, django_db_blocker) -> Iterator[None]:
+    with django_db_blocker.unblock(), transaction.atomic():
+        demo_load()
+        aggregates_recompute_all()
+        yield
+        transaction.set_rollback(True)
+
+
+def one_decimal(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def headline(year: int, region: str, **kwargs: object) -> int:
+    filters = {"trede": None, "group": "", "measure": None} | kwargs
+    return Aggregate.objects.get(year=year, region__code=region, scope="validated", **filters).persons
+
+
+def test_the_demo_aggregates_reproduce_the_press_release(demo_aggregates) -> None:
+    assert [headline(y, WVL) for y in (2014, 2018, 2019)] == [55_706, 57_462, 63_552]
+    assert [headline(2019, WVL, trede=t) for t in (5, 4, 3)] == [51_901, 10_198, 1_453]
+    assert headline(2014, WVL, trede=4) == 12_140
+    assert headline(2019, WVL, trede=5, group="doelgroepkortingen") == 46_649
+    assert (
+        headline(2019, WVL, trede=5, group="collectief maatwerk")
+        + headline(2019, WVL, trede=5, group="lokale diensteneconomie")
+        == 6_099
+    )
+    assert headline(2019, FLANDERS) == 317_495
+    jongeren = [
+        sum(
+            a.persons
+            for a in Aggregate.objects.filter(
+                year=y, region__code=region, scope="validated", measure__target_group="jongeren"
+            )
+        )
+        for region in (WVL, FLANDERS)
+        for y in (2014, 2019)
+    ]
+    assert jongeren == [4_443, 6_906, 17_577, 34_365]
+
+
+def test_derived_indicators_give_the_release_percentages(demo_aggregates) -> None:
+    series = aggregate_series(region=WVL, years=list(range(2014, 2020)), base_year=2014)
+    latest = series[-1]
+    assert (latest.year, latest.persons, latest.change_previous, latest.change_base) == (2019, 63_552, 6_090, 7_846)
+    assert one_decimal(latest.change_previous_pct) == Decimal("10.6")
+    assert one_decimal(latest.change_base_pct) == Decimal("14.1")
+    assert one_decimal(latest.share_of_flanders) == Decimal("20.0")
+    assert series[0].change_previous is None
+    assert one_decimal(share_of_context(region=WVL, year=2019, indicator="loontrekkenden", persons=63_552)) == Decimal(
+        "14.7"
+    )
+    trede4 = aggregate_series(region=WVL, years=[2019], base_year=2014, trede=4)[0]
+    assert one_decimal(trede4.change_base_pct) == Decimal("-16.0")
+    dgk = aggregate_series(region=FLANDERS, years=[2019], base_year=2014, trede=5, group="doelgroepkortingen")[0]
+    assert one_decimal(dgk.change_base_pct) == Decimal("29.2")
+
+
+def test_coordinators_read_filtered_aggregates_with_freshness(demo_aggregates, coordinator_client: Client) -> None:
+    response = coordinator_client.get("/api/aggregates/", {"year": "2019", "region": WVL, "trede": "4"})
+    body = response.json()
+    assert response.status_code == 200
+    assert body["count"] == len(body["results"]) > 1
+    assert set(body["results"][0]) == set(AGGREGATE_COLUMNS)
+    assert {(r["year"], r["region"], r["trede"], r["scope"]) for r in body["results"]} == {(2019, WVL, 4, "validated")}
+    total = next(r for r in body["results"] if r["group"] == "" and r["measure"] is None)
+    assert total["persons"] == 10_198
+    assert body["freshness"]["computed_at"] is not None
+    assert body["freshness"]["recompute_pending"] is False
+
+
+def test_the_api_filters_by_measure_and_by_grouping(demo_aggregates, coordinator_client: Client) -> None:
+    body = coordinator_client.get("/api/aggregates/?year=2019&measure=AZ&region=30000").json()
+    assert [r["persons"] for r in body["results"]] == [1_203 - 0]
+    body = coordinator_client.get("/api/aggregates/?year=2019&region=westhoek").json()
+    assert {r["level"] for r in body["results"]} == {"regio-indeling"}
+
+
+def test_a_program_reads_the_api_with_a_token(demo_aggregates, coordinator: User) -> None:
+    key = api_token_create(user=coordinator, name="statistiek")
+    response = Client().get("/api/aggregates/?year=2019&region=02000", HTTP_AUTHORIZATION=f"Token {key}")
+    assert response.status_code == 200
+    assert any(r["persons"] == 317_495 for r in response.json()["results"])
+    assert Client().get("/api/aggregates/", HTTP_AUTHORIZATION="Token verkeerd").status_code == 401
+
+
+def test_organisation_users_get_403_and_provisional_figures_are_for_staff(
+    demo_aggregates, editor_a_client: Client, coordinator_client: Client, staff_client: Client
+) -> None:
+    assert editor_a_client.get("/api/aggregates/").status_code == 403
+    assert coordinator_client.get("/api/aggregates/?scope=provisional").status_code == 400
+    assert staff_client.get("/api/aggregates/?scope=provisional&year=2019&region=30000").json()["count"] > 0
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ("year=twintig", "twintig"),
+        ("trede=9", "9"),
+        ("region=99999", "99999"),
+        ("measure=XYZ", "XYZ"),
+        ("scope=alles", "alles"),
+    ],
+)
+def test_bad_filters_get_a_dutch_message_naming_the_value(coordinator_client: Client, query: str, named: str) -> None:
+    response = coordinator_client.get(f"/api/aggregates/?{query}")
+    assert response.status_code == 400
+    assert named in response.json()["detail"]
+
+
+def test_export_aggregates_writes_csv_json_and_xlsx_with_the_documented_columns(demo_aggregates, tmp_path) -> None:
+    out = io.StringIO()
+    call_command("export_aggregates", "--year", "2019", "--region", WVL, stdout=out)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert list(rows[0]) == AGGREGATE_COLUMNS
+    assert len(rows) == Aggregate.objects.filter(year=2019, region__code=WVL, scope="validated").count()
+    assert next(r for r in rows if r["trede"] == "")["persons"] == "63552"
+
+    call_command("export_aggregates", "--format", "json", "--year", "2019", "-o", str(tmp_path / "a.json"))
+    data = json.loads((tmp_path / "a.json").read_text())
+    assert data["meta"]["scope"] == "validated"
+    assert len(data["results"]) == Aggregate.objects.filter(year=2019, scope="validated").count()
+
+    call_command("export_aggregates", "--format", "xlsx", "--region", FLANDERS, "-o", str(tmp_path / "a.xlsx"))
+    workbook = load_workbook(tmp_path / "a.xlsx", read_only=True)
+    assert workbook.sheetnames == ["gegevens", "metadata"]
+    header, *values = list(workbook["gegevens"].values)
+    assert list(header) == AGGREGATE_COLUMNS
+    assert len(values) == Aggregate.objects.filter(region__code=FLANDERS, scope="validated").count()
+
+
+def test_export_aggregates_refuses_bad_filters_with_a_message(demo_aggregates) -> None:
+    with pytest.raises(CommandError, match="onbekende regio ‘12345’"):
+        call_command("export_aggregates", "--region", "12345")
+
+
+@pytest.mark.parametrize("text", ["=SUM(A1)", "+1", "-1", "@cmd", "\tx", "\rx"])
+def test_text_that_a_spreadsheet_would_run_is_escaped(text: str) -> None:
+    assert escape_cell(text) == "'" + text
+    assert escape_cell("Brugge") == "Brugge"
+    assert escape_cell(-847) == -847
