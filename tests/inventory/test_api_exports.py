@@ -168,3 +168,30 @@ def test_text_that_a_spreadsheet_would_run_is_escaped(text: str) -> None:
     assert escape_cell(text) == "'" + text
     assert escape_cell("Brugge") == "Brugge"
     assert escape_cell(-847) == -847
+
+
+def test_the_home_page_shows_the_series_the_belgian_way_with_its_freshness(
+    demo_aggregates, coordinator_client: Client
+) -> None:
+    page = coordinator_client.get("/").content.decode()
+    assert "63.552" in page
+    assert "+6.090 (+10,6 %)" in page
+    assert "+7.846 (+14,1 %)" in page
+    assert "20,0 %" in page
+    assert "Cijfers berekend op" in page
+    assert "Alle wijzigingen zijn verwerkt." in page
+
+
+def test_the_home_page_says_when_a_recompute_is_pending(demo_aggregates, coordinator_client: Client) -> None:
+    from inventory.services.aggregation import aggregates_mark_years
+
+    aggregates_mark_years(years=[2019])
+    assert "Herberekening bezig voor 2019." in coordinator_client.get("/").content.decode()
+
+
+def test_the_home_page_of_an_organisation_user_lists_only_their_organisations(
+    editor_a_client: Client, organisation_a, organisation_b
+) -> None:
+    page = editor_a_client.get("/").content.decode()
+    assert organisation_a.name in page
+    assert organisation_b.name not in page
