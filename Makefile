@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install run test lint bench-aggregates worker clean-local
+.PHONY: install run test lint bench-aggregates clean-local
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,3 +32,18 @@ lint: install
 clean-local:
 	-$(PY) scripts/stack.py stop
 	rm -rf .local
+
+# Benchmarks on PostgreSQL and Redis (the same servers as `make test`); results go in BENCHMARKS.md.
+bench-aggregates: install
+	$(PY) scripts/stack.py bench bench/aggregates.py $(BENCH_ARGS)
+
+# Refresh locale/en/LC_MESSAGES/django.po from the Dutch msgids in the code and templates, then compile every
+# catalogue (locale/en and the hand-written locale/nl) to .mo. Needs GNU gettext; touches no database or Redis,
+# so placeholders stand in for the settings that must be set. See README, "Translations".
+MESSAGES_ENV := DJANGO_SETTINGS_MODULE=config.settings.base DATABASE_URL="$${DATABASE_URL:-postgres:///unused}" \
+	REDIS_URL="$${REDIS_URL:-redis://127.0.0.1:6379/0}" SECRET_KEY="$${SECRET_KEY:-makemessages-only}"
+
+.PHONY: messages
+messages: install
+	$(MESSAGES_ENV) $(PY) manage.py makemessages -l en --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=.local
+	$(MESSAGES_ENV) $(PY) manage.py compilemessages --ignore=.venv --ignore=.local

@@ -13,13 +13,14 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Model, QuerySet
+from django.db.models import Exists, Model, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from inventory.kbo import format_kbo, normalise_kbo
 from inventory.models import (
     Aggregate,
+    AggregateDirtyKey,
     AggregateYear,
     CollectionRound,
     ContextFigure,
@@ -446,8 +447,12 @@ class AggregateAdmin(ReadOnlyAdmin):
 
 @admin.register(AggregateYear)
 class AggregateYearAdmin(ReadOnlyAdmin):
-    list_display = ("year", "computed_at", "pending", "dirty_since", "generation", "computed_generation", "runs")
+    list_display = ("year", "computed_at", "pending", "runs")
 
-    @admin.display(boolean=True, description=_("herberekening bezig"))
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AggregateYear]:
+        dirty = AggregateDirtyKey.objects.filter(year=OuterRef("year"))
+        return super().get_queryset(request).annotate(is_pending=Exists(dirty))
+
+    @admin.display(boolean=True, description=_("herberekening bezig"), ordering="is_pending")
     def pending(self, obj: AggregateYear) -> bool:
-        return obj.pending
+        return obj.is_pending

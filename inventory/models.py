@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Cast, Mod, Substr
+from django.db.models.functions import Cast, Mod, Now, Substr
 from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
@@ -605,31 +605,27 @@ class AggregateLeaf(models.Model):
 
 
 class AggregateYear(models.Model):
-    """Freshness of one year's aggregates: a write bumps `generation`; a recompute catches up with it."""
+    """When a year's aggregates were last computed. Written by the recompute only, so writers never wait on
+    it; what is still to do lives in AggregateDirtyKey."""
 
     year = models.PositiveSmallIntegerField(primary_key=True)
-    generation = models.PositiveBigIntegerField(db_default=0)
-    computed_generation = models.PositiveBigIntegerField(db_default=0)
-    runs = models.PositiveBigIntegerField(db_default=0, help_text="recomputes that did work, for the benchmarks")
-    dirty_since = models.DateTimeField(null=True)
     computed_at = models.DateTimeField(null=True)
+    runs = models.PositiveBigIntegerField(db_default=0, help_text="recomputes that did work, for the benchmarks")
 
     class Meta:
         verbose_name = _("aggregatiestatus")
         verbose_name_plural = _("aggregatiestatus")
 
     def __str__(self) -> str:
-        return f"{self.year}: {self.computed_generation}/{self.generation}"
-
-    @property
-    def pending(self) -> bool:
-        return self.generation > self.computed_generation
+        return f"{self.year}: {self.computed_at}"
 
 
 class AggregateDirtyKey(models.Model):
-    """What changed since the last recompute of a year; region empty = the whole year."""
+    """What changed since the last recompute of a year; region empty = the whole year. A year with keys
+    has a recompute pending; writers only insert here, so concurrent saves do not wait on each other."""
 
     year = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(db_default=Now())
     region = models.ForeignKey(Region, null=True, on_delete=models.CASCADE, related_name="+")
     measure = models.ForeignKey(Measure, null=True, on_delete=models.CASCADE, related_name="+")
 

@@ -8,11 +8,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, F, Max, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from inventory.models import Aggregate, AggregateYear, ContextFigure, Measure, Region, RegionGrouping, Scope
+from inventory.models import (
+    Aggregate,
+    AggregateDirtyKey,
+    AggregateYear,
+    ContextFigure,
+    Measure,
+    Region,
+    RegionGrouping,
+    Scope,
+)
 
 AGGREGATE_COLUMNS = [
     "year",
@@ -146,15 +155,16 @@ class Freshness:
 def aggregates_freshness(years: list[int] | None = None) -> Freshness:
     """When the aggregates (of `years`, or all) were last computed and whether a recompute is pending."""
     states = AggregateYear.objects.all()
+    dirty = AggregateDirtyKey.objects.all()
     if years:
-        states = states.filter(year__in=years)
-    computed, pending = None, []
-    for state in states:
-        if state.computed_at and (computed is None or state.computed_at > computed):
-            computed = state.computed_at
-        if state.pending:
-            pending.append(state.year)
-    return Freshness(computed_at=computed, pending=bool(pending), pending_years=sorted(pending))
+        states, dirty = states.filter(year__in=years), dirty.filter(year__in=years)
+    computed = states.aggregate(latest=Max("computed_at"))["latest"]
+    pending = sorted(set(dirty.values_list("year", flat=True)))
+    return Freshness(computed_at=computed, pending=bool(pending), pending_years=pending)
+
+
+def year_pending(year: int) -> bool:
+    return AggregateDirtyKey.objects.filter(year=year).exists()
 
 
 # --- derived indicators -------------------------------------------------------------------------------------

@@ -2,10 +2,11 @@
 
     python scripts/stack.py run                 site, Celery worker and beat; Ctrl-C stops everything
     python scripts/stack.py test [pytest args]  ruff, makemigrations --check, pytest
+    python scripts/stack.py bench SCRIPT [args] a benchmark on the same servers as `test`
     python scripts/stack.py stop                stop the project-local servers
 
 DATABASE_URL / REDIS_URL are used when set. Otherwise `run` starts project-local servers under .local/;
-`test` follows SERVICES: auto (default: the machine's servers when it has a Debian PostgreSQL cluster,
+`test` and `bench` follow SERVICES: auto (default: the machine's servers when it has a Debian PostgreSQL cluster,
 else project-local ones), machine or embedded.
 """
 
@@ -265,12 +266,26 @@ def run() -> int:
     return 0
 
 
-def test(pytest_args: list[str]) -> int:
+def service_mode() -> str:
     mode = os.environ.get("SERVICES", "auto")
     if mode not in ("auto", "machine", "embedded"):
         sys.exit(f"stack: SERVICES must be auto, machine or embedded, not {mode!r}")
     if mode == "auto":
         mode = "machine" if Path("/etc/postgresql").is_dir() else "embedded"
+    return mode
+
+
+def bench(script_args: list[str]) -> int:
+    """A benchmark script on the same servers as the tests (it makes its own database)."""
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.base")
+    env.setdefault("SECRET_KEY", "insecure-bench-key")
+    with teardown() as stack:
+        provide_services(env, service_mode(), TEST_DIRS, stack)
+        return call([PY, *script_args], env)
+
+
+def test(pytest_args: list[str]) -> int:
+    mode = service_mode()
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.test")
     env.setdefault("SECRET_KEY", "insecure-test-key")
     steps = [
@@ -304,6 +319,8 @@ def main() -> int:
             return run()
         if command == "test":
             return test(args)
+        if command == "bench" and args:
+            return bench(args)
         if command == "stop" and not args:
             stop()
             return 0

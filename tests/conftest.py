@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from django.conf import settings
 from django.test import Client
+from django.utils import translation
 
 from accounts.models import MembershipRole, User
 from inventory.models import Organisation
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def dutch_by_default() -> Iterator[None]:
+    """Every test starts in the default language: a request in English leaves English active in the thread."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 def logged_in(user: User) -> Client:

@@ -25,10 +25,9 @@ from functools import cache
 import redis
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
-from inventory.models import AggregateYear
+from inventory.models import AggregateDirtyKey
 
 logger = logging.getLogger(__name__)
 
@@ -39,25 +38,15 @@ QUEUED_TTL_SECONDS = 120
 
 # --- marking -------------------------------------------------------------------------------------------------
 
-_BUMP_SQL = """
-insert into inventory_aggregateyear (year, generation, computed_generation, dirty_since)
-select y, 1, 0, now() from unnest(%(years)s::int[]) as y
-on conflict (year) do update
-set generation = inventory_aggregateyear.generation + 1,
-    dirty_since = coalesce(inventory_aggregateyear.dirty_since, now())
-"""
-
 
 def _bump(years: list[int]) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(_BUMP_SQL, {"years": sorted(set(years))})
     for year in set(years):
         transaction.on_commit(lambda year=year: queue_recompute(year), robust=True)
 
 
 def aggregates_mark_keys(*, year: int, keys: Iterable[tuple[int, int | None]]) -> None:
     """(region id, measure id) pairs whose figures changed in `year`; measure None for a correction."""
-    keys = list(keys)
+    keys = list(dict.fromkeys(keys))
     if not keys:
         return
     with connection.cursor() as cursor:
@@ -251,11 +240,10 @@ def aggregates_recompute(*, year: int, full: bool = False) -> RecomputeResult:
     """Bring `year`'s aggregates up to date: only what was marked, or everything with `full`."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("select pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, year])
-        # Read the generation before taking the keys: a mark committed in between then leaves the year
-        # pending (one extra run) instead of marked done with its keys unprocessed.
-        cursor.execute("select generation, computed_at from inventory_aggregateyear where year = %s", [year])
+        cursor.execute("select computed_at from inventory_aggregateyear where year = %s", [year])
         row = cursor.fetchone()
-        generation, computed_at = row if row else (0, None)
+        computed_at = row[0] if row else None
+        # Exactly the keys taken here are processed; keys committed later stay and keep the year pending.
         cursor.execute(
             "delete from inventory_aggregatedirtykey where year = %s returning region_id, measure_id", [year]
         )
@@ -299,22 +287,16 @@ def aggregates_recompute(*, year: int, full: bool = False) -> RecomputeResult:
             )
         rows = cursor.rowcount
         cursor.execute(
-            """insert into inventory_aggregateyear (year, generation, computed_generation, computed_at, runs)
-               values (%(year)s, %(generation)s, %(generation)s, %(now)s, 1)
+            """insert into inventory_aggregateyear (year, computed_at, runs) values (%(year)s, %(now)s, 1)
                on conflict (year) do update
-               set computed_generation = greatest(inventory_aggregateyear.computed_generation, %(generation)s),
-                   runs = inventory_aggregateyear.runs + 1,
-                   computed_at = %(now)s,
-                   dirty_since = case when inventory_aggregateyear.generation <= %(generation)s then null
-                                      else inventory_aggregateyear.dirty_since end""",
-            {"year": year, "generation": generation, "now": now},
+               set computed_at = %(now)s, runs = inventory_aggregateyear.runs + 1""",
+            {"year": year, "now": now},
         )
         return RecomputeResult(year=year, full=full, keys=len(keys), rows=rows)
 
 
 def aggregates_pending_years() -> list[int]:
-    pending = AggregateYear.objects.filter(generation__gt=F("computed_generation"))
-    return list(pending.order_by("year").values_list("year", flat=True))
+    return list(AggregateDirtyKey.objects.order_by("year").values_list("year", flat=True).distinct())
 
 
 def aggregates_sweep() -> list[RecomputeResult]:
