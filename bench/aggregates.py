@@ -212,7 +212,7 @@ def visible(region_id: int, measure_id: int) -> bool:
 
 
 def fresh() -> bool:
-    return not sql("select 1 from inventory_aggregateyear where generation > computed_generation")
+    return not sql("select 1 from inventory_aggregatedirtykey limit 1")
 
 
 def wait(condition, timeout: float = 60) -> float:

@@ -134,3 +134,61 @@ def test_a_dead_broker_behind_a_live_redis_does_not_fail_the_save_nor_block_late
     assert year_pending(YEAR)
     submissions.headcount_save(submission=submission, measure=measure, region=region, persons=6)
     wait_for(lambda: west_vlaanderen_total() == 6 and fresh())
+
+
+def test_two_recomputes_of_the_same_year_never_run_at_once(submission) -> None:
+    """A second recompute waits on the first one's advisory lock (held here by another connection)."""
+    import threading
+
+    import psycopg
+    from django.db import connection
+
+    from inventory.services.aggregation import LOCK_NAMESPACE, aggregates_recompute
+
+    submissions.headcount_save(
+        submission=submission,
+        measure=Measure.objects.get(code="AZ"),
+        region=submission.organisation.home_region,
+        persons=3,
+    )
+    params = connection.get_connection_params()
+    holder = psycopg.connect(**{k: v for k, v in params.items() if k in ("dbname", "user", "host", "port", "password")})
+    holder.execute("select pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, YEAR])
+    results = []
+    thread = threading.Thread(target=lambda: (results.append(aggregates_recompute(year=YEAR)), connections.close_all()))
+    thread.start()
+    try:
+        wait_for(
+            lambda: (
+                holder.execute(
+                    "select count(*) from pg_locks where locktype = 'advisory' and not granted and objid = %s", [YEAR]
+                ).fetchone()[0]
+                == 1
+            )
+        )
+        assert results == []
+        assert west_vlaanderen_total() is None
+    finally:
+        holder.commit()
+        holder.close()
+    thread.join(timeout=30)
+    assert results[0].rows > 0
+    assert west_vlaanderen_total() == 3
+
+
+def test_the_recompute_command_runs_the_service_for_every_year_or_one(submission) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    submissions.headcount_save(
+        submission=submission,
+        measure=Measure.objects.get(code="AZ"),
+        region=submission.organisation.home_region,
+        persons=9,
+    )
+    out = StringIO()
+    call_command("recompute_aggregates", "--year", str(YEAR), stdout=out)
+    assert out.getvalue().startswith(f"{YEAR}: ")
+    assert west_vlaanderen_total() == 9
+    assert not year_pending(YEAR)
