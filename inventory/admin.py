@@ -16,6 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, Model, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportMixin
+from import_export.formats.base_formats import CSV, XLSX
 
 from inventory.kbo import format_kbo, normalise_kbo
 from inventory.models import (
@@ -35,6 +37,7 @@ from inventory.models import (
     RegionGrouping,
     Submission,
 )
+from inventory.resources import ContextFigureResource, MeasureResource, OverlapCorrectionResource
 from inventory.services import catalogue, submissions
 
 admin.site.site_header = _("Inventaris sociale economie – beheer")
@@ -167,8 +170,15 @@ class MeasureAdminForm(forms.ModelForm):
         )
 
 
+class ServiceImportMixin(ImportMixin):
+    """django-import-export's two-step import (dry run, then confirm), for users with the import permission."""
+
+    import_formats = (CSV, XLSX)
+
+
 @admin.register(Measure)
-class MeasureAdmin(admin.ModelAdmin):
+class MeasureAdmin(ServiceImportMixin, admin.ModelAdmin):
+    resource_classes = (MeasureResource,)
     form = MeasureAdminForm
     list_display = ("code", "name", "trede", "mode", "group", "first_year", "last_year")
     list_filter = ("trede", "mode", "group")
@@ -360,7 +370,8 @@ class HeadcountAdmin(admin.ModelAdmin):
 
 
 @admin.register(OverlapCorrection)
-class OverlapCorrectionAdmin(admin.ModelAdmin):
+class OverlapCorrectionAdmin(ServiceImportMixin, admin.ModelAdmin):
+    resource_classes = (OverlapCorrectionResource,)
     list_display = ("year", "region", "trede", "persons", "created_by", "created_at")
     list_filter = ("year", "trede")
     search_fields = ("region__code", "region__name", "reason")
@@ -383,7 +394,8 @@ class OverlapCorrectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ContextFigure)
-class ContextFigureAdmin(admin.ModelAdmin):
+class ContextFigureAdmin(ServiceImportMixin, admin.ModelAdmin):
+    resource_classes = (ContextFigureResource,)
     list_display = ("year", "region", "indicator", "value", "source", "synthetic")
     list_filter = ("year", "indicator", "synthetic")
     search_fields = ("region__code", "region__name", "source")

@@ -18,6 +18,9 @@ from inventory.kbo import format_kbo
 YEAR_MIN = 2000
 YEAR_MAX = 2100
 
+# Models that staff can bulk-load: "import" is a permission of its own (django-import-export checks it).
+IMPORTABLE = ("add", "change", "delete", "view", "import")
+
 
 def year_in_range(field: str) -> Q:
     return Q(**{f"{field}__gte": YEAR_MIN, f"{field}__lte": YEAR_MAX})
@@ -159,6 +162,7 @@ class Organisation(models.Model):
     class Meta:
         verbose_name = _("organisatie")
         verbose_name_plural = _("organisaties")
+        default_permissions = IMPORTABLE
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=Q(kbo__regex=r"^[01][0-9]{9}$"), name="organisation_kbo_ten_digits"),
@@ -220,6 +224,7 @@ class Measure(models.Model):
     class Meta:
         verbose_name = _("maatregel")
         verbose_name_plural = _("maatregelen")
+        default_permissions = IMPORTABLE
         ordering = ["trede", "group", "code"]
         constraints = [
             models.CheckConstraint(condition=Q(trede__gte=3, trede__lte=6), name="measure_trede_3_to_6"),
@@ -366,6 +371,7 @@ class Headcount(models.Model):
     class Meta:
         verbose_name = _("telling")
         verbose_name_plural = _("tellingen")
+        default_permissions = IMPORTABLE
         ordering = ["submission", "measure__code", "region__code"]
         constraints = [
             models.UniqueConstraint(
@@ -403,6 +409,7 @@ class OverlapCorrection(models.Model):
     class Meta:
         verbose_name = _("overlapcorrectie")
         verbose_name_plural = _("overlapcorrecties")
+        default_permissions = IMPORTABLE
         ordering = ["-year", "region__code", "trede"]
         constraints = [
             models.UniqueConstraint(
@@ -448,6 +455,7 @@ class ContextFigure(models.Model):
     class Meta:
         verbose_name = _("contextcijfer")
         verbose_name_plural = _("contextcijfers")
+        default_permissions = IMPORTABLE
         ordering = ["-year", "indicator", "region__code"]
         constraints = [
             models.UniqueConstraint(

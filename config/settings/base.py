@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.postgres",
+    "import_export",
     "accounts",
     "inventory",
 ]
@@ -164,3 +165,8 @@ AGGREGATES_SWEEP_SECONDS = envint("AGGREGATES_SWEEP_SECONDS", "15")
 CELERY_BEAT_SCHEDULE = {
     "sweep-aggregates": {"task": "inventory.tasks.sweep_aggregates", "schedule": AGGREGATES_SWEEP_SECONDS},
 }
+
+# django-import-export (admin imports): all or nothing, and only users with the "import" permission
+# (its default is any staff user).
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from inventory.models import Headcount, Measure, OverlapCorrection, Region, RegionGrouping
+from inventory.models import ContextFigure, Headcount, Measure, OverlapCorrection, Region, RegionGrouping
 from inventory.services.aggregation import aggregates_mark_all, aggregates_mark_keys, aggregates_mark_years
 
 # Changing one of these moves a measure's figures to another trede, group or year range.
@@ -84,3 +84,11 @@ def grouping_save(*, grouping: RegionGrouping, members: list[Region] | None = No
 def grouping_delete(*, grouping: RegionGrouping) -> None:
     grouping.delete()
     aggregates_mark_all()
+
+
+@transaction.atomic
+def context_figure_save(*, figure: ContextFigure) -> ContextFigure:
+    """Context figures are read beside the aggregates, never rolled up: no recompute needed."""
+    figure.full_clean()
+    figure.save()
+    return figure
