@@ -9,10 +9,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Membership, MembershipRole, User
+from accounts.services import STAFF_GROUP
 from inventory.demo import figures
 from inventory.models import (
     CollectionRound,
@@ -214,6 +216,8 @@ class DemoLoader:
                 is_superuser=staff,
                 is_coordinator=coordinator,
             )
+            if staff:
+                user.groups.add(Group.objects.get(name=STAFF_GROUP))
             if role:
                 Membership.objects.create(user=user, organisation=organisation, role=role)
 

