@@ -1,8 +1,14 @@
 from django.http import HttpRequest
 
-from accounts.access import is_coordinator, is_staff_member
+from accounts.access import is_coordinator, is_staff_member, organisations_editable_by
 
 
-def roles(request: HttpRequest) -> dict[str, bool]:
+def roles(request: HttpRequest) -> dict[str, object]:
     user = request.user
-    return {"is_pom_staff": is_staff_member(user), "is_coordinator": is_coordinator(user)}
+    staff = is_staff_member(user)
+    return {
+        "is_pom_staff": staff,
+        "is_coordinator": is_coordinator(user),
+        # Lazy: only pages that show the upload link run the query.
+        "may_upload": lambda: staff or (user.is_authenticated and organisations_editable_by(user).exists()),
+    }

@@ -3,12 +3,16 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from inventory.views import api
+from inventory.views import api, imports
 from inventory.views.home import home
 
 urlpatterns = [
     path("", home, name="home"),
     path("api/aggregates/", api.aggregates, name="api-aggregates"),
+    path("import/", imports.upload, name="import"),
+    path("import/<uuid:pk>/", imports.job, name="import-job"),
+    path("import/<uuid:pk>/status/", imports.job_status, name="import-job-status"),
+    path("import/<uuid:pk>/confirm/", imports.job_confirm, name="import-job-confirm"),
     path("accounts/", include("accounts.urls")),
     # The language switch sits on the login page too, so it must work before logging in.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

@@ -5,6 +5,8 @@ Rules live in services/; models carry data, named database constraints and query
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -642,3 +644,38 @@ class AggregateDirtyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} {self.region_id or '*'} {self.measure_id or '*'}"
+
+
+class ImportJob(models.Model):
+    """One upload through the portal or the admin: checked in a dry run, then imported after confirmation.
+    Large files run in a Celery task; the page polls the job."""
+
+    class Kind(models.TextChoices):
+        HEADCOUNTS = "headcounts", _("tellingen")
+        ORGANISATIONS = "organisations", _("organisaties")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("in de wachtrij")
+        RUNNING = "running", _("bezig")
+        DONE = "done", _("klaar")
+        FAILED = "failed", _("mislukt")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs")
+    kind = models.CharField(_("soort"), max_length=20, choices=Kind.choices)
+    filename = models.CharField(_("bestand"), max_length=255)
+    data = models.BinaryField(editable=False)
+    rows = models.PositiveIntegerField(_("rijen"), default=0)
+    dry_run = models.BooleanField(_("proefdraai"), default=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    result = models.JSONField(_("resultaat"), null=True, blank=True)
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("klaar op"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from inventory.services.aggregation import aggregates_recompute, aggregates_sweep, clear_queued
+from inventory.services.import_jobs import import_job_run
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -14,3 +15,8 @@ def recompute_aggregates(year: int) -> None:
 @shared_task(ignore_result=True)
 def sweep_aggregates() -> None:
     aggregates_sweep()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def run_import_job(job_id: str) -> None:
+    import_job_run(job_id=job_id)

@@ -24,6 +24,7 @@ SAMPLE_VALUES = {
     "uidb64": "MQ",
     "token": "set-password",
     "url": "geen-pagina/",
+    "pk": "00000000-0000-0000-0000-000000000001",
 }
 
 # The only views an anonymous visitor may open.

@@ -153,6 +153,15 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 YEAR_MIN = 2000
 YEAR_MAX = 2100
 
+# Figures that belong to no organisation go to POM's own submission; this is POM's enterprise number
+# (the demo's "POM West-Vlaanderen" by default).
+POM_KBO = os.getenv("POM_KBO", "0410013753")
+# Bulk imports (inventory/services/imports.py): limits on what one uploaded file may hold.
+IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", str(50 * 1024 * 1024))
+IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", "1000000")
+# An XLSX is a zip: its declared uncompressed size is checked before it is opened (zip bombs).
+IMPORT_MAX_UNZIPPED_BYTES = envint("IMPORT_MAX_UNZIPPED_BYTES", str(500 * 1024 * 1024))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -170,3 +179,9 @@ CELERY_BEAT_SCHEDULE = {
 # (its default is any staff user).
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
+
+# Public exports hide counts from 1 up to this threshold (exclusive) as "<5" (inventory/services/suppression.py).
+SMALL_CELL_THRESHOLD = envint("SMALL_CELL_THRESHOLD", "5")
+
+# Uploads with more rows than this run in a Celery task; the page polls its progress.
+IMPORT_ASYNC_ROWS = envint("IMPORT_ASYNC_ROWS", "5000")

@@ -1,8 +1,11 @@
 from collections.abc import Iterator
 
 import pytest
-from django.db import transaction
+from celery.contrib.testing.worker import start_worker
+from django.db import connections, transaction
 
+from config.celery import app
+from inventory.services import aggregation
 from inventory.services.demo import demo_load
 from inventory.services.reference import reference_load
 
@@ -22,3 +25,13 @@ def demo_db(django_db_setup: None, django_db_blocker) -> Iterator[None]:
         demo_load()
         yield
         transaction.set_rollback(True)
+
+
+@pytest.fixture
+def worker(transactional_db: None) -> Iterator[None]:
+    """A real Celery worker on the test Redis database, in a thread of this process."""
+    aggregation._redis().flushdb()
+    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10):
+        yield
+    aggregation._redis().flushdb()
+    connections.close_all()

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.db import connections
 
 from config.celery import app
@@ -36,15 +35,6 @@ def west_vlaanderen_total(scope: str = "provisional") -> int | None:
 
 def fresh() -> bool:
     return AggregateYear.objects.filter(year=YEAR, computed_at__isnull=False).exists() and not year_pending(YEAR)
-
-
-@pytest.fixture
-def worker(transactional_db) -> Iterator[None]:
-    aggregation._redis().flushdb()
-    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10):
-        yield
-    aggregation._redis().flushdb()
-    connections.close_all()
 
 
 @pytest.fixture

@@ -1,0 +1,102 @@
+"""Uploading files: staff (headcounts and organisations) and organisation editors (headcounts of their own
+organisations). A dry run first, then the import after confirmation."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from accounts.access import is_staff_member, organisations_editable_by
+from inventory.models import ImportJob
+from inventory.services.import_jobs import import_job_confirm, import_job_create, import_job_progress
+
+
+class UploadForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("Soort bestand"), choices=ImportJob.Kind.choices)
+    file = forms.FileField(
+        label=gettext_lazy("Bestand (CSV of XLSX)"),
+        help_text=gettext_lazy("Kolommen jaar, organisatie, maatregel, regio, personen (of in het Engels)."),
+    )
+
+    def __init__(self, *args: object, staff: bool, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if not staff:
+            self.fields["kind"].choices = [(ImportJob.Kind.HEADCOUNTS, ImportJob.Kind.HEADCOUNTS.label)]
+
+    def clean_file(self) -> object:
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("Het bestand is %(size)s; de grens is %(limit)s.")
+                % {"size": filesizeformat(upload.size), "limit": filesizeformat(settings.IMPORT_MAX_BYTES)}
+            )
+        return upload
+
+
+def _may_upload(request: HttpRequest) -> bool:
+    return is_staff_member(request.user) or organisations_editable_by(request.user).exists()
+
+
+def upload(request: HttpRequest) -> HttpResponse:
+    if not _may_upload(request):
+        raise PermissionDenied
+    staff = is_staff_member(request.user)
+    form = UploadForm(request.POST or None, request.FILES or None, staff=staff)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        job = import_job_create(
+            user=request.user, kind=form.cleaned_data["kind"], filename=upload.name, data=upload.read(), dry_run=True
+        )
+        return redirect("import-job", pk=job.pk)
+    jobs = ImportJob.objects.filter(user=request.user).defer("data")[:10]
+    return render(request, "inventory/import_upload.html", {"form": form, "jobs": jobs})
+
+
+def _job_for(request: HttpRequest, pk: str) -> ImportJob:
+    jobs = ImportJob.objects.defer("data")
+    if not is_staff_member(request.user):
+        jobs = jobs.filter(user=request.user)
+    try:
+        return jobs.get(pk=pk)
+    except (ImportJob.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def job(request: HttpRequest, pk: str) -> HttpResponse:
+    import_job = _job_for(request, pk)
+    running = import_job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING)
+    return render(
+        request,
+        "inventory/import_job.html",
+        {"job": import_job, "running": running, "progress": import_job_progress(import_job) if running else None},
+    )
+
+
+def job_status(request: HttpRequest, pk: str) -> JsonResponse:
+    import_job = _job_for(request, pk)
+    progress = import_job_progress(import_job)
+    return JsonResponse(
+        {
+            "status": import_job.status,
+            "done": progress[0] if progress else None,
+            "total": progress[1] if progress else None,
+            "result": import_job.result,
+        }
+    )
+
+
+@require_POST
+def job_confirm(request: HttpRequest, pk: str) -> HttpResponse:
+    import_job = _job_for(request, pk)
+    if not (import_job.dry_run and import_job.status == ImportJob.Status.DONE and (import_job.result or {}).get("ok")):
+        raise PermissionDenied
+    if not _may_upload(request):
+        raise PermissionDenied
+    return redirect("import-job", pk=import_job_confirm(job=ImportJob.objects.get(pk=import_job.pk)).pk)
