@@ -37,7 +37,14 @@ from inventory.models import (
     RegionGrouping,
     Submission,
 )
-from inventory.resources import ContextFigureResource, MeasureResource, OverlapCorrectionResource
+from inventory.resources import (
+    ContextFigureResource,
+    HeadcountFileResource,
+    MeasureResource,
+    OrganisationFileResource,
+    OverlapCorrectionResource,
+    UploadedFile,
+)
 from inventory.services import catalogue, submissions
 
 admin.site.site_header = _("Inventaris sociale economie – beheer")
@@ -66,6 +73,20 @@ def submission_locked_error() -> ValidationError:
     return ValidationError(
         _("Deze aangifte is gevalideerd en dus vergrendeld; laat ze eerst heropenen."), code="submission_locked"
     )
+
+
+class ServiceImportMixin(ImportMixin):
+    """django-import-export's two-step import (dry run, then confirm), for users with the import permission."""
+
+    import_formats = (CSV, XLSX)
+
+
+class FileImportMixin(ImportMixin):
+    """The whole file goes to the import service: the dry run shows its totals and every error."""
+
+    import_formats = (UploadedFile,)
+    import_template_name = "admin/inventory/import_file.html"
+    import_error_display = ("message",)
 
 
 @admin.register(Region)
@@ -121,7 +142,8 @@ class OrganisationAdminForm(forms.ModelForm):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(FileImportMixin, admin.ModelAdmin):
+    resource_classes = (OrganisationFileResource,)
     form = OrganisationAdminForm
     list_display = ("name", "kbo_column", "kind", "home_region", "active", "email")
     list_filter = ("kind", "active")
@@ -168,12 +190,6 @@ class MeasureAdminForm(forms.ModelForm):
             "last_year",
             "note",
         )
-
-
-class ServiceImportMixin(ImportMixin):
-    """django-import-export's two-step import (dry run, then confirm), for users with the import permission."""
-
-    import_formats = (CSV, XLSX)
 
 
 @admin.register(Measure)
@@ -326,7 +342,8 @@ class HeadcountAdminForm(forms.ModelForm):
 
 
 @admin.register(Headcount)
-class HeadcountAdmin(admin.ModelAdmin):
+class HeadcountAdmin(FileImportMixin, admin.ModelAdmin):
+    resource_classes = (HeadcountFileResource,)
     form = HeadcountAdminForm
     list_display = ("submission", "measure", "region", "persons", "fte", "submission_status")
     list_filter = ("submission__status", "submission__year", "measure__trede", "measure")

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import tablib
 from import_export import fields, resources, widgets
+from import_export.formats import base_formats
+from import_export.results import Error, Result, RowResult
 
-from inventory.models import ContextFigure, Measure, OverlapCorrection, Region
-from inventory.services import catalogue
+from inventory.models import ContextFigure, Headcount, Measure, Organisation, OverlapCorrection, Region
+from inventory.services import catalogue, imports
 
 
 class ServiceResource(resources.ModelResource):
@@ -84,3 +87,95 @@ class ContextFigureResource(ServiceResource):
 
     def save_through_service(self, instance: ContextFigure) -> None:
         catalogue.context_figure_save(figure=instance)
+
+
+class UploadedFile(base_formats.Format):
+    """The uploaded file as it is. Our import service reads CSV and XLSX itself (delimiter, encoding, Excel's
+    "sep=" line, limits), so django-import-export must not parse it first."""
+
+    def __init__(self, encoding: str | None = None) -> None:
+        # The encoding is the service's to detect; django-import-export passes one anyway.
+        self.encoding = encoding
+
+    def get_title(self) -> str:
+        return "CSV / XLSX"
+
+    def create_dataset(self, in_stream: bytes) -> tablib.Dataset:
+        dataset = tablib.Dataset(headers=["file"])
+        dataset.append([in_stream])
+        return dataset
+
+    def is_binary(self) -> bool:
+        return True
+
+    def get_read_mode(self) -> str:
+        return "rb"
+
+    def get_extension(self) -> str:
+        return "csv"
+
+    def can_import(self) -> bool:
+        return True
+
+    def can_export(self) -> bool:
+        return False
+
+
+class ServiceFileResource(resources.ModelResource):
+    """Hands the whole file to an import service (all or nothing, row-numbered errors) and reports its
+    result in django-import-export's shape: totals for the dry run and the confirmation, errors as a list."""
+
+    columns: tuple[str, ...] = ()
+
+    def get_user_visible_fields(self) -> list[fields.Field]:
+        # What the import page lists as the file's columns.
+        return [fields.Field(column_name=column) for column in self.columns]
+
+    def run_service(self, *, data: bytes, filename: str, dry_run: bool, user: Any) -> imports.ImportReport:
+        raise NotImplementedError
+
+    def import_data(self, dataset: tablib.Dataset, dry_run: bool = False, raise_errors: bool = False, **kwargs: Any):
+        report = self.run_service(
+            data=dataset[0][0],
+            filename=kwargs.get("file_name") or "bestand.csv",
+            dry_run=dry_run,
+            user=kwargs.get("user"),
+        )
+        result = Result()
+        result.totals[RowResult.IMPORT_TYPE_NEW] = report.created
+        result.totals[RowResult.IMPORT_TYPE_UPDATE] = report.updated
+        result.totals[RowResult.IMPORT_TYPE_SKIP] = report.unchanged
+        result.total_rows = report.rows
+        for error in report.errors:
+            # django-import-export keeps errors as exceptions (for its traceback display, which is off here).
+            result.append_base_error(Error(ValueError(error.message), number=error.row))
+        return result
+
+
+class HeadcountFileResource(ServiceFileResource):
+    columns = (
+        "year / jaar",
+        "organisation / organisatie",
+        "measure / maatregel",
+        "region / regio",
+        "persons / personen",
+        "fte / vte",
+    )
+
+    class Meta:
+        model = Headcount
+        fields = ()
+
+    def run_service(self, *, data: bytes, filename: str, dry_run: bool, user: Any) -> imports.ImportReport:
+        return imports.headcounts_import(data=data, filename=filename, dry_run=dry_run, user=user)
+
+
+class OrganisationFileResource(ServiceFileResource):
+    columns = ("kbo", "name / naam", "kind / soort", "region / regio", "email")
+
+    class Meta:
+        model = Organisation
+        fields = ()
+
+    def run_service(self, *, data: bytes, filename: str, dry_run: bool, user: Any) -> imports.ImportReport:
+        return imports.organisations_import(data=data, filename=filename, dry_run=dry_run)

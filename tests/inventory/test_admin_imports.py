@@ -105,3 +105,49 @@ def test_corrections_and_context_figures_import_and_mark_the_aggregates(db) -> N
     content = f"year,region,indicator,value,source,synthetic\n2019,{region.code},loontrekkenden,433385,RSZ,0\n"
     confirm(client, url, upload(client, url, content))
     assert ContextFigure.objects.get().value == 433385
+
+
+def test_a_headcount_file_goes_through_the_import_service_with_a_dry_run_first(reference_db, db) -> None:
+    from inventory.models import Headcount
+    from tests.factories import OrganisationFactory
+
+    client = staff_with("view_headcount", "import_headcount", "add_headcount", "change_headcount")
+    organisation = OrganisationFactory(home_region=Region.objects.get(code="31005"))
+    # Semicolons and Windows-1252, as Excel on a Belgian PC writes them: the service reads the bytes as they are.
+    content = f"jaar;organisatie;maatregel;regio;personen\n2019;{organisation.kbo_display};CMW-BED;31005;42\n"
+    url = "/admin/inventory/headcount/import/"
+    dry_run = client.post(
+        url, {"format": "0", "import_file": SimpleUploadedFile("Brugge é.csv", content.encode("cp1252"))}
+    )
+
+    assert dry_run.status_code == 200
+    assert "1 rijen: 1 nieuw, 0 gewijzigd, 0 ongewijzigd" in dry_run.content.decode()
+    assert not Headcount.objects.exists()
+
+    confirm(client, url, dry_run)
+
+    assert Headcount.objects.get().persons == 42
+    assert AggregateDirtyKey.objects.exists() or Headcount.objects.get().submission.status == "draft"
+
+
+def test_a_headcount_file_with_errors_lists_them_with_row_column_and_value_and_writes_nothing(reference_db, db) -> None:
+    from inventory.models import Headcount
+
+    client = staff_with("view_headcount", "import_headcount", "add_headcount", "change_headcount")
+    content = "year,organisation,measure,region,persons\n2019,0202.239.952,CMW-BED,31005,-3\n"
+
+    response = upload(client, "/admin/inventory/headcount/import/", content)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "0202.239.952" in page
+    assert "-3" in page
+    assert "confirm_form" not in response.context or response.context["confirm_form"] is None
+    assert not Headcount.objects.exists()
+
+
+def test_organisation_files_need_the_import_permission_too(db) -> None:
+    assert (
+        staff_with("view_organisation", "change_organisation").get("/admin/inventory/organisation/import/").status_code
+        == 403
+    )

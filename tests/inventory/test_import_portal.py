@@ -1,0 +1,110 @@
+"""Uploading a headcount file in the portal: dry run, confirm, own organisations only, big files in a task."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from inventory.models import Headcount, ImportJob, Measure, Organisation, Region
+from inventory.services.reference import reference_load
+from tests.conftest import logged_in
+from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+
+
+def upload(client: Client, content: str, name: str = "tellingen.csv"):
+    return client.post("/import/", {"kind": "headcounts", "file": SimpleUploadedFile(name, content.encode("utf-8"))})
+
+
+@pytest.fixture
+def editor(db) -> tuple[Client, Organisation]:
+    reference_load()
+    organisation = OrganisationFactory(home_region=Region.objects.get(code="31005"), kind="maatwerkbedrijf")
+    user = UserFactory()
+    MembershipFactory(user=user, organisation=organisation, role="editor")
+    return logged_in(user), organisation
+
+
+def test_an_editor_sees_a_dry_run_and_imports_only_after_confirming(editor) -> None:
+    client, organisation = editor
+    content = f"jaar;organisatie;maatregel;regio;personen\n2019;{organisation.kbo};CMW-BED;31005;42\n"
+
+    response = upload(client, content)
+
+    job = ImportJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/import/{job.pk}/"
+    page = client.get(response["Location"]).content.decode()
+    assert "1 rijen: 1 nieuw, 0 gewijzigd, 0 ongewijzigd." in page
+    assert "Importeren bevestigen" in page
+    assert not Headcount.objects.exists()
+
+    confirmed = client.post(f"/import/{job.pk}/confirm/")
+
+    assert confirmed.status_code == 302
+    headcount = Headcount.objects.get()
+    assert (headcount.submission.organisation, headcount.submission.year, headcount.persons) == (organisation, 2019, 42)
+    assert headcount.measure == Measure.objects.get(code="CMW-BED")
+    assert "Ingelezen" in client.get(confirmed["Location"]).content.decode()
+
+
+def test_a_row_for_another_organisation_rejects_the_file(editor) -> None:
+    client, organisation = editor
+    other = OrganisationFactory(home_region=Region.objects.get(code="34022"))
+    content = (
+        "year,organisation,measure,region,persons\n"
+        f"2019,{organisation.kbo},CMW-BED,31005,42\n"
+        f"2019,{other.kbo},CMW-BED,34022,7\n"
+    )
+
+    response = upload(client, content)
+    page = client.get(response["Location"]).content.decode()
+
+    assert "Importeren bevestigen" not in page
+    assert other.kbo in page or other.kbo_display in page
+    assert not Headcount.objects.exists()
+    job = ImportJob.objects.get()
+    assert client.post(f"/import/{job.pk}/confirm/").status_code == 403
+
+
+def test_viewers_cannot_upload_and_nobody_sees_someone_elses_job(editor, db) -> None:
+    client, organisation = editor
+    viewer = UserFactory()
+    MembershipFactory(user=viewer, organisation=organisation, role="viewer")
+    assert logged_in(viewer).get("/import/").status_code == 403
+    response = upload(client, "year,organisation,measure,region,persons\n")
+    assert logged_in(UserFactory(is_staff=False)).get(response["Location"]).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_file_over_the_threshold_runs_in_the_worker_while_the_page_polls(worker, settings) -> None:
+    settings.IMPORT_ASYNC_ROWS = 10
+    reference_load()
+    organisation = OrganisationFactory(home_region=Region.objects.get(code="31005"))
+    user = UserFactory()
+    MembershipFactory(user=user, organisation=organisation, role="editor")
+    client = logged_in(user)
+    municipalities = list(Region.objects.municipalities().filter(parent__parent__code="30000").existing_in(2019))[:30]
+    content = "year,organisation,measure,region,persons\n" + "".join(
+        f"2019,{organisation.kbo},CMW-BED,{region.code},{i}\n" for i, region in enumerate(municipalities)
+    )
+
+    job_url = upload(client, content)["Location"]
+
+    first = client.get(job_url).content.decode()
+    job = ImportJob.objects.get()
+    assert job.rows == 30
+    deadline = time.monotonic() + 30
+    while ImportJob.objects.get().status != "done":
+        assert time.monotonic() < deadline, "the worker did not finish the import"
+        time.sleep(0.05)
+    if "<progress" in first:
+        assert 'http-equiv="refresh"' in first
+    done = client.get(job_url).content.decode()
+    assert "30 rijen: 30 nieuw" in done
+    assert 'http-equiv="refresh"' not in done
+    status = client.get(job_url + "status/").json()
+    assert status["status"] == "done"
+    assert status["result"]["created"] == 30
