@@ -16,9 +16,10 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.access import is_staff_member
+from accounts.access import is_staff_member, organisations_editable_by
 from accounts.models import User
 from inventory.models import ImportJob, Organisation
+from inventory.services import imports
 from inventory.services.aggregation import _redis
 
 logger = logging.getLogger(__name__)
@@ -61,11 +62,7 @@ def import_job_confirm(*, job: ImportJob) -> ImportJob:
 
 def allowed_organisations(user: User) -> QuerySet[Organisation] | None:
     """None = any organisation and rows without one (staff); otherwise only these."""
-    if is_staff_member(user):
-        return None
-    from accounts.access import organisations_editable_by
-
-    return organisations_editable_by(user)
+    return None if is_staff_member(user) else organisations_editable_by(user)
 
 
 def _set_progress(job_id: object, done: int, total: int) -> None:
@@ -87,8 +84,6 @@ def import_job_progress(job: ImportJob) -> tuple[int, int] | None:
 
 def import_job_run(*, job_id: object) -> None:
     """Run a job once (a redelivered task finds it no longer queued and does nothing)."""
-    from inventory.services import imports
-
     updated = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
         status=ImportJob.Status.RUNNING
     )
