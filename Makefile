@@ -28,6 +28,12 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# A 200,000-row headcount CSV through the import service against COPY and django-import-export: rows/s,
+# ratios and peak RSS (BENCH_ARGS="--import-export-rows 20000" shortens the slow django-import-export run).
+.PHONY: bench-imports
+bench-imports: install
+	$(PY) scripts/stack.py bench bench/imports.py $(BENCH_ARGS)
+
 # Stop the project-local PostgreSQL and Redis and delete their data.
 clean-local:
 	-$(PY) scripts/stack.py stop
