@@ -1,4 +1,4 @@
-"""Reads: aggregates in the export's shape, their freshness, and indicators derived from them."""
+"""Reads: aggregates and headcounts in the export's shape, their freshness, and indicators derived from them."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Case, CharField, F, Max, Q, QuerySet, Value, When
+from django.db import connection
+from django.db.models import Case, CharField, Exists, F, Max, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -17,10 +18,13 @@ from inventory.models import (
     AggregateDirtyKey,
     AggregateYear,
     ContextFigure,
+    Headcount,
     Measure,
     Region,
     RegionGrouping,
     Scope,
+    Submission,
+    SubmissionStatus,
 )
 
 AGGREGATE_COLUMNS = [
@@ -116,26 +120,152 @@ def aggregate_queryset(filters: AggregateFilters) -> QuerySet[Aggregate]:
     )
 
 
+# The queryset's names for AGGREGATE_COLUMNS, in that order.
+AGGREGATE_FIELDS = (
+    "year",
+    "region_code",
+    "region_label",
+    "level",
+    "trede",
+    "group",
+    "measure_code",
+    "persons",
+    "scope",
+    "computed_at",
+)
+# Rows stream from a server-side cursor in chunks of this many.
+CHUNK_SIZE = 5000
+
+
+def aggregate_values(
+    filters: AggregateFilters, *, offset: int = 0, limit: int | None = None
+) -> Iterator[tuple[object, ...]]:
+    """One tuple per figure in AGGREGATE_COLUMNS order, streamed from a server-side cursor."""
+    rows = aggregate_queryset(filters).values_list(*AGGREGATE_FIELDS)
+    if offset or limit is not None:
+        rows = rows[offset : offset + limit if limit is not None else None]
+    return rows.iterator(chunk_size=CHUNK_SIZE)
+
+
 def aggregate_rows(
     filters: AggregateFilters, *, offset: int = 0, limit: int | None = None
 ) -> Iterator[dict[str, object]]:
     """One dict per figure with the export's columns, streamed from a server-side cursor."""
-    rows = aggregate_queryset(filters).values_list(
-        "year",
-        "region_code",
-        "region_label",
-        "level",
-        "trede",
-        "group",
-        "measure_code",
-        "persons",
-        "scope",
-        "computed_at",
-    )
-    if offset or limit is not None:
-        rows = rows[offset : offset + limit if limit is not None else None]
-    for row in rows.iterator(chunk_size=5000):
+    for row in aggregate_values(filters, offset=offset, limit=limit):
         yield dict(zip(AGGREGATE_COLUMNS, row, strict=True))
+
+
+def aggregate_keyed_values(*, year: int, scope: str) -> list[tuple[object, ...]]:
+    """A whole year of aggregates in AGGREGATE_COLUMNS order, each followed by (region id, grouping id, measure
+    id): the table small-cell protection works on (one year at a time, so memory stays bounded)."""
+    qs = aggregate_queryset(AggregateFilters(years=[year], scope=scope))
+    return list(qs.values_list(*AGGREGATE_FIELDS, "region_id", "grouping_id", "measure_id"))
+
+
+def aggregate_years(*, scope: str = Scope.VALIDATED) -> list[int]:
+    return sorted(Aggregate.objects.filter(scope=scope).values_list("year", flat=True).distinct())
+
+
+# --- headcounts ----------------------------------------------------------------------------------------------
+
+HEADCOUNT_COLUMNS = [
+    "year",
+    "organisation",
+    "organisation_name",
+    "measure",
+    "trede",
+    "group",
+    "region",
+    "region_name",
+    "persons",
+    "fte",
+    "status",
+    "scope",
+]
+# The queryset's names for HEADCOUNT_COLUMNS, in that order.
+HEADCOUNT_FIELDS = (
+    "year",
+    "organisation_kbo",
+    "organisation_name",
+    "measure_code",
+    "trede",
+    "measure_group",
+    "region_code",
+    "region_name",
+    "persons",
+    "fte",
+    "status",
+    "scope",
+)
+SCOPE_STATUSES = {
+    Scope.VALIDATED: [SubmissionStatus.VALIDATED],
+    Scope.PROVISIONAL: [SubmissionStatus.SUBMITTED, SubmissionStatus.VALIDATED],
+}
+
+
+class HeadcountFilters(AggregateFilters):
+    """The aggregate filters, read for headcounts: `region` selects the headcounts in that region or in any
+    region inside it (a grouping: in its municipalities in the headcount's year); scope validated = validated
+    submissions, provisional = submitted and validated ones."""
+
+
+def regions_within(codes: list[str]) -> list[int]:
+    """Ids of the regions with these codes and of every region inside them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """with recursive inside(id) as (
+                   select id from inventory_region where code = any(%(codes)s)
+                   union
+                   select r.id from inventory_region r join inside i on r.parent_id = i.id)
+               select id from inside""",
+            {"codes": codes},
+        )
+        return [region_id for (region_id,) in cursor.fetchall()]
+
+
+def headcount_queryset(filters: AggregateFilters) -> QuerySet[Headcount]:
+    qs = Headcount.objects.filter(submission__status__in=SCOPE_STATUSES[Scope(filters.scope)])
+    if filters.years:
+        qs = qs.filter(submission__year__in=filters.years)
+    if filters.regions:
+        year = OuterRef("submission__year")
+        in_grouping = RegionGrouping.members.through.objects.filter(
+            Q(regiongrouping__first_year__isnull=True) | Q(regiongrouping__first_year__lte=year),
+            Q(regiongrouping__last_year__isnull=True) | Q(regiongrouping__last_year__gte=year),
+            region_id=OuterRef("region_id"),
+            regiongrouping__code__in=filters.regions,
+        )
+        qs = qs.filter(Q(region_id__in=regions_within(filters.regions)) | Exists(in_grouping))
+    if filters.treden:
+        qs = qs.filter(measure__trede__in=filters.treden)
+    if filters.measures:
+        qs = qs.filter(measure__code__in=filters.measures)
+    return qs.annotate(
+        year=F("submission__year"),
+        organisation_kbo=F("submission__organisation__kbo"),
+        organisation_name=F("submission__organisation__name"),
+        measure_code=F("measure__code"),
+        trede=F("measure__trede"),
+        measure_group=F("measure__group"),
+        region_code=F("region__code"),
+        region_name=F("region__name"),
+        status=F("submission__status"),
+        scope=Value(filters.scope, output_field=CharField()),
+    ).order_by("year", "region_code", "measure_code", "organisation_kbo")
+
+
+def headcount_values(filters: AggregateFilters) -> Iterator[tuple[object, ...]]:
+    """One tuple per headcount in HEADCOUNT_COLUMNS order, ordered by year, region, measure and organisation,
+    streamed from a server-side cursor."""
+    return headcount_queryset(filters).values_list(*HEADCOUNT_FIELDS).iterator(chunk_size=CHUNK_SIZE)
+
+
+def headcounts_last_changed(filters: AggregateFilters) -> dt.datetime | None:
+    """When a submission in the export's scope and years last changed: headcounts are read live."""
+    submissions = Submission.objects.filter(status__in=SCOPE_STATUSES[Scope(filters.scope)])
+    if filters.years:
+        submissions = submissions.filter(year__in=filters.years)
+    return submissions.aggregate(latest=Max("updated_at"))["latest"]
 
 
 @dataclass(frozen=True)
