@@ -3,12 +3,14 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from inventory.views import api, imports
+from inventory.views import api, exports, imports
 from inventory.views.home import home
 
 urlpatterns = [
     path("", home, name="home"),
     path("api/aggregates/", api.aggregates, name="api-aggregates"),
+    path("exports/", exports.exports, name="exports"),
+    path("exports/publication/", exports.publication, name="exports-publication"),
     path("import/", imports.upload, name="import"),
     path("import/<uuid:pk>/", imports.job, name="import-job"),
     path("import/<uuid:pk>/status/", imports.job_status, name="import-job-status"),

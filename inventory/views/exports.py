@@ -1,0 +1,161 @@
+"""The exports page for coordinators and staff: a GET form whose submission downloads the file.
+
+Coordinators export validated figures; staff may choose provisional ones. Organisation users get 404 (an
+export mixes many organisations' figures, so it belongs to none of them). CSV, SDMX-CSV, JSON and JSON-stat
+stream from a server-side cursor; XLSX is written to a temporary file first, then sent.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from typing import IO
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from accounts.access import is_coordinator, is_staff_member
+from inventory.models import Measure, Region, RegionGrouping, Scope, Submission, Trede
+from inventory.selectors import AggregateFilters, HeadcountFilters, aggregate_years, aggregates_freshness
+from inventory.services.exports import (
+    FORMATS,
+    Export,
+    aggregates_export,
+    export_filename,
+    headcounts_export,
+    xlsx_write,
+)
+from inventory.services.publication import publication_filename, publication_workbook
+
+DATASETS = {"aggregates": aggregates_export, "headcounts": headcounts_export}
+
+
+class ExportForm(forms.Form):
+    dataset = forms.ChoiceField(
+        label=_("Gegevens"),
+        choices=[
+            ("aggregates", _("Aggregaten: cijfers per regio, trede en maatregel")),
+            ("headcounts", _("Tellingen: cijfers per organisatie, maatregel en regio")),
+        ],
+        initial="aggregates",
+        widget=forms.RadioSelect,
+    )
+    scope = forms.ChoiceField(label=_("Scope"), choices=Scope.choices, initial=Scope.VALIDATED, required=False)
+    year = forms.TypedMultipleChoiceField(
+        label=_("Jaar"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple, help_text=_("geen = alle")
+    )
+    region = forms.MultipleChoiceField(
+        label=_("Regio"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 10}),
+        help_text=_("geen = alle; bij tellingen ook alles binnen de regio"),
+    )
+    trede = forms.TypedMultipleChoiceField(
+        label=_("Trede"), coerce=int, required=False, choices=Trede.choices, widget=forms.CheckboxSelectMultiple
+    )
+    measure = forms.MultipleChoiceField(
+        label=_("Maatregel"), required=False, widget=forms.SelectMultiple(attrs={"size": 10})
+    )
+    format = forms.ChoiceField(
+        label=_("Formaat"),
+        choices=[(f.id, f.label) for f in FORMATS.values()],
+        initial="excel-nl",
+        widget=forms.RadioSelect,
+    )
+    public = forms.BooleanField(
+        label=_("Voor publicatie: kleine aantallen afschermen"),
+        required=False,
+        help_text=_("aantallen van 1 tot 4 worden ‘<5’, en waar nodig een tweede cel ‘x’"),
+    )
+
+    def __init__(self, *args: object, staff: bool, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if not staff:
+            self.fields["scope"].choices = [(Scope.VALIDATED, Scope.VALIDATED.label)]
+            self.fields["scope"].widget = forms.HiddenInput()
+        years = set(aggregate_years()) | set(Submission.objects.values_list("year", flat=True).distinct())
+        self.fields["year"].choices = [(y, str(y)) for y in sorted(years)]
+        regions = Region.objects.exclude(level=Region.Level.GEMEENTE).order_by("code")
+        municipalities = Region.objects.filter(level=Region.Level.GEMEENTE).order_by("name")
+        self.fields["region"].choices = [
+            (_("Gewest, provincies en arrondissementen"), [(r.code, f"{r.name} ({r.code})") for r in regions]),
+            (_("Regio-indelingen"), sorted(dict(RegionGrouping.objects.values_list("code", "name")).items())),
+            (_("Gemeenten"), [(r.code, str(r)) for r in municipalities]),
+        ]
+        self.fields["measure"].choices = [(m.code, str(m)) for m in Measure.objects.order_by("trede", "code")]
+
+    def filters(self) -> AggregateFilters:
+        data = self.cleaned_data
+        kind = HeadcountFilters if data["dataset"] == "headcounts" else AggregateFilters
+        return kind(
+            years=data["year"],
+            regions=data["region"],
+            treden=data["trede"],
+            measures=data["measure"],
+            scope=data["scope"] or Scope.VALIDATED,
+        )
+
+
+def _require_coordinator(request: HttpRequest) -> bool:
+    """Whether the user is staff; organisation users get 404, and only staff may ask for provisional figures."""
+    if not is_coordinator(request.user):
+        raise Http404
+    staff = is_staff_member(request.user)
+    if request.GET.get("scope", Scope.VALIDATED) != Scope.VALIDATED and not staff:
+        raise PermissionDenied(_("Voorlopige cijfers zijn enkel voor POM-medewerkers."))
+    return staff
+
+
+def _file_response(write: Callable[[IO[bytes]], None], *, filename: str, content_type: str) -> FileResponse:
+    """openpyxl needs a seekable file: write to a temporary one, then send it; it is gone once the response
+    is closed, so no context manager here."""
+    out = tempfile.TemporaryFile()  # noqa: SIM115
+    try:
+        write(out)
+        out.seek(0)
+    except BaseException:
+        out.close()
+        raise
+    return FileResponse(out, as_attachment=True, filename=filename, content_type=content_type)
+
+
+def export_response(export: Export, format_id: str) -> StreamingHttpResponse | FileResponse:
+    fmt = FORMATS[format_id]
+    filename = export_filename(export, fmt)
+    if fmt.chunks is None:
+        return _file_response(lambda out: xlsx_write(export, out), filename=filename, content_type=fmt.content_type)
+    response = StreamingHttpResponse(fmt.chunks(export), content_type=fmt.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
+def exports(request: HttpRequest) -> HttpResponse:
+    staff = _require_coordinator(request)
+    form = ExportForm(request.GET if "format" in request.GET else None, staff=staff)
+    if form.is_bound and form.is_valid():
+        build = DATASETS[form.cleaned_data["dataset"]]
+        return export_response(
+            build(filters=form.filters(), public=form.cleaned_data["public"]), form.cleaned_data["format"]
+        )
+    context = {"form": form, "staff": staff, "freshness": aggregates_freshness(), "formats": FORMATS.values()}
+    return render(request, "inventory/exports.html", context, status=400 if form.is_bound else 200)
+
+
+@require_GET
+def publication(request: HttpRequest) -> FileResponse:
+    """The publication workbook (tabellenbijlage): public unless ?public=0."""
+    staff = _require_coordinator(request)
+    scope = request.GET.get("scope", Scope.VALIDATED)
+    if scope not in Scope.values:
+        raise Http404
+    public = request.GET.get("public", "1") != "0"
+    return _file_response(
+        lambda out: publication_workbook(out=out, scope=scope if staff else Scope.VALIDATED, public=public),
+        filename=publication_filename(scope=scope, public=public),
+        content_type=FORMATS["xlsx"].content_type,
+    )
