@@ -32,6 +32,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import PurePath
 from typing import Any
 
+import defusedxml
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
@@ -41,6 +42,7 @@ from django.utils import translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from openpyxl import load_workbook
 
 from accounts.models import User
 from inventory.kbo import format_kbo, normalise_kbo
@@ -431,9 +433,6 @@ def _read_xlsx(data: bytes) -> _Table:
     if b"macroenabled" in content_types.lower():
         raise _Refused(_macro_message())
 
-    import defusedxml
-    from openpyxl import load_workbook
-
     unsafe = _("Het Excel-bestand bevat onveilige XML (entiteiten of DTD’s) en wordt geweigerd.")
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
@@ -451,6 +450,7 @@ def _read_xlsx(data: bytes) -> _Table:
         # and wraps defusedxml's refusal of a DTD in a ValueError of its own.
         raise _Refused(unsafe if _caused_by(error, defusedxml.DefusedXmlException) else corrupt) from None
     if not header_row:
+        workbook.close()
         raise _Refused(_("Het bestand is leeg."))
     while header and not header[-1]:
         header.pop()
