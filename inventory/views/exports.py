@@ -142,7 +142,7 @@ def exports(request: HttpRequest) -> HttpResponse:
         return export_response(
             build(filters=form.filters(), public=form.cleaned_data["public"]), form.cleaned_data["format"]
         )
-    context = {"form": form, "staff": staff, "freshness": aggregates_freshness(), "formats": FORMATS.values()}
+    context = {"form": form, "staff": staff, "freshness": aggregates_freshness()}
     return render(request, "inventory/exports.html", context, status=400 if form.is_bound else 200)
 
 
