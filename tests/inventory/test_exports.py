@@ -502,3 +502,14 @@ def test_export_aggregates_writes_the_new_formats(demo_aggregates, fmt: str) -> 
 
     rows, _meta = parsed(fmt, out.getvalue().encode())
     assert len(rows) == validated_aggregates(year=2019, region__code=WVL)
+
+
+def test_the_exports_page_is_english_after_choosing_english(demo_aggregates, coordinator_client: Client) -> None:
+    coordinator_client.post(reverse("set_language"), {"language": "en", "next": "/exports/"})
+
+    page = coordinator_client.get("/exports/").content.decode()
+
+    assert "<h2>Download data</h2>" in page
+    assert "Tables annex (XLSX), small counts hidden" in page
+    assert "For publication: hide small counts" in page
+    assert "Gegevens downloaden" not in page
