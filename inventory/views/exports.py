@@ -30,6 +30,7 @@ from inventory.services.exports import (
     xlsx_write,
 )
 from inventory.services.publication import publication_filename, publication_workbook
+from inventory.services.suppression import SECONDARY_MARK, primary_mark, small_cell_threshold
 
 DATASETS = {"aggregates": aggregates_export, "headcounts": headcounts_export}
 
@@ -66,14 +67,13 @@ class ExportForm(forms.Form):
         initial="excel-nl",
         widget=forms.RadioSelect,
     )
-    public = forms.BooleanField(
-        label=_("Voor publicatie: kleine aantallen afschermen"),
-        required=False,
-        help_text=_("aantallen van 1 tot 4 worden ‘<5’, en waar nodig een tweede cel ‘x’"),
-    )
+    public = forms.BooleanField(label=_("Voor publicatie: kleine aantallen afschermen"), required=False)
 
     def __init__(self, *args: object, staff: bool, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["public"].help_text = _(
+            "aantallen van 1 tot %(n)s worden ‘%(mark)s’, en waar nodig nog een cel ‘%(second)s’"
+        ) % {"n": small_cell_threshold() - 1, "mark": primary_mark(), "second": SECONDARY_MARK}
         if not staff:
             self.fields["scope"].choices = [(Scope.VALIDATED, Scope.VALIDATED.label)]
             self.fields["scope"].widget = forms.HiddenInput()
