@@ -2,8 +2,10 @@
 metadata, every text cell that a spreadsheet would run as a formula escaped.
 
 Formats (FORMATS, README "Exports"):
-- `csv`: comma, UTF-8, LF; a metadata block of `# key,value` lines before the header (pandas: `comment="#"`);
-- `excel-nl`: the same for a Dutch-language Excel: UTF-8 BOM, semicolon, CRLF, decimal comma, local times;
+- `csv`: comma, UTF-8, LF, the header on the first line (the columns of DESIGN.md, so that programs read it
+  as it is; scope and computed_at are columns of every aggregate row);
+- `excel-nl`: for a Dutch-language Excel: UTF-8 BOM, semicolon, CRLF, decimal comma, local times, and a
+  metadata block of `# key;value` lines before the header;
 - `xlsx`: sheet `gegevens` (the rows) and sheet `metadata`; written with openpyxl's write-only mode;
 - `json`: `{"meta": {...}, "results": [{column: value, ...}, ...]}`;
 - `sdmx`: SDMX-CSV 1.0 (header first, as the standard wants: the metadata travel as attribute columns
@@ -385,8 +387,8 @@ def csv_chunks(export: Export, *, excel_nl: bool = False, use_copy: bool = True)
     writer = csv.writer(sink.buffer, delimiter=delimiter, lineterminator="\r\n" if excel_nl else "\n")
     if excel_nl:
         yield "\ufeff"
-    for key, value in export.meta.items():
-        writer.writerow([f"# {key}", escape_cell(_text(value))])
+        for key, value in export.meta.items():
+            writer.writerow([f"# {key}", escape_cell(_text(value))])
     writer.writerow(export.column_names)
     yield sink.take()
     if use_copy and export.queryset is not None:

@@ -260,4 +260,5 @@ def test_a_higher_threshold_hides_more_and_says_so(small_counts, settings) -> No
     text = "".join(csv_chunks(export))
 
     assert {r["persons"] for r in rows_of(text)} == {"<50"}
-    assert "# small_cell_threshold,50" in text
+    assert export.meta["small_cell_threshold"] == 50
+    assert "# small_cell_threshold;50" in "".join(csv_chunks(export, excel_nl=True))
