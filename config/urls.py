@@ -9,6 +9,7 @@ from inventory.views.home import home
 urlpatterns = [
     path("", home, name="home"),
     path("api/aggregates/", api.aggregates, name="api-aggregates"),
+    path("api/headcounts/", api.headcounts, name="api-headcounts"),
     path("exports/", exports.exports, name="exports"),
     path("exports/publication/", exports.publication, name="exports-publication"),
     path("import/", imports.upload, name="import"),

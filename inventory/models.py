@@ -357,13 +357,17 @@ class HeadcountQuerySet(models.QuerySet["Headcount"]):
 class Headcount(models.Model):
     """Persons under one measure, working in one region, as reported in one submission."""
 
+    # No index of their own on submission and region: the unique (submission, measure, region) and the
+    # (region, measure) indexes start with them, and every index slows bulk imports down.
     submission = models.ForeignKey(
-        Submission, verbose_name=_("aangifte"), on_delete=models.CASCADE, related_name="headcounts"
+        Submission, verbose_name=_("aangifte"), on_delete=models.CASCADE, related_name="headcounts", db_index=False
     )
     measure = models.ForeignKey(
         Measure, verbose_name=_("maatregel"), on_delete=models.PROTECT, related_name="headcounts"
     )
-    region = models.ForeignKey(Region, verbose_name=_("regio"), on_delete=models.PROTECT, related_name="headcounts")
+    region = models.ForeignKey(
+        Region, verbose_name=_("regio"), on_delete=models.PROTECT, related_name="headcounts", db_index=False
+    )
     persons = models.IntegerField(_("personen"))
     fte = models.DecimalField(_("VTE"), max_digits=12, decimal_places=2, null=True, blank=True)
     explanation = models.TextField(_("toelichting"), blank=True)

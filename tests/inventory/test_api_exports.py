@@ -196,3 +196,30 @@ def test_the_home_page_of_an_organisation_user_lists_only_their_organisations(
     page = editor_a_client.get("/").content.decode()
     assert organisation_a.name in page
     assert organisation_b.name not in page
+
+
+def test_the_headcounts_api_gives_the_export_columns_filtered(demo_aggregates, coordinator_client: Client) -> None:
+    from inventory.selectors import HEADCOUNT_COLUMNS
+
+    body = coordinator_client.get("/api/headcounts/?year=2019&measure=AZ&region=30000").json()
+    assert body["count"] == len(body["results"]) > 0
+    assert list(body["results"][0]) == HEADCOUNT_COLUMNS
+    assert sum(r["persons"] for r in body["results"]) == 1_203
+    assert {r["scope"] for r in body["results"]} == {"validated"}
+    assert coordinator_client.get("/api/headcounts/?scope=provisional").status_code == 400
+
+
+def test_organisation_users_read_only_their_own_headcounts(demo_aggregates, db) -> None:
+    from accounts.models import Membership
+    from inventory.models import Organisation
+
+    organisation = Organisation.objects.get(name="Maatwerkbedrijf De Brugse Poort (demo)")
+    user = Membership.objects.get(organisation=organisation, role="viewer").user
+    client = Client()
+    client.force_login(user)
+
+    body = client.get("/api/headcounts/?year=2019").json()
+
+    assert body["count"] > 0
+    assert {r["organisation"] for r in body["results"]} == {organisation.kbo}
+    assert client.get("/api/aggregates/").status_code == 403
