@@ -15,7 +15,8 @@ File formats (README, "Imports"): headcounts `year,organisation,measure,region,p
 line), UTF-8 with or without BOM or Windows-1252; XLSX: the first sheet, no macros, no encryption.
 
 Headcounts are parsed and checked in Python against lookups loaded once, then written set-based: COPY into a
-temporary table and one INSERT ... ON CONFLICT DO UPDATE that skips rows equal to what is stored.
+temporary table and one INSERT ... ON CONFLICT DO UPDATE that skips rows equal to what is stored; new
+figures are copied straight into the table.
 """
 
 from __future__ import annotations
@@ -964,10 +965,12 @@ def _store_headcounts(
         locked = [status == SubmissionStatus.VALIDATED for status in status_of]
         in_aggregates = [status in (SubmissionStatus.SUBMITTED, SubmissionStatus.VALIDATED) for status in status_of]
         dirty: dict[int, set[tuple[int, int]]] = {}  # year -> (region id, measure id) of changed figures
+        new = bytearray(len(parsed.row))
         for i, key in enumerate(parsed.key):
             old = stored.get(key)
             if old is None:
                 report.created += 1
+                new[i] = 1
             elif old >> _FTE_BITS == parsed.persons[i] and (not fte_mask or old & fte_mask == parsed.fte[i] + 1):
                 report.unchanged += 1
                 continue
@@ -999,36 +1002,50 @@ def _store_headcounts(
 
         measure_ids = [m.pk for m in lookups.measures]
         region_ids = [r.pk for r in lookups.regions]
+
+        def copy_lines(indexes: Iterator[int]) -> Iterator[str]:
+            lines: list[str] = []
+            for i in indexes:
+                lines.append(
+                    f"{submission_of[parsed.pair[i]]}\t{measure_ids[parsed.measure[i]]}\t"
+                    f"{region_ids[parsed.region[i]]}\t{parsed.persons[i]}\t{_copy_text(parsed.fte[i])}\t\n"
+                )
+                if len(lines) >= 10_000:
+                    yield "".join(lines)
+                    lines.clear()
+            yield "".join(lines)
+
+        updated = bytes(c and not n for c, n in zip(changed, new, strict=True))
         with connection.cursor() as cursor:
-            cursor.execute("drop table if exists pg_temp.import_headcount")
-            cursor.execute(
-                """create temporary table import_headcount (submission_id bigint, measure_id bigint,
-                   region_id bigint, persons integer, fte numeric(12, 2))"""
-            )
+            # New figures go straight into the table: the file's submissions are locked (FOR UPDATE above), so
+            # no other import adds the same keys meanwhile. Changed ones go through a temporary table.
             with cursor.copy(
-                "copy import_headcount (submission_id, measure_id, region_id, persons, fte) from stdin"
+                "copy inventory_headcount (submission_id, measure_id, region_id, persons, fte, explanation) from stdin"
             ) as copy:
-                lines: list[str] = []
-                for i in itertools.compress(range(len(changed)), changed):
-                    lines.append(
-                        f"{submission_of[parsed.pair[i]]}\t{measure_ids[parsed.measure[i]]}\t"
-                        f"{region_ids[parsed.region[i]]}\t{parsed.persons[i]}\t{_copy_text(parsed.fte[i])}\n"
+                for chunk in copy_lines(itertools.compress(range(len(new)), new)):
+                    copy.write(chunk)
+            if any(updated):
+                cursor.execute("drop table if exists pg_temp.import_headcount")
+                cursor.execute(
+                    """create temporary table import_headcount (submission_id bigint, measure_id bigint,
+                       region_id bigint, persons integer, fte numeric(12, 2), explanation text)"""
+                )
+                with cursor.copy(
+                    "copy import_headcount (submission_id, measure_id, region_id, persons, fte, explanation) from stdin"
+                ) as copy:
+                    for chunk in copy_lines(itertools.compress(range(len(updated)), updated)):
+                        copy.write(chunk)
+                if parsed.has_fte:
+                    upsert = _UPSERT_SQL.format(
+                        set="persons = excluded.persons, fte = excluded.fte",
+                        distinct="(h.persons, h.fte) is distinct from (excluded.persons, excluded.fte)",
                     )
-                    if len(lines) >= 10_000:
-                        copy.write("".join(lines))
-                        lines.clear()
-                copy.write("".join(lines))
-            if parsed.has_fte:
-                upsert = _UPSERT_SQL.format(
-                    set="persons = excluded.persons, fte = excluded.fte",
-                    distinct="(h.persons, h.fte) is distinct from (excluded.persons, excluded.fte)",
-                )
-            else:
-                upsert = _UPSERT_SQL.format(
-                    set="persons = excluded.persons", distinct="h.persons is distinct from excluded.persons"
-                )
-            cursor.execute(upsert)
-            cursor.execute("drop table import_headcount")
+                else:
+                    upsert = _UPSERT_SQL.format(
+                        set="persons = excluded.persons", distinct="h.persons is distinct from excluded.persons"
+                    )
+                cursor.execute(upsert)
+                cursor.execute("drop table import_headcount")
             cursor.execute(
                 "update inventory_submission set version = version + 1, updated_at = now() where id = any(%(ids)s)",
                 {"ids": sorted(submission_of[p] for p in changed_pairs)},
