@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from inventory.views import api, exports, imports
+from inventory.views import api, exports, imports, portal
 from inventory.views.home import home
 
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/headcounts/", api.headcounts, name="api-headcounts"),
     path("exports/", exports.exports, name="exports"),
     path("exports/publication/", exports.publication, name="exports-publication"),
+    path("portaal/<int:organisation_pk>/<int:year>/", portal.portal_form, name="portal-form"),
     path("import/", imports.upload, name="import"),
     path("import/<uuid:pk>/", imports.job, name="import-job"),
     path("import/<uuid:pk>/status/", imports.job_status, name="import-job-status"),

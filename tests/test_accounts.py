@@ -25,6 +25,8 @@ SAMPLE_VALUES = {
     "token": "set-password",
     "url": "geen-pagina/",
     "pk": "00000000-0000-0000-0000-000000000001",
+    "organisation_pk": "1",
+    "year": "2020",
 }
 
 # The only views an anonymous visitor may open.

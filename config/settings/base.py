@@ -185,3 +185,8 @@ SMALL_CELL_THRESHOLD = envint("SMALL_CELL_THRESHOLD", "5")
 
 # Uploads with more rows than this run in a Celery task; the page polls its progress.
 IMPORT_ASYNC_ROWS = envint("IMPORT_ASYNC_ROWS", "5000")
+
+# Plausibility at submit (inventory/services/plausibility.py): a change of more than this % and more than this
+# many persons against last year needs a written explanation.
+PLAUSIBILITY_CHANGE_PCT = envint("PLAUSIBILITY_CHANGE_PCT", "30")
+PLAUSIBILITY_CHANGE_PERSONS = envint("PLAUSIBILITY_CHANGE_PERSONS", "10")

@@ -7,6 +7,7 @@ changed for the aggregates.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -15,9 +16,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.access import is_staff_member
 from accounts.models import User
-from inventory.models import Headcount, Measure, Organisation, Region, Submission, SubmissionStatus
+from inventory.models import CollectionRound, Headcount, Measure, Organisation, Region, Submission, SubmissionStatus
 from inventory.services.aggregation import aggregates_mark_keys, aggregates_mark_submissions
+from inventory.services.plausibility import plausibility_flags, unexplained
 
 
 def check_measure_valid(measure: Measure, year: int) -> None:
@@ -126,6 +129,10 @@ def _transition(submission: Submission, allowed_from: tuple[str, ...], to: str) 
 
 @transaction.atomic
 def submission_submit(*, submission: Submission, user: User | None) -> Submission:
+    """Send a draft (or returned) submission to POM; refused while a plausibility flag has no explanation."""
+    missing = unexplained(plausibility_flags(submission=submission))
+    if missing:
+        raise ValidationError([flag.message for flag in missing], code="plausibility")
     locked = _transition(submission, (SubmissionStatus.DRAFT, SubmissionStatus.RETURNED), SubmissionStatus.SUBMITTED)
     locked.submitted_at, locked.submitted_by = timezone.now(), user
     locked.save()
@@ -166,3 +173,71 @@ def submission_delete(*, submission: Submission) -> None:
     check_unlocked(submission)
     aggregates_mark_submissions(submission_ids=[submission.pk])
     submission.delete()
+
+
+class SubmissionConflict(Exception):
+    """Someone else saved the submission after this form was loaded; nothing was written."""
+
+    def __init__(self, current: Submission) -> None:
+        super().__init__(str(current))
+        self.current = current
+
+
+def check_round_open(submission: Submission, user: User | None) -> None:
+    """Organisations change figures only while the year's collection round is open; staff always."""
+    if user is not None and is_staff_member(user):
+        return
+    round_ = CollectionRound.objects.filter(year=submission.year).first()
+    today = timezone.localdate()
+    if round_ is None or not round_.opens_on <= today <= round_.closes_on:
+        raise ValidationError(
+            _("De bevraging voor %(year)s is niet open; enkel POM-medewerkers kunnen de cijfers nog wijzigen.")
+            % {"year": submission.year},
+            code="round_closed",
+        )
+
+
+@transaction.atomic
+def submission_save_figures(
+    *,
+    submission: Submission,
+    figures: Mapping[tuple[int, int], tuple[int | None, str]],
+    version: int,
+    user: User | None,
+) -> Submission:
+    """Save a whole form: (measure id, region id) -> (persons or None to remove, explanation).
+
+    `version` is the one the form was loaded with: if the submission changed since, SubmissionConflict is
+    raised with the current state and nothing is written (optimistic locking)."""
+    locked = Submission.objects.select_for_update().get(pk=submission.pk)
+    if locked.version != version:
+        raise SubmissionConflict(locked)
+    check_unlocked(locked)
+    check_round_open(locked, user)
+    if locked.status == SubmissionStatus.SUBMITTED and not (user is not None and is_staff_member(user)):
+        raise ValidationError(
+            _("De aangifte is al ingediend; POM kan ze terugsturen als er nog iets moet veranderen."), code="submitted"
+        )
+    measures = Measure.objects.in_bulk({m for m, _r in figures})
+    regions = Region.objects.in_bulk({r for _m, r in figures})
+    existing = {(h.measure_id, h.region_id): h for h in locked.headcounts.all()}
+    for (measure_id, region_id), (persons, explanation) in figures.items():
+        headcount = existing.get((measure_id, region_id))
+        if persons is None:
+            if headcount is not None:
+                headcount_delete(headcount=headcount)
+            continue
+        if headcount is not None and (headcount.persons, headcount.explanation) == (persons, explanation):
+            continue
+        headcount_save(
+            submission=locked,
+            measure=measures[measure_id],
+            region=regions[region_id],
+            persons=persons,
+            explanation=explanation,
+            headcount=headcount,
+        )
+    if locked.status == SubmissionStatus.RETURNED:
+        Submission.objects.filter(pk=locked.pk).update(status=SubmissionStatus.DRAFT)
+    locked.refresh_from_db()
+    return locked

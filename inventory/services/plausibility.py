@@ -1,0 +1,106 @@
+"""Plausibility of a submission against the organisation's previous year, one rule set for the portal form,
+imports and the API: a figure that moved more than PLAUSIBILITY_CHANGE_PCT % and more than
+PLAUSIBILITY_CHANGE_PERSONS persons, or a measure reported last year and missing now, needs a written
+explanation on that row before the submission can be sent."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from inventory.models import Headcount, Submission
+
+# (measure id, region id) -> (persons, explanation)
+Figures = Mapping[tuple[int, int], tuple[int, str]]
+
+
+@dataclass(frozen=True)
+class Flag:
+    measure_id: int
+    measure_code: str
+    region_id: int | None  # None: the measure as a whole (missing this year)
+    region_code: str
+    previous: int
+    current: int | None
+    explained: bool
+
+    @property
+    def message(self) -> str:
+        if self.current is None:
+            return _("%(measure)s had %(previous)s personen vorig jaar en ontbreekt nu: licht toe.") % {
+                "measure": self.measure_code,
+                "previous": self.previous,
+            }
+        return _(
+            "%(measure)s in %(region)s: %(current)s personen tegenover %(previous)s vorig jaar; licht de wijziging toe."
+        ) % {
+            "measure": self.measure_code,
+            "region": self.region_code,
+            "current": self.current,
+            "previous": self.previous,
+        }
+
+
+def previous_figures(submission: Submission) -> dict[tuple[int, int], int]:
+    """The organisation's figures of the year before, whatever that submission's state."""
+    rows = Headcount.objects.filter(
+        submission__organisation_id=submission.organisation_id, submission__year=submission.year - 1
+    ).values_list("measure_id", "region_id", "persons")
+    return {(measure, region): persons for measure, region, persons in rows}
+
+
+def current_figures(submission: Submission) -> dict[tuple[int, int], tuple[int, str]]:
+    rows = submission.headcounts.values_list("measure_id", "region_id", "persons", "explanation")
+    return {(measure, region): (persons, explanation) for measure, region, persons, explanation in rows}
+
+
+def is_implausible(previous: int, current: int) -> bool:
+    moved = abs(current - previous)
+    return moved > settings.PLAUSIBILITY_CHANGE_PERSONS and (
+        previous == 0 or moved * 100 > settings.PLAUSIBILITY_CHANGE_PCT * previous
+    )
+
+
+def plausibility_flags(
+    *, submission: Submission, figures: Figures | None = None, previous: Mapping[tuple[int, int], int] | None = None
+) -> list[Flag]:
+    """Every figure that needs an explanation, with whether it has one. `figures` defaults to what is stored."""
+    figures = current_figures(submission) if figures is None else figures
+    previous = previous_figures(submission) if previous is None else previous
+    codes = _codes({m for m, _r in [*figures, *previous]}, {r for _m, r in [*figures, *previous]})
+    flags = []
+    for (measure, region), before in sorted(previous.items()):
+        persons, explanation = figures.get((measure, region), (None, ""))
+        if persons is not None and is_implausible(before, persons):
+            flags.append(
+                Flag(measure, codes[0][measure], region, codes[1][region], before, persons, bool(explanation.strip()))
+            )
+    before_per_measure: dict[int, int] = defaultdict(int)
+    for (measure, _region), persons in previous.items():
+        before_per_measure[measure] += persons
+    now_per_measure: dict[int, int] = defaultdict(int)
+    explained_per_measure: dict[int, bool] = defaultdict(bool)
+    for (measure, _region), (persons, explanation) in figures.items():
+        now_per_measure[measure] += persons
+        explained_per_measure[measure] |= bool(explanation.strip())
+    for measure, before in sorted(before_per_measure.items()):
+        if before > 0 and now_per_measure.get(measure, 0) == 0:
+            flags.append(Flag(measure, codes[0][measure], None, "", before, None, explained_per_measure[measure]))
+    return flags
+
+
+def _codes(measures: set[int], regions: set[int]) -> tuple[dict[int, str], dict[int, str]]:
+    from inventory.models import Measure, Region
+
+    return (
+        dict(Measure.objects.filter(pk__in=measures).values_list("pk", "code")),
+        dict(Region.objects.filter(pk__in=regions).values_list("pk", "code")),
+    )
+
+
+def unexplained(flags: list[Flag]) -> list[Flag]:
+    return [flag for flag in flags if not flag.explained]

@@ -1,0 +1,188 @@
+"""The organisation portal: one form per organisation and year, measures as rows and regions as columns, last
+year's figure beside each input. Works without JavaScript; viewers see it read-only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from accounts.access import get_organisation_for, is_staff_member, organisations_editable_by
+from inventory.models import CollectionRound, Measure, Region, Submission, SubmissionStatus
+from inventory.services.plausibility import Flag, plausibility_flags, previous_figures
+from inventory.services.submissions import (
+    SubmissionConflict,
+    check_round_open,
+    submission_get_or_create,
+    submission_save_figures,
+    submission_submit,
+)
+
+
+@dataclass
+class Cell:
+    region: Region
+    name: str
+    persons: int | None
+    previous: int | None
+    explanation: str
+    flag: Flag | None = None
+
+
+@dataclass
+class Row:
+    measure: Measure
+    cells: list[Cell] = field(default_factory=list)
+    previous_total: int = 0
+    missing_flag: Flag | None = None
+
+
+def _grid(
+    submission: Submission,
+    regions: list[Region],
+    figures: dict[tuple[int, int], tuple[int | None, str]],
+    flags: list[Flag],
+) -> list[Row]:
+    year, kind = submission.year, submission.organisation.kind
+    previous = previous_figures(submission)
+    used = {m for m, _r in figures} | {m for m, _r in previous}
+    measures = Measure.objects.filter(pk__in=used) | Measure.objects.valid_in(year).for_kind(kind)
+    by_cell = {(f.measure_id, f.region_id): f for f in flags if f.region_id is not None}
+    missing = {f.measure_id: f for f in flags if f.region_id is None}
+    rows = []
+    for measure in measures.distinct().order_by("trede", "group", "code"):
+        row = Row(measure=measure, missing_flag=missing.get(measure.pk))
+        for region in regions:
+            persons, explanation = figures.get((measure.pk, region.pk), (None, ""))
+            row.cells.append(
+                Cell(
+                    region=region,
+                    name=f"{measure.pk}-{region.pk}",
+                    persons=persons,
+                    previous=previous.get((measure.pk, region.pk)),
+                    explanation=explanation,
+                    flag=by_cell.get((measure.pk, region.pk)),
+                )
+            )
+        row.previous_total = sum(v for (m, _r), v in previous.items() if m == measure.pk)
+        rows.append(row)
+    return rows
+
+
+def _regions(submission: Submission, figures: dict, extra: list[str]) -> list[Region]:
+    """Where its people work: the home municipality, every region with a figure now or last year, and the
+    regions the user added."""
+    ids = {submission.organisation.home_region_id} | {r for _m, r in figures}
+    ids |= {r for _m, r in previous_figures(submission)}
+    regions = Region.objects.filter(pk__in=ids) | Region.objects.filter(code__in=extra)
+    return list(regions.existing_in(submission.year).distinct().order_by("code"))
+
+
+def _posted_figures(request: HttpRequest, cells: list[str]) -> tuple[dict, list[str]]:
+    """(measure id, region id) -> (persons or None, explanation) from the POST, and the errors (Dutch)."""
+    figures, errors = {}, []
+    for name in cells:
+        raw = request.POST.get(f"p-{name}", "").strip()
+        explanation = request.POST.get(f"e-{name}", "").strip()
+        measure_id, region_id = (int(part) for part in name.split("-"))
+        if raw == "":
+            figures[(measure_id, region_id)] = (None, explanation)
+        elif raw.isdigit():
+            figures[(measure_id, region_id)] = (int(raw), explanation)
+        else:
+            errors.append(
+                _("‘%(value)s’ is geen geldig aantal personen: een geheel getal van 0 of meer.") % {"value": raw}
+            )
+    return figures, errors
+
+
+def portal_form(request: HttpRequest, organisation_pk: int, year: int) -> HttpResponse:
+    organisation = get_organisation_for(request.user, organisation_pk)
+    if (
+        not CollectionRound.objects.filter(year=year).exists()
+        and not Submission.objects.filter(organisation=organisation, year=year).exists()
+    ):
+        raise Http404
+    editable = organisations_editable_by(request.user).filter(pk=organisation.pk).exists()
+    submission = Submission.objects.filter(organisation=organisation, year=year).first()
+    if submission is None:
+        if request.method != "POST":
+            submission = Submission(organisation=organisation, year=year)
+        elif editable:
+            submission = submission_get_or_create(organisation=organisation, year=year)
+        else:
+            raise PermissionDenied
+    stored = (
+        {(h.measure_id, h.region_id): (h.persons, h.explanation) for h in submission.headcounts.all()}
+        if submission.pk
+        else {}
+    )
+    extra = [code for code in request.GET.getlist("regio") + request.POST.getlist("regio") if code]
+    if request.POST.get("add_region"):
+        extra.append(request.POST["add_region"])
+    regions = _regions(submission, stored, extra)
+    open_error = None
+    try:
+        check_round_open(submission, request.user)
+    except ValidationError as error:
+        open_error = error.messages[0]
+    can_edit = (
+        editable
+        and not submission.is_locked
+        and open_error is None
+        and (submission.status != SubmissionStatus.SUBMITTED or is_staff_member(request.user))
+    )
+    figures: dict = dict(stored)
+    errors: list[str] = []
+    conflict = None
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        names = [f"{m}-{r.pk}" for m in request.POST.getlist("measure") for r in regions if m.isdigit()]
+        posted, errors = _posted_figures(request, names)
+        figures.update(posted)
+        if not errors and not request.POST.get("add_region"):
+            try:
+                version = int(request.POST.get("version", "0"))
+                submission = submission_save_figures(
+                    submission=submission, figures=posted, version=version, user=request.user
+                )
+                if "submit" in request.POST:
+                    submission_submit(submission=submission, user=request.user)
+                    messages.success(request, _("De aangifte is ingediend. Dank u!"))
+                else:
+                    messages.success(request, _("Opgeslagen als ontwerp."))
+                return redirect("portal-form", organisation_pk=organisation.pk, year=year)
+            except SubmissionConflict as error:
+                conflict = error.current
+                figures = {(h.measure_id, h.region_id): (h.persons, h.explanation) for h in conflict.headcounts.all()}
+                submission = conflict
+            except ValidationError as error:
+                errors = error.messages
+                submission.refresh_from_db()
+    entered = {key: value for key, value in figures.items() if value[0] is not None}
+    flags = plausibility_flags(submission=submission, figures=entered)
+    rows = _grid(submission, regions, figures, flags)
+    municipalities = Region.objects.municipalities().existing_in(year).exclude(pk__in=[r.pk for r in regions])
+    return render(
+        request,
+        "inventory/portal_form.html",
+        {
+            "organisation": organisation,
+            "year": year,
+            "submission": submission,
+            "regions": regions,
+            "rows": rows,
+            "can_edit": can_edit,
+            "errors": errors,
+            "conflict": conflict,
+            "open_error": open_error,
+            "flags": flags,
+            "municipalities": municipalities,
+            "extra": extra,
+        },
+    )
