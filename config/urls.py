@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from inventory.views import api, exports, imports, portal
+from inventory.views import api, exports, imports, portal, review
 from inventory.views.home import home
 
 urlpatterns = [
@@ -13,6 +13,9 @@ urlpatterns = [
     path("exports/", exports.exports, name="exports"),
     path("exports/publication/", exports.publication, name="exports-publication"),
     path("portaal/<int:organisation_pk>/<int:year>/", portal.portal_form, name="portal-form"),
+    path("beheer/aangiften/", review.SubmissionQueue.as_view(), name="review-queue"),
+    path("beheer/aangiften/<int:pk>/", review.review, name="review"),
+    path("beheer/aangiften/<int:pk>/<str:step>/", review.review_step, name="review-step"),
     path("import/", imports.upload, name="import"),
     path("import/<uuid:pk>/", imports.job, name="import-job"),
     path("import/<uuid:pk>/status/", imports.job_status, name="import-job-status"),

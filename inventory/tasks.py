@@ -4,6 +4,7 @@ from celery import shared_task
 
 from inventory.services.aggregation import aggregates_recompute, aggregates_sweep, clear_queued
 from inventory.services.import_jobs import import_job_run
+from inventory.services.notifications import submission_notify
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -20,3 +21,8 @@ def sweep_aggregates() -> None:
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def run_import_job(job_id: str) -> None:
     import_job_run(job_id=job_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def notify_submission(submission_id: int) -> None:
+    submission_notify(submission_id=submission_id)

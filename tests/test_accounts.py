@@ -24,9 +24,7 @@ SAMPLE_VALUES = {
     "uidb64": "MQ",
     "token": "set-password",
     "url": "geen-pagina/",
-    "pk": "00000000-0000-0000-0000-000000000001",
-    "organisation_pk": "1",
-    "year": "2020",
+    "step": "validate",
 }
 
 # The only views an anonymous visitor may open.
@@ -46,7 +44,15 @@ def route_to_path(pattern: URLPattern | URLResolver) -> str:
     if isinstance(pattern.pattern, RegexPattern):
         route = route.removeprefix("^").removesuffix("$")
         return re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: SAMPLE_VALUES[m.group(1)], route)
-    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: SAMPLE_VALUES[m.group(1)], route)
+    return re.sub(r"<(?:(\w+):)?(\w+)>", lambda m: sample_value(m.group(1), m.group(2)), route)
+
+
+def sample_value(converter: str | None, name: str) -> str:
+    if converter == "int":
+        return "1"
+    if converter == "uuid":
+        return "00000000-0000-0000-0000-000000000001"
+    return SAMPLE_VALUES[name]
 
 
 def every_url(

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.postgres",
     "import_export",
+    "django_filters",
+    "django_tables2",
     "accounts",
     "inventory",
 ]

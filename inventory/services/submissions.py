@@ -20,6 +20,7 @@ from accounts.access import is_staff_member
 from accounts.models import User
 from inventory.models import CollectionRound, Headcount, Measure, Organisation, Region, Submission, SubmissionStatus
 from inventory.services.aggregation import aggregates_mark_keys, aggregates_mark_submissions
+from inventory.services.notifications import queue_notification
 from inventory.services.plausibility import plausibility_flags, unexplained
 
 
@@ -144,6 +145,7 @@ def submission_validate(*, submission: Submission, user: User | None) -> Submiss
     locked = _transition(submission, (SubmissionStatus.SUBMITTED, SubmissionStatus.DRAFT), SubmissionStatus.VALIDATED)
     locked.validated_at, locked.validated_by = timezone.now(), user
     locked.save()
+    queue_notification(locked.pk)
     return locked
 
 
@@ -154,6 +156,7 @@ def submission_return(*, submission: Submission, user: User | None, comment: str
     locked = _transition(submission, (SubmissionStatus.SUBMITTED,), SubmissionStatus.RETURNED)
     locked.returned_at, locked.returned_by, locked.return_comment = timezone.now(), user, comment
     locked.save()
+    queue_notification(locked.pk)
     return locked
 
 

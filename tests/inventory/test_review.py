@@ -1,0 +1,85 @@
+"""Staff review: the queue (filter, sort, paginate, export), the review page and its steps, the e-mails."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from inventory.models import Headcount, Submission
+from inventory.services.notifications import submission_notify
+from tests.factories import HeadcountFactory, MembershipFactory, OrganisationFactory, SubmissionFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def submitted() -> Submission:
+    organisation = OrganisationFactory(name="Werkplaats Zuid", email="info@werkplaats.example")
+    MembershipFactory(organisation=organisation, user=UserFactory(email="invoerder@werkplaats.example"))
+    submission = SubmissionFactory(organisation=organisation, year=2020, status="submitted")
+    HeadcountFactory(submission=submission, persons=40)
+    return submission
+
+
+def test_staff_see_submitted_submissions_in_the_queue_filtered_and_exported(staff_client: Client, submitted) -> None:
+    SubmissionFactory(organisation__name="Nog bezig vzw", status="draft")
+    page = staff_client.get("/beheer/aangiften/").content.decode()
+    assert "Werkplaats Zuid" in page
+    assert "Nog bezig vzw" not in page
+    assert "Werkplaats Zuid" not in staff_client.get("/beheer/aangiften/?status=validated").content.decode()
+    rows = list(csv.DictReader(io.StringIO(staff_client.get("/beheer/aangiften/?export=csv").content.decode())))
+    assert [(r["organisation"], r["status"]) for r in rows] == [("Werkplaats Zuid", "submitted")]
+
+
+def test_the_queue_and_review_pages_are_404_for_everyone_but_staff(
+    coordinator_client: Client, editor_a_client: Client, submitted
+) -> None:
+    for client in (coordinator_client, editor_a_client):
+        assert client.get("/beheer/aangiften/").status_code == 404
+        assert client.get(f"/beheer/aangiften/{submitted.pk}/").status_code == 404
+        assert client.post(f"/beheer/aangiften/{submitted.pk}/validate/").status_code == 404
+    assert Submission.objects.get(pk=submitted.pk).status == "submitted"
+
+
+def test_validating_locks_the_submission_and_mails_the_organisation(
+    staff_client: Client, submitted, django_capture_on_commit_callbacks
+) -> None:
+    page = staff_client.get(f"/beheer/aangiften/{submitted.pk}/").content.decode()
+    assert "Valideren" in page
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert staff_client.post(f"/beheer/aangiften/{submitted.pk}/validate/").status_code == 302
+    assert Submission.objects.get(pk=submitted.pk).status == "validated"
+    assert callbacks, "a notification is queued on commit"
+    assert submission_notify(submission_id=submitted.pk) == 1
+    assert sorted(mail.outbox[0].to) == ["info@werkplaats.example", "invoerder@werkplaats.example"]
+    assert "gevalideerd" in mail.outbox[0].subject
+
+
+def test_returning_needs_a_comment_that_the_mail_carries(staff_client: Client, submitted) -> None:
+    staff_client.post(f"/beheer/aangiften/{submitted.pk}/return/", {"text": " "})
+    assert Submission.objects.get(pk=submitted.pk).status == "submitted"
+    staff_client.post(f"/beheer/aangiften/{submitted.pk}/return/", {"text": "Regio ontbreekt"})
+    assert Submission.objects.get(pk=submitted.pk).status == "returned"
+    submission_notify(submission_id=submitted.pk)
+    assert "Regio ontbreekt" in mail.outbox[0].body
+
+
+def test_reopening_a_validated_submission_needs_a_reason(staff_client: Client, submitted) -> None:
+    Submission.objects.filter(pk=submitted.pk).update(status="validated")
+    staff_client.post(f"/beheer/aangiften/{submitted.pk}/reopen/", {"text": ""})
+    assert Submission.objects.get(pk=submitted.pk).status == "validated"
+    staff_client.post(f"/beheer/aangiften/{submitted.pk}/reopen/", {"text": "Correctie van VDAB"})
+    reopened = Submission.objects.get(pk=submitted.pk)
+    assert (reopened.status, reopened.reopen_reason) == ("submitted", "Correctie van VDAB")
+    assert Headcount.objects.filter(submission=reopened).exists()
+
+
+def test_the_queue_runs_a_bounded_number_of_queries(staff_client: Client, django_assert_max_num_queries) -> None:
+    for _ in range(30):
+        SubmissionFactory(status="submitted")
+    with django_assert_max_num_queries(25 * 4 + 20):
+        assert staff_client.get("/beheer/aangiften/").status_code == 200
