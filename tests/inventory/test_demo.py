@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test import RequestFactory
 
 from accounts.models import Membership
 from inventory.kbo import normalise_kbo
@@ -199,7 +200,9 @@ def test_organisations_of_every_kind_in_west_vlaanderen_and_the_other_provinces(
 
 def test_one_user_per_role_logs_in_with_the_printed_password(demo_db) -> None:
     logins = {username: password for username, password, _role in demo_logins()}
-    users = {name: authenticate(username=name, password=password) for name, password in logins.items()}
+    # django-axes needs the request (it locks per username and IP address).
+    request = RequestFactory().post("/accounts/login/")
+    users = {name: authenticate(request, username=name, password=password) for name, password in logins.items()}
     assert users["medewerker"].is_staff
     assert users["coordinator"].is_coordinator
     assert not users["coordinator"].is_staff
