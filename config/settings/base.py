@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import pghistory
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -47,6 +48,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.postgres",
+    "pgtrigger",
+    "pghistory",
     "import_export",
     "django_filters",
     "django_tables2",
@@ -62,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The audit trail records the request's user and URL with every change (README, "Audit trail").
+    "pghistory.middleware.HistoryMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -192,3 +197,9 @@ IMPORT_ASYNC_ROWS = envint("IMPORT_ASYNC_ROWS", "5000")
 # many persons against last year needs a written explanation.
 PLAUSIBILITY_CHANGE_PCT = envint("PLAUSIBILITY_CHANGE_PCT", "30")
 PLAUSIBILITY_CHANGE_PERSONS = envint("PLAUSIBILITY_CHANGE_PERSONS", "10")
+
+# Audit trail (README, "Audit trail"): django-pghistory's triggers write a snapshot of every change.
+# Event tables take a row per imported figure: only the indexes the history pages read are built (models.py).
+PGHISTORY_FOREIGN_KEY_FIELD = pghistory.ForeignKey(db_index=False)
+# The time of the change itself, not of its transaction's start: orders the events of one transaction.
+PGHISTORY_CREATED_AT_FUNCTION = "clock_timestamp()"
