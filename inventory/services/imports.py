@@ -46,6 +46,7 @@ from django.utils.translation import ngettext
 from openpyxl import load_workbook
 
 from accounts.models import User
+from inventory.history import history_context, history_context_before_copy
 from inventory.kbo import format_kbo, normalise_kbo
 from inventory.models import (
     YEAR_MAX,
@@ -894,9 +895,10 @@ def headcounts_import(
     if not report.rows:
         errors.add(0, "", "", _("Het bestand bevat enkel een kopregel en geen gegevens."))
     if parsed.row:
-        _store_headcounts(
-            parsed, lookups, report, errors, write=not errors and not dry_run, validate=validate, user=user
-        )
+        with history_context(source="import", file=PurePath(filename).name, user=user):
+            _store_headcounts(
+                parsed, lookups, report, errors, write=not errors and not dry_run, validate=validate, user=user
+            )
     report.errors = errors.result()
     if report.errors:
         report.created = report.updated = report.unchanged = report.submissions_created = 0
@@ -1017,6 +1019,7 @@ def _store_headcounts(
 
         updated = bytes(c and not n for c, n in zip(changed, new, strict=True))
         with connection.cursor() as cursor:
+            history_context_before_copy(cursor)
             # New figures go straight into the table: the file's submissions are locked (FOR UPDATE above), so
             # no other import adds the same keys meanwhile. Changed ones go through a temporary table.
             with cursor.copy(
@@ -1134,7 +1137,7 @@ def organisations_import(
         organisation.home_region, organisation.email = row.region, row.email
         writes.append(organisation)
     if writes and not dry_run:
-        with transaction.atomic():
+        with transaction.atomic(), history_context(source="import", file=PurePath(filename).name):
             Organisation.objects.bulk_create(
                 writes,
                 update_conflicts=True,

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import is_staff_member
 from accounts.models import User
+from inventory.history import history_context
 from inventory.models import CollectionRound, Headcount, Measure, Organisation, Region, Submission, SubmissionStatus
 from inventory.services.aggregation import aggregates_mark_keys, aggregates_mark_submissions
 from inventory.services.notifications import queue_notification
@@ -134,17 +135,23 @@ def submission_submit(*, submission: Submission, user: User | None) -> Submissio
     missing = unexplained(plausibility_flags(submission=submission))
     if missing:
         raise ValidationError([flag.message for flag in missing], code="plausibility")
-    locked = _transition(submission, (SubmissionStatus.DRAFT, SubmissionStatus.RETURNED), SubmissionStatus.SUBMITTED)
-    locked.submitted_at, locked.submitted_by = timezone.now(), user
-    locked.save()
+    with history_context(user=user):
+        locked = _transition(
+            submission, (SubmissionStatus.DRAFT, SubmissionStatus.RETURNED), SubmissionStatus.SUBMITTED
+        )
+        locked.submitted_at, locked.submitted_by = timezone.now(), user
+        locked.save()
     return locked
 
 
 @transaction.atomic
 def submission_validate(*, submission: Submission, user: User | None) -> Submission:
-    locked = _transition(submission, (SubmissionStatus.SUBMITTED, SubmissionStatus.DRAFT), SubmissionStatus.VALIDATED)
-    locked.validated_at, locked.validated_by = timezone.now(), user
-    locked.save()
+    with history_context(user=user):
+        locked = _transition(
+            submission, (SubmissionStatus.SUBMITTED, SubmissionStatus.DRAFT), SubmissionStatus.VALIDATED
+        )
+        locked.validated_at, locked.validated_by = timezone.now(), user
+        locked.save()
     queue_notification(locked.pk)
     return locked
 
@@ -153,9 +160,10 @@ def submission_validate(*, submission: Submission, user: User | None) -> Submiss
 def submission_return(*, submission: Submission, user: User | None, comment: str) -> Submission:
     if not comment.strip():
         raise ValidationError(_("Geef een reden op om de aangifte terug te sturen."), code="comment_required")
-    locked = _transition(submission, (SubmissionStatus.SUBMITTED,), SubmissionStatus.RETURNED)
-    locked.returned_at, locked.returned_by, locked.return_comment = timezone.now(), user, comment
-    locked.save()
+    with history_context(user=user, reason=comment):
+        locked = _transition(submission, (SubmissionStatus.SUBMITTED,), SubmissionStatus.RETURNED)
+        locked.returned_at, locked.returned_by, locked.return_comment = timezone.now(), user, comment
+        locked.save()
     queue_notification(locked.pk)
     return locked
 
@@ -165,9 +173,10 @@ def submission_reopen(*, submission: Submission, user: User | None, reason: str)
     """A validated submission back to submitted, unlocked for corrections; its figures stay provisional."""
     if not reason.strip():
         raise ValidationError(_("Geef een reden op om de aangifte te heropenen."), code="reason_required")
-    locked = _transition(submission, (SubmissionStatus.VALIDATED,), SubmissionStatus.SUBMITTED)
-    locked.reopened_at, locked.reopen_reason = timezone.now(), reason
-    locked.save()
+    with history_context(user=user, reason=reason):
+        locked = _transition(submission, (SubmissionStatus.VALIDATED,), SubmissionStatus.SUBMITTED)
+        locked.reopened_at, locked.reopen_reason = timezone.now(), reason
+        locked.save()
     return locked
 
 

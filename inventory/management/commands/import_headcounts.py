@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from inventory.history import command_history_context
 from inventory.management.commands._imports import progress_printer, read_file, report
 from inventory.services.imports import headcounts_import
 
@@ -39,12 +40,13 @@ class Command(BaseCommand):
                     _("%(name)s is geen POM-medewerker en kan niet valideren.") % {"name": user.username}
                 )
         path = options["file"]
-        result = headcounts_import(
-            data=read_file(path),
-            filename=path,
-            user=user,
-            dry_run=options["dry_run"],
-            validate=options["validate"],
-            progress=progress_printer(self, options["verbosity"]),
-        )
+        with command_history_context(self):
+            result = headcounts_import(
+                data=read_file(path),
+                filename=path,
+                user=user,
+                dry_run=options["dry_run"],
+                validate=options["validate"],
+                progress=progress_printer(self, options["verbosity"]),
+            )
         report(self, path, result)

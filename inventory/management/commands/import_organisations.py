@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from inventory.history import command_history_context
 from inventory.management.commands._imports import progress_printer, read_file, report
 from inventory.services.imports import organisations_import
 
@@ -19,10 +20,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = options["file"]
-        result = organisations_import(
-            data=read_file(path),
-            filename=path,
-            dry_run=options["dry_run"],
-            progress=progress_printer(self, options["verbosity"]),
-        )
+        with command_history_context(self):
+            result = organisations_import(
+                data=read_file(path),
+                filename=path,
+                dry_run=options["dry_run"],
+                progress=progress_printer(self, options["verbosity"]),
+            )
         report(self, path, result)

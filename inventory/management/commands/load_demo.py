@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from inventory.history import command_history_context
 from inventory.services.demo import demo_exists, demo_load, demo_logins
 
 
@@ -24,7 +25,8 @@ class Command(BaseCommand):
             raise CommandError(
                 "De databank bevat al organisaties; demogegevens worden enkel in een lege databank geladen."
             )
-        demo_load()
+        with command_history_context(self):
+            demo_load()
         self.stdout.write(self.style.SUCCESS("Demogegevens geladen."))
         print_logins(self)
 

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from inventory.history import command_history_context
 from inventory.services.reference import reference_load
 
 
@@ -13,6 +14,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        report = reference_load()
+        with command_history_context(self):
+            report = reference_load()
         for line in report.lines():
             self.stdout.write(line)
