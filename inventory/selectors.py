@@ -7,23 +7,30 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Case, CharField, Exists, F, Max, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Exists, F, Field, Max, Model, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from inventory.models import (
+    HISTORY_BASELINE,
     Aggregate,
     AggregateDirtyKey,
     AggregateYear,
     ContextFigure,
     Headcount,
+    HeadcountEvent,
     Measure,
     Region,
     RegionGrouping,
     Scope,
     Submission,
+    SubmissionEvent,
     SubmissionStatus,
 )
 
@@ -358,3 +365,178 @@ def share_of_context(*, region: str, year: int, indicator: str, persons: int | N
     """`persons` as a % of a context figure (63.552 of 433.385 wage earners = 14,7 %)."""
     figure = ContextFigure.objects.filter(region__code=region, year=year, indicator=indicator).first()
     return share(persons, figure.value) if figure else None
+
+
+# --- audit trail ---------------------------------------------------------------------------------------------
+
+TrackedEvent = SubmissionEvent | HeadcountEvent
+HistoryChange = tuple[Field, object, object]
+
+# Shown when a row is created or deleted (the object's label names the rest); every field when one changes.
+HISTORY_CREATE_FIELDS: dict[type[Model], tuple[str, ...]] = {
+    Submission: ("status", "note"),
+    Headcount: ("persons", "fte", "explanation"),
+}
+# The id never changes; the event's own time is the creation time.
+HISTORY_HIDDEN_FIELDS = {"id", "created_at"}
+# Counts the Belgian way (1.234); years are not grouped.
+HISTORY_GROUPED_FIELDS = {"persons"}
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One recorded change, ready to show: labels and values in the active language.
+
+    changes: (field label, old value, new value), "" where there is none; reason: given with the change (a return
+    comment, a reopen reason); source: the way it came in (admin, website, an import's file, a command).
+    """
+
+    at: dt.datetime
+    user: str | None
+    action: str
+    object: str
+    changes: list[tuple[str, str, str]]
+    reason: str
+    source: str = ""
+
+
+def submission_history(*, submission: Submission) -> list[HistoryEntry]:
+    """The recorded changes to a submission and to its headcounts (deleted ones included), newest first.
+
+    A fixed number of queries whatever the number of events: the submission's and its headcounts' events with
+    their context, then the users, measures and regions they name (organisations and submissions only when a
+    change names one)."""
+    headcount_ids = HeadcountEvent.objects.filter(submission_id=submission.pk).values("pgh_obj_id")
+    events: list[TrackedEvent] = [
+        *SubmissionEvent.objects.filter(pgh_obj_id=submission.pk).select_related("pgh_context").order_by("pgh_id"),
+        *HeadcountEvent.objects.filter(pgh_obj_id__in=headcount_ids).select_related("pgh_context").order_by("pgh_id"),
+    ]
+    # An update's old values are in the previous snapshot of the same row.
+    previous: dict[tuple[type[Model], int], TrackedEvent] = {}
+    changed: list[tuple[TrackedEvent, list[HistoryChange]]] = []
+    for event in events:
+        key = (type(event), event.pgh_obj_id)
+        before, previous[key] = previous.get(key), event
+        if event.pgh_label != HISTORY_BASELINE:
+            changed.append((event, _history_changes(event, before)))
+
+    user_model = get_user_model()
+    wanted: dict[type[Model], set[object]] = {user_model: set(), Measure: set(), Region: set()}
+    for event, changes in changed:
+        wanted[user_model].add(_history_metadata(event).get("user"))
+        if isinstance(event, HeadcountEvent):
+            wanted[Measure].add(event.measure_id)
+            wanted[Region].add(event.region_id)
+        for changed_field, old, new in changes:
+            if changed_field.is_relation:
+                wanted.setdefault(changed_field.related_model, set()).update((old, new))
+    labels = _history_labels(wanted)
+
+    entries = []
+    for event, changes in sorted(changed, key=lambda pair: _history_order(pair[0]), reverse=True):
+        metadata = _history_metadata(event)
+        if isinstance(event, HeadcountEvent):
+            shown = f"{labels.get((Measure, event.measure_id), '?')} {labels.get((Region, event.region_id), '?')}"
+        else:
+            shown = f"{Submission._meta.verbose_name} {event.year}"
+        entries.append(
+            HistoryEntry(
+                at=event.pgh_created_at,
+                user=labels.get((user_model, metadata.get("user"))),
+                action=_history_action(event, changes),
+                object=shown,
+                changes=[
+                    (str(f.verbose_name), _history_value(f, old, labels), _history_value(f, new, labels))
+                    for f, old, new in changes
+                ],
+                reason=str(metadata.get("reason") or ""),
+                source=_history_source(metadata),
+            )
+        )
+    return entries
+
+
+def _history_metadata(event: TrackedEvent) -> dict[str, object]:
+    return event.pgh_context.metadata if event.pgh_context else {}
+
+
+def _history_order(event: TrackedEvent) -> tuple[dt.datetime, int, int]:
+    # Events written together can share their time: then table, then the order they were written in.
+    return (event.pgh_created_at, isinstance(event, SubmissionEvent), event.pgh_id)
+
+
+def _history_changes(event: TrackedEvent, before: TrackedEvent | None) -> list[HistoryChange]:
+    """(field, old, new) of one event, raw values (ids for foreign keys); old or new None where there is none."""
+    model = event.pgh_tracked_model
+    tracked = {f.name for f in model._meta.concrete_fields} - HISTORY_HIDDEN_FIELDS
+    fields = [f for f in type(event)._meta.concrete_fields if f.name in tracked]
+    values = [(f, getattr(event, f.attname)) for f in fields]
+    created = HISTORY_CREATE_FIELDS[model]
+    if event.pgh_label == "delete":  # the snapshot is the row as it was
+        return [(f, value, None) for f, value in values if f.name in created and value not in (None, "")]
+    if event.pgh_label == "insert" or before is None:
+        return [(f, None, value) for f, value in values if f.name in created and value not in (None, "")]
+    return [(f, getattr(before, f.attname), value) for f, value in values if getattr(before, f.attname) != value]
+
+
+def _history_action(event: TrackedEvent, changes: list[HistoryChange]) -> str:
+    if event.pgh_label == "insert":
+        return _("aangemaakt")
+    if event.pgh_label == "delete":
+        return _("verwijderd")
+    status = next(((old, new) for f, old, new in changes if f.name == "status"), None)
+    if status is None:
+        return _("gewijzigd")
+    if status == (SubmissionStatus.VALIDATED, SubmissionStatus.SUBMITTED):
+        return _("heropend")
+    return _("status: %(status)s") % {"status": SubmissionStatus(status[1]).label}
+
+
+def _history_labels(wanted: dict[type[Model], set[object]]) -> dict[tuple[type[Model], object], str]:
+    """What each referenced row is called, one query per model that has ids."""
+    labels: dict[tuple[type[Model], object], str] = {}
+    for model, ids in wanted.items():
+        ids.discard(None)
+        if not ids:
+            continue
+        rows = model._default_manager.filter(pk__in=ids)
+        if model is Submission:
+            rows = rows.select_related("organisation")
+        for row in rows:
+            if isinstance(row, Measure | Region):
+                labels[(model, row.pk)] = row.code
+            elif isinstance(row, get_user_model()):
+                labels[(model, row.pk)] = row.get_full_name() or row.get_username()
+            else:
+                labels[(model, row.pk)] = str(row)
+    return labels
+
+
+def _history_value(field: Field, value: object, labels: dict[tuple[type[Model], object], str]) -> str:
+    if value is None or value == "":
+        return ""
+    if field.is_relation:
+        # A row deleted since: its id is all that is left.
+        return labels.get((field.related_model, value), f"#{value}")
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, dt.datetime):
+        return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+    if isinstance(value, Decimal):
+        return number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
+    if field.name in HISTORY_GROUPED_FIELDS:
+        return number_format(value, decimal_pos=0, use_l10n=True, force_grouping=True)
+    return str(value)
+
+
+def _history_source(metadata: dict[str, object]) -> str:
+    """How the change came in, from the context: an import's file, a command, or a page (admin or website)."""
+    parts = []
+    if metadata.get("file"):
+        parts.append(_("import van %(file)s") % {"file": metadata["file"]})
+    if metadata.get("command"):
+        parts.append(_("opdracht %(command)s") % {"command": metadata["command"]})
+    url = str(metadata.get("url") or "")
+    if url and not parts:
+        parts.append(_("beheer") if url.startswith(reverse("admin:index")) else _("website"))
+    return ", ".join(parts)
