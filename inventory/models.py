@@ -17,7 +17,6 @@ from django.db.models import F, Q
 from django.db.models.functions import Cast, Mod, Now, Substr
 from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
-from pghistory.models import MiddlewareEvents
 
 from inventory.kbo import format_kbo
 
@@ -754,12 +753,3 @@ class MeasureEvent(history_base(Measure)):
         verbose_name_plural = _("wijzigingen van maatregelen")
         indexes = history_indexes("measureevent")
         triggers = history_append_only()
-
-
-class HistoryEvent(MiddlewareEvents):
-    """All events of every event table in one list, with the request's user and URL (the admin's logbook)."""
-
-    class Meta:
-        proxy = True
-        verbose_name = _("wijziging")
-        verbose_name_plural = _("logboek")

@@ -24,12 +24,16 @@ from inventory.models import (
     ContextFigure,
     Edition,
     Headcount,
+    HeadcountEvent,
     Measure,
+    MeasureEvent,
     Organisation,
     OverlapCorrection,
+    OverlapCorrectionEvent,
     Region,
     RegionGrouping,
     Submission,
+    SubmissionEvent,
 )
 from tests.factories import (
     PASSWORD,
@@ -67,9 +71,22 @@ ROW_MAKERS: dict[type[Model], Callable[[], Model]] = {
         year=2019, scope="validated", region=RegionFactory(), persons=1, computed_at=timezone.now()
     ),
     AggregateYear: lambda: AggregateYear.objects.create(year=2000 + AggregateYear.objects.count()),
+    # Written by the database's triggers.
+    SubmissionEvent: lambda: SubmissionFactory().events.get(),
+    HeadcountEvent: lambda: HeadcountFactory().events.get(),
+    OverlapCorrectionEvent: lambda: OverlapCorrectionFactory(created_by=UserFactory()).events.get(),
+    MeasureEvent: lambda: MeasureFactory().events.get(),
 }
-# Written by services only (aggregation, create_api_token): no add page.
-NO_ADD_PAGE = {ApiToken, Aggregate, AggregateYear}
+# Written by services only (aggregation, create_api_token) or by database triggers (history): no add page.
+NO_ADD_PAGE = {
+    ApiToken,
+    Aggregate,
+    AggregateYear,
+    SubmissionEvent,
+    HeadcountEvent,
+    OverlapCorrectionEvent,
+    MeasureEvent,
+}
 
 REGISTERED_MODELS = sorted(admin.site._registry, key=lambda model: model._meta.label)
 NON_STAFF = ["coordinator", "editor_a", "viewer_a", "editor_b"]

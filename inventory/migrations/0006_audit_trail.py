@@ -120,19 +120,6 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'wijzigingen van aangiften',
             },
         ),
-        migrations.CreateModel(
-            name='HistoryEvent',
-            fields=[
-            ],
-            options={
-                'verbose_name': 'wijziging',
-                'verbose_name_plural': 'logboek',
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
-            },
-            bases=('pghistory.middlewareevents',),
-        ),
         pgtrigger.migrations.AddTrigger(
             model_name='headcount',
             trigger=pgtrigger.compiler.Trigger(name='history_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "inventory_headcountevent" ("explanation", "fte", "id", "measure_id", "persons", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "region_id", "submission_id") SELECT new_values."explanation", new_values."fte", new_values."id", new_values."measure_id", new_values."persons", _pgh_attached_context.value, clock_timestamp(), \'insert\', new_values."id", new_values."region_id", new_values."submission_id" FROM ( SELECT new_values.* FROM new_values  ) AS new_values, _pgh_attached_context; RETURN NULL;', hash='844d44cf65267b5a212d13af7421af8196c9574d', level='STATEMENT', operation='INSERT', pgid='pgtrigger_history_insert_328a6', referencing='REFERENCING NEW TABLE AS new_values ', table='inventory_headcount', when='AFTER')),
