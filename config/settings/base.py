@@ -1,6 +1,7 @@
 """Settings, every one read from the environment (see README, "Configuration")."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "import_export",
     "django_filters",
     "django_tables2",
+    "axes",
     "accounts",
     "inventory",
 ]
@@ -70,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -203,3 +207,12 @@ PLAUSIBILITY_CHANGE_PERSONS = envint("PLAUSIBILITY_CHANGE_PERSONS", "10")
 PGHISTORY_FOREIGN_KEY_FIELD = pghistory.ForeignKey(db_index=False)
 # The time of the change itself, not of its transaction's start: orders the events of one transaction.
 PGHISTORY_CREATED_AT_FUNCTION = "clock_timestamp()"
+
+# django-axes: after AXES_FAILURE_LIMIT failed logins for one username from one IP address, that pair waits
+# AXES_COOLOFF_MINUTES (its default would lock the IP alone, forever).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", "5")
+AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", "15"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
