@@ -17,6 +17,7 @@ from django_tables2 import SingleTableMixin
 from accounts.access import is_staff_member
 from inventory.filters import SubmissionFilter
 from inventory.models import Submission
+from inventory.selectors import submission_history
 from inventory.services import submissions
 from inventory.services.exports import escape_cell
 from inventory.services.plausibility import plausibility_flags, previous_figures
@@ -78,7 +79,12 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "inventory/review.html",
-        {"submission": submission, "rows": rows, "flags": plausibility_flags(submission=submission)},
+        {
+            "submission": submission,
+            "rows": rows,
+            "flags": plausibility_flags(submission=submission),
+            "history": submission_history(submission=submission),
+        },
     )
 
 

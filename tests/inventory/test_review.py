@@ -83,3 +83,10 @@ def test_the_queue_runs_a_bounded_number_of_queries(staff_client: Client, django
         SubmissionFactory(status="submitted")
     with django_assert_max_num_queries(25 * 4 + 20):
         assert staff_client.get("/beheer/aangiften/").status_code == 200
+
+
+def test_the_review_page_shows_the_history_with_who_and_why(staff_client: Client, submitted, staff_user) -> None:
+    staff_client.post(f"/beheer/aangiften/{submitted.pk}/return/", {"text": "Regio ontbreekt"})
+    page = staff_client.get(f"/beheer/aangiften/{submitted.pk}/").content.decode()
+    assert "Regio ontbreekt" in page
+    assert staff_user.username in page
