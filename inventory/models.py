@@ -753,3 +753,21 @@ class MeasureEvent(history_base(Measure)):
         verbose_name_plural = _("wijzigingen van maatregelen")
         indexes = history_indexes("measureevent")
         triggers = history_append_only()
+
+
+class Reminder(models.Model):
+    """A reminder e-mail to an organisation that has not submitted; at most one per organisation and day."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="reminders")
+    year = models.PositiveSmallIntegerField(_("jaar"))
+    sent_on = models.DateField(_("verstuurd op"))
+
+    class Meta:
+        verbose_name = _("herinnering")
+        verbose_name_plural = _("herinneringen")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "year", "sent_on"], name="reminder_one_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} {self.year} {self.sent_on}"

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from inventory.services.aggregation import aggregates_recompute, aggregates_sweep, clear_queued
+from inventory.services.completeness import reminders_send
 from inventory.services.import_jobs import import_job_run
 from inventory.services.notifications import submission_notify
 
@@ -26,3 +27,8 @@ def run_import_job(job_id: str) -> None:
 @shared_task(acks_late=True, ignore_result=True)
 def notify_submission(submission_id: int) -> None:
     submission_notify(submission_id=submission_id)
+
+
+@shared_task(ignore_result=True)
+def send_reminders(year: int) -> None:
+    reminders_send(year=year)

@@ -69,6 +69,8 @@ CASES: list[Case] = [
     ("get", lambda w: "/beheer/aangiften/", {}, [LOGIN, 404, 404, 404, 404, 200]),
     ("get", lambda w: f"/beheer/aangiften/{w['submitted'].pk}/", {}, [LOGIN, 404, 404, 404, 404, 200]),
     ("post", lambda w: f"/beheer/aangiften/{w['submitted'].pk}/validate/", {}, [LOGIN, 404, 404, 404, 404, 302]),
+    ("get", lambda w: "/beheer/volledigheid/2020/", {}, [LOGIN, 404, 404, 404, 404, 200]),
+    ("post", lambda w: "/beheer/volledigheid/2020/herinneren/", {}, [LOGIN, 404, 404, 404, 404, 302]),
     ("get", lambda w: "/admin/", {}, ["admin-login", "admin-login", "admin-login", "admin-login", "admin-login", 200]),
 ]
 

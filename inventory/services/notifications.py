@@ -9,21 +9,21 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from inventory.models import Submission, SubmissionStatus
+from inventory.models import Organisation, Submission, SubmissionStatus
 
 logger = logging.getLogger(__name__)
 
 
-def submission_recipients(submission: Submission) -> list[str]:
-    members = submission.organisation.memberships.filter(user__is_active=True).exclude(user__email="")
-    addresses = {submission.organisation.email} | set(members.values_list("user__email", flat=True))
+def organisation_recipients(organisation: Organisation) -> list[str]:
+    members = organisation.memberships.filter(user__is_active=True).exclude(user__email="")
+    addresses = {organisation.email} | set(members.values_list("user__email", flat=True))
     return sorted(address for address in addresses if address)
 
 
 def submission_notify(*, submission_id: int) -> int:
     """Tell the organisation that its submission was validated or returned; returns the mails sent."""
     submission = Submission.objects.select_related("organisation").get(pk=submission_id)
-    recipients = submission_recipients(submission)
+    recipients = organisation_recipients(submission.organisation)
     if not recipients:
         return 0
     names = {"organisation": submission.organisation.name, "year": submission.year}

@@ -7,6 +7,7 @@ import csv
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -16,12 +17,14 @@ from django_tables2 import SingleTableMixin
 
 from accounts.access import is_staff_member
 from inventory.filters import SubmissionFilter
-from inventory.models import Submission
+from inventory.models import CollectionRound, Submission
 from inventory.selectors import submission_history
 from inventory.services import submissions
+from inventory.services.completeness import completeness, missing_organisations
 from inventory.services.exports import escape_cell
 from inventory.services.plausibility import plausibility_flags, previous_figures
 from inventory.tables import SubmissionTable
+from inventory.tasks import send_reminders
 
 
 def _staff_only(request: HttpRequest) -> None:
@@ -109,3 +112,25 @@ def review_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         for message in error.messages:
             messages.error(request, message)
     return redirect("review", pk=pk)
+
+
+def completeness_page(request: HttpRequest, year: int) -> HttpResponse:
+    _staff_only(request)
+    return render(
+        request,
+        "inventory/completeness.html",
+        {
+            "year": year,
+            "tables": completeness(year=year),
+            "missing": missing_organisations(year=year),
+            "rounds": CollectionRound.objects.order_by("-year"),
+        },
+    )
+
+
+@require_POST
+def completeness_remind(request: HttpRequest, year: int) -> HttpResponse:
+    _staff_only(request)
+    transaction.on_commit(lambda: send_reminders.delay(year), robust=True)
+    messages.success(request, _("Herinneringen worden verstuurd (hoogstens één per organisatie per dag)."))
+    return redirect("completeness", year=year)

@@ -1,0 +1,94 @@
+"""Completeness of a collection round: who is expected, who submitted, who is validated; reminders."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from inventory.models import Organisation, OrganisationKind, Reminder, SubmissionStatus
+from inventory.services.notifications import organisation_recipients
+
+logger = logging.getLogger(__name__)
+SENT = (SubmissionStatus.SUBMITTED, SubmissionStatus.VALIDATED)
+
+
+def expected_organisations() -> QuerySet[Organisation]:
+    """Every active organisation reports, except the data suppliers, whose files staff load."""
+    return Organisation.objects.active().exclude(kind=OrganisationKind.GEGEVENSLEVERANCIER)
+
+
+@dataclass(frozen=True)
+class CompletenessRow:
+    label: str
+    expected: int
+    submitted: int
+    validated: int
+
+
+def _counted(year: int, group_by: str) -> QuerySet:
+    return (
+        expected_organisations()
+        .values(group_by)
+        .annotate(
+            expected=Count("pk", distinct=True),
+            submitted=Count(
+                "submissions", filter=Q(submissions__year=year, submissions__status__in=SENT), distinct=True
+            ),
+            validated=Count(
+                "submissions",
+                filter=Q(submissions__year=year, submissions__status=SubmissionStatus.VALIDATED),
+                distinct=True,
+            ),
+        )
+        .order_by(group_by)
+    )
+
+
+def completeness(*, year: int) -> dict[str, list[CompletenessRow]]:
+    """Per arrondissement (of the home municipality) and per kind of organisation, in two queries."""
+    kinds = dict(OrganisationKind.choices)
+    return {
+        "arrondissement": [
+            CompletenessRow(r["home_region__parent__name"] or "–", r["expected"], r["submitted"], r["validated"])
+            for r in _counted(year, "home_region__parent__name")
+        ],
+        "kind": [
+            CompletenessRow(str(kinds[r["kind"]]), r["expected"], r["submitted"], r["validated"])
+            for r in _counted(year, "kind")
+        ],
+    }
+
+
+def missing_organisations(*, year: int) -> QuerySet[Organisation]:
+    """Expected organisations without a submitted or validated submission for `year`."""
+    sent = Q(submissions__year=year, submissions__status__in=SENT)
+    return expected_organisations().exclude(sent).select_related("home_region").order_by("name")
+
+
+def reminders_send(*, year: int) -> int:
+    """Remind every organisation that has not submitted, at most once per organisation and day."""
+    today = timezone.localdate()
+    sent = 0
+    for organisation in missing_organisations(year=year):
+        try:
+            with transaction.atomic():
+                Reminder.objects.create(organisation=organisation, year=year, sent_on=today)
+        except IntegrityError:
+            continue  # reminded today already
+        recipients = organisation_recipients(organisation)
+        if recipients:
+            names = {"organisation": organisation.name, "year": year}
+            sent += send_mail(
+                _("Herinnering: aangifte %(year)s") % names,
+                _("De aangifte %(year)s van %(organisation)s is nog niet ingediend bij POM West-Vlaanderen.") % names,
+                settings.DEFAULT_FROM_EMAIL,
+                recipients,
+            )
+    return sent
