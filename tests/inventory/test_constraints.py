@@ -24,6 +24,7 @@ from inventory.models import (
     OverlapCorrection,
     Region,
     RegionGrouping,
+    Reminder,
     Submission,
 )
 
@@ -50,6 +51,7 @@ def world() -> dict[str, Any]:
     AggregateLeaf.objects.create(
         year=2019, region=gemeente, measure=measure, validated=5, provisional=5, has_validated=True
     )
+    Reminder.objects.create(organisation=organisation, year=2019, sent_on=dt.date(2020, 3, 1))
     user = User.objects.create_user("u", password="x")
     Membership.objects.create(user=user, organisation=organisation)
     return locals()
@@ -67,6 +69,10 @@ def aggregate(w: dict[str, Any], **changes: Any) -> Aggregate:
 
 BAD_ROWS: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
     ("aggregate_unique_key", lambda w: aggregate(w)),
+    (
+        "reminder_one_per_day",
+        lambda w: Reminder.objects.create(organisation=w["organisation"], year=2019, sent_on=dt.date(2020, 3, 1)),
+    ),
     ("aggregate_region_xor_grouping", lambda w: aggregate(w, region=None)),
     ("aggregate_region_xor_grouping", lambda w: aggregate(w, grouping=w["grouping"], trede=5)),
     ("aggregate_year_range", lambda w: aggregate(w, year=1900)),
