@@ -23,46 +23,13 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
-from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from common import ROOT, recreate_database, setup_django, sql
+
 BENCH_DB = "inventaris_bench"
 LAST_YEAR = 2019
 MEASURES = 15
 KEY_COLUMNS = 'year, scope, region_id, grouping_id, trede, "group", measure_id, persons'
-
-
-def bench_urls() -> tuple[str, str, str]:
-    admin = os.environ["DATABASE_URL"]
-    database = urlsplit(admin)._replace(path=f"/{BENCH_DB}").geturl()
-    redis = urlsplit(os.environ["REDIS_URL"])._replace(path="/14").geturl()
-    return admin, database, redis
-
-
-def recreate_database(admin_url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"drop database if exists {BENCH_DB} with (force)")
-        conn.execute(f"create database {BENCH_DB}")
-
-
-def setup_django(database_url: str, redis_url: str) -> None:
-    os.environ["DATABASE_URL"], os.environ["REDIS_URL"] = database_url, redis_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
-    import django
-
-    django.setup()
-
-
-def sql(statement: str, params: dict | list | None = None) -> list[tuple]:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        return cursor.fetchall() if cursor.description else []
 
 
 def generate(organisations_per_municipality: int, years: int) -> int:
@@ -256,9 +223,8 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true")
     options = parser.parse_args()
 
-    admin_url, database_url, redis_url = bench_urls()
-    recreate_database(admin_url)
-    setup_django(database_url, redis_url)
+    recreate_database(BENCH_DB)
+    setup_django(BENCH_DB)
     from django.core.management import call_command
     from django.db import connections
 
@@ -384,7 +350,7 @@ def main() -> None:
         worker.wait(timeout=30)
         connections.close_all()
         if not options.keep:
-            recreate_database(admin_url)  # leaves an empty database behind, not a gigabyte
+            recreate_database(BENCH_DB)  # leaves an empty database behind, not a gigabyte
 
 
 def transaction_atomic():

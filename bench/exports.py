@@ -26,45 +26,12 @@ import platform
 import subprocess
 import sys
 import time
-from pathlib import Path
-from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from common import ROOT, recreate_database, setup_django, sql
+
 BENCH_DB = "inventaris_bench_exports"
 LAST_YEAR = 2019
 MEASURES = 15
-
-
-def bench_urls() -> tuple[str, str]:
-    admin = os.environ["DATABASE_URL"]
-    return admin, urlsplit(admin)._replace(path=f"/{BENCH_DB}").geturl()
-
-
-def recreate_database(admin_url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"drop database if exists {BENCH_DB} with (force)")
-        conn.execute(f"create database {BENCH_DB}")
-
-
-def setup_django(database_url: str) -> None:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
-    # The test client's host; the bench talks to no real server.
-    os.environ["ALLOWED_HOSTS"] = "testserver"
-    import django
-
-    django.setup()
-
-
-def sql(statement: str, params: dict | None = None) -> list[tuple]:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        return cursor.fetchall() if cursor.description else []
 
 
 def generate(organisations_per_municipality: int, years: int) -> int:
@@ -127,8 +94,7 @@ def copy_sql(year: int | None) -> str:
 def child(mode: str, year: int | None) -> None:
     """One measured export; prints {"rows": N, "bytes": N, "seconds": S} as JSON. Imports and the login
     happen before the clock starts."""
-    _admin, database_url = bench_urls()
-    setup_django(database_url)
+    setup_django(BENCH_DB, ALLOWED_HOSTS="testserver")
     from django.db import connection
     from django.test import Client
 
@@ -209,10 +175,10 @@ def main() -> None:
         child(options.child, options.year)
         return
 
-    admin_url, database_url = bench_urls()
-    recreate_database(admin_url)
+    recreate_database(BENCH_DB)
     try:
-        setup_django(database_url)
+        # The test client's host; the bench talks to no real server.
+        setup_django(BENCH_DB, ALLOWED_HOSTS="testserver")
         from django.core.management import call_command
         from django.db import connections
 
@@ -251,7 +217,7 @@ def main() -> None:
 
         connections.close_all()
         if not options.keep:
-            recreate_database(admin_url)  # leaves an empty database behind, not a gigabyte
+            recreate_database(BENCH_DB)  # leaves an empty database behind, not a gigabyte
 
 
 if __name__ == "__main__":

@@ -27,43 +27,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from common import ROOT, recreate_database, setup_django, sql
+
 BENCH_DB = "inventaris_bench_imports"
 YEARS = (2018, 2019)
-
-
-def bench_urls() -> tuple[str, str, str]:
-    admin = os.environ["DATABASE_URL"]
-    database = urlsplit(admin)._replace(path=f"/{BENCH_DB}").geturl()
-    redis = urlsplit(os.environ["REDIS_URL"])._replace(path="/14").geturl()
-    return admin, database, redis
-
-
-def recreate_database(admin_url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"drop database if exists {BENCH_DB} with (force)")
-        conn.execute(f"create database {BENCH_DB}")
-
-
-def setup_django(database_url: str, redis_url: str) -> None:
-    os.environ["DATABASE_URL"], os.environ["REDIS_URL"] = database_url, redis_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
-    import django
-
-    django.setup()
-
-
-def sql(statement: str, params: dict | list | None = None) -> list[tuple]:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        return cursor.fetchall() if cursor.description else []
 
 
 # --- the parent: data, files, variants -----------------------------------------------------------------------
@@ -153,9 +121,8 @@ def main() -> None:
     if options.variant:
         return child(options.variant, Path(options.file))
 
-    admin_url, database_url, redis_url = bench_urls()
-    recreate_database(admin_url)
-    setup_django(database_url, redis_url)
+    recreate_database(BENCH_DB)
+    setup_django(BENCH_DB)
     from django.core.management import call_command
     from django.db import connections
 
@@ -231,15 +198,14 @@ def main() -> None:
     shutil.rmtree(folder)
     if not options.keep:
         connections.close_all()
-        recreate_database(admin_url)
+        recreate_database(BENCH_DB)
 
 
 # --- the children: one variant each --------------------------------------------------------------------------
 
 
 def child(name: str, path: Path) -> None:
-    _admin, database_url, redis_url = bench_urls()
-    setup_django(database_url, redis_url)
+    setup_django(BENCH_DB)
     from django.db import connection, transaction
 
     connection.ensure_connection()

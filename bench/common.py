@@ -1,0 +1,46 @@
+"""What the benchmarks share: a database of their own beside the one in DATABASE_URL, Django on it, and SQL."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+# Read once, before setup_django points DATABASE_URL at the benchmark's own database.
+SERVER_URL = os.environ["DATABASE_URL"]
+
+
+def database_url(name: str) -> str:
+    return urlsplit(SERVER_URL)._replace(path=f"/{name}").geturl()
+
+
+def recreate_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(SERVER_URL, autocommit=True) as conn:
+        conn.execute(f"drop database if exists {name} with (force)")
+        conn.execute(f"create database {name}")
+
+
+def setup_django(name: str, **environ: str) -> None:
+    """Django on the benchmark's database, with Redis database 14 (never the tests' 15 or the site's 0)."""
+    os.environ["DATABASE_URL"] = database_url(name)
+    os.environ["REDIS_URL"] = urlsplit(os.environ["REDIS_URL"])._replace(path="/14").geturl()
+    os.environ.update(environ)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+    import django
+
+    django.setup()
+
+
+def sql(statement: str, params: dict | list | None = None) -> list[tuple]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.fetchall() if cursor.description else []
