@@ -21,8 +21,18 @@ run: install
 # ruff, makemigrations --check and pytest on PostgreSQL with Redis. Uses DATABASE_URL / REDIS_URL when set,
 # else the machine's PostgreSQL and Redis on 127.0.0.1 when this machine has them (started if down),
 # else the project-local ones. SERVICES=embedded forces the project-local ones.
-test: install
+test: install browser
 	$(PY) scripts/stack.py test $(PYTEST_ARGS)
+
+# Debian's Chromium and ChromeDriver for the browser tests (tests/browser). Installed when missing and root;
+# without them those tests are skipped with a reason, never a downloaded browser.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null \
+	      || echo "make: could not install chromium; the browser tests will be skipped"; \
+	  else echo "make: chromium and chromium-driver are missing; the browser tests will be skipped"; fi; \
+	fi
 
 lint: install
 	$(VENV)/bin/ruff check .
