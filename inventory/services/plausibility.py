@@ -66,12 +66,17 @@ def is_implausible(previous: int, current: int) -> bool:
 
 
 def plausibility_flags(
-    *, submission: Submission, figures: Figures | None = None, previous: Mapping[tuple[int, int], int] | None = None
+    *,
+    submission: Submission,
+    figures: Figures | None = None,
+    previous: Mapping[tuple[int, int], int] | None = None,
+    codes: tuple[dict[int, str], dict[int, str]] | None = None,
 ) -> list[Flag]:
     """Every figure that needs an explanation, with whether it has one. `figures` defaults to what is stored."""
     figures = current_figures(submission) if figures is None else figures
     previous = previous_figures(submission) if previous is None else previous
-    codes = _codes({m for m, _r in [*figures, *previous]}, {r for _m, r in [*figures, *previous]})
+    if codes is None:
+        codes = _codes({m for m, _r in [*figures, *previous]}, {r for _m, r in [*figures, *previous]})
     flags = []
     for (measure, region), before in sorted(previous.items()):
         persons, explanation = figures.get((measure, region), (None, ""))
@@ -104,3 +109,33 @@ def _codes(measures: set[int], regions: set[int]) -> tuple[dict[int, str], dict[
 
 def unexplained(flags: list[Flag]) -> list[Flag]:
     return [flag for flag in flags if not flag.explained]
+
+
+def plausibility_flag_counts(submissions: list[Submission]) -> dict[int, int]:
+    """The number of flags of each submission, for a list page: the same rule, in four queries whatever the
+    number of submissions."""
+    ids = [s.pk for s in submissions]
+    current: dict[int, dict[tuple[int, int], tuple[int, str]]] = {pk: {} for pk in ids}
+    for submission_id, measure, region, persons, explanation in Headcount.objects.filter(
+        submission_id__in=ids
+    ).values_list("submission_id", "measure_id", "region_id", "persons", "explanation"):
+        current[submission_id][(measure, region)] = (persons, explanation)
+    wanted = {(s.organisation_id, s.year - 1) for s in submissions}
+    previous: dict[tuple[int, int], dict[tuple[int, int], int]] = defaultdict(dict)
+    for organisation, year, measure, region, persons in Headcount.objects.filter(
+        submission__organisation_id__in={o for o, _y in wanted}, submission__year__in={y for _o, y in wanted}
+    ).values_list("submission__organisation_id", "submission__year", "measure_id", "region_id", "persons"):
+        previous[(organisation, year)][(measure, region)] = persons
+    keys = [key for figures in [*current.values(), *previous.values()] for key in figures]
+    codes = _codes({m for m, _r in keys}, {r for _m, r in keys})
+    return {
+        s.pk: len(
+            plausibility_flags(
+                submission=s,
+                figures=current[s.pk],
+                previous=previous.get((s.organisation_id, s.year - 1), {}),
+                codes=codes,
+            )
+        )
+        for s in submissions
+    }

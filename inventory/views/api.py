@@ -51,6 +51,22 @@ def _unauthorised() -> JsonResponse:
     return JsonResponse({"detail": _("Aanmelden vereist (sessie of API-sleutel).")}, status=401)
 
 
+def _query(
+    request: HttpRequest, filters_class: type[AggregateFilters], *, allow_provisional: bool
+) -> tuple[AggregateFilters, int, int]:
+    """(filters, offset, limit) from the query string; ValidationError with a Dutch message when wrong."""
+    filters = filters_class.parse(dict(request.GET.lists()), allow_provisional=allow_provisional)
+    return filters, _int(request, "offset", 0, 10**9), _int(request, "limit", PAGE_SIZE, MAX_PAGE_SIZE)
+
+
+def _page(count: int, offset: int, limit: int, freshness: dict, results: list[dict]) -> JsonResponse:
+    return JsonResponse({"count": count, "offset": offset, "limit": limit, "freshness": freshness, "results": results})
+
+
+def _bad_request(error: ValidationError) -> JsonResponse:
+    return JsonResponse({"detail": " ".join(error.messages)}, status=400)
+
+
 @login_not_required
 @require_GET
 def aggregates(request: HttpRequest) -> JsonResponse:
@@ -60,22 +76,12 @@ def aggregates(request: HttpRequest) -> JsonResponse:
     if not is_coordinator(user):
         return JsonResponse({"detail": _("Enkel POM-medewerkers en coördinatoren zien aggregaten.")}, status=403)
     try:
-        filters = AggregateFilters.parse(dict(request.GET.lists()), allow_provisional=is_staff_member(user))
-        limit = _int(request, "limit", PAGE_SIZE, MAX_PAGE_SIZE)
-        offset = _int(request, "offset", 0, 10**9)
+        filters, offset, limit = _query(request, AggregateFilters, allow_provisional=is_staff_member(user))
     except ValidationError as error:
-        return JsonResponse({"detail": " ".join(error.messages)}, status=400)
-    count = aggregate_queryset(filters).count()
+        return _bad_request(error)
     results = list(aggregate_rows(filters, offset=offset, limit=limit))
-    return JsonResponse(
-        {
-            "count": count,
-            "offset": offset,
-            "limit": limit,
-            "freshness": aggregates_freshness(filters.years).as_dict(),
-            "results": results,
-        }
-    )
+    freshness = aggregates_freshness(filters.years).as_dict()
+    return _page(aggregate_queryset(filters).count(), offset, limit, freshness, results)
 
 
 @login_not_required
@@ -84,25 +90,16 @@ def headcounts(request: HttpRequest) -> JsonResponse:
     user = _user(request)
     if user is None:
         return _unauthorised()
+    # Organisation users read their own organisations' figures in both scopes; coordinators validated ones.
+    allow_provisional = is_staff_member(user) or not is_coordinator(user)
     try:
-        filters = HeadcountFilters.parse(
-            dict(request.GET.lists()), allow_provisional=is_staff_member(user) or not is_coordinator(user)
-        )
-        limit = _int(request, "limit", PAGE_SIZE, MAX_PAGE_SIZE)
-        offset = _int(request, "offset", 0, 10**9)
+        filters, offset, limit = _query(request, HeadcountFilters, allow_provisional=allow_provisional)
     except ValidationError as error:
-        return JsonResponse({"detail": " ".join(error.messages)}, status=400)
+        return _bad_request(error)
     qs = headcount_queryset(filters)
     if not is_coordinator(user):
         qs = qs.filter(submission__organisation__in=organisations_visible_to(user))
     rows = qs.values_list(*HEADCOUNT_FIELDS)[offset : offset + limit]
     last_changed = headcounts_last_changed(filters)
-    return JsonResponse(
-        {
-            "count": qs.count(),
-            "offset": offset,
-            "limit": limit,
-            "freshness": {"live": True, "last_changed": last_changed.isoformat() if last_changed else None},
-            "results": [dict(zip(HEADCOUNT_COLUMNS, row, strict=True)) for row in rows],
-        }
-    )
+    freshness = {"live": True, "last_changed": last_changed.isoformat() if last_changed else None}
+    return _page(qs.count(), offset, limit, freshness, [dict(zip(HEADCOUNT_COLUMNS, r, strict=True)) for r in rows])

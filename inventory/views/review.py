@@ -22,7 +22,7 @@ from inventory.selectors import submission_history
 from inventory.services import submissions
 from inventory.services.completeness import completeness, missing_organisations
 from inventory.services.exports import escape_cell
-from inventory.services.plausibility import plausibility_flags, previous_figures
+from inventory.services.plausibility import plausibility_flag_counts, plausibility_flags, previous_figures
 from inventory.tables import SubmissionTable
 from inventory.tasks import send_reminders
 
@@ -45,6 +45,11 @@ class SubmissionQueue(SingleTableMixin, FilterView):
 
     def get_queryset(self):
         return Submission.objects.exclude(status="draft").select_related("organisation__home_region__parent")
+
+    def get_table(self, **kwargs: object) -> SubmissionTable:
+        table = super().get_table(**kwargs)
+        table.flag_counts = plausibility_flag_counts([row.record for row in table.paginated_rows])
+        return table
 
     def render_to_response(self, context: dict, **kwargs: object) -> HttpResponse:
         if self.request.GET.get("export") == "csv":

@@ -5,12 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import transaction
 from django.test import Client
 from openpyxl import load_workbook
 
@@ -18,21 +16,10 @@ from accounts.models import User
 from accounts.tokens import api_token_create
 from inventory.models import Aggregate
 from inventory.selectors import AGGREGATE_COLUMNS, aggregate_series, share_of_context
-from inventory.services.aggregation import aggregates_recompute_all
-from inventory.services.demo import demo_load
 from inventory.services.exports import escape_cell
 
 pytestmark = pytest.mark.django_db
 WVL, FLANDERS = "30000", "02000"
-
-
-@pytest.fixture(scope="module")
-def demo_aggregates(django_db_setup: None, django_db_blocker) -> Iterator[None]:
-    with django_db_blocker.unblock(), transaction.atomic():
-        demo_load()
-        aggregates_recompute_all()
-        yield
-        transaction.set_rollback(True)
 
 
 def one_decimal(value: Decimal) -> Decimal:

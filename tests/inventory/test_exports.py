@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection, transaction
+from django.db import connection
 from django.http import FileResponse, StreamingHttpResponse
 from django.test import Client
 from django.urls import reverse
@@ -19,23 +19,13 @@ from openpyxl import load_workbook
 
 from inventory.models import Aggregate, Headcount, Measure, Region, SubmissionStatus
 from inventory.selectors import AGGREGATE_COLUMNS, HEADCOUNT_COLUMNS, AggregateFilters, HeadcountFilters
-from inventory.services.aggregation import aggregates_recompute, aggregates_recompute_all
-from inventory.services.demo import demo_load
+from inventory.services.aggregation import aggregates_recompute
 from inventory.services.exports import FORMULA_STARTS, aggregates_export, csv_chunks, headcounts_export
 from tests.factories import HeadcountFactory, MeasureFactory, OrganisationFactory, RegionFactory, SubmissionFactory
 
 pytestmark = pytest.mark.django_db
 WVL, FLANDERS, BRUGGE_ARR = "30000", "02000", "31000"
 TEXT_FORMATS = ["csv", "excel-nl", "json", "sdmx", "jsonstat"]
-
-
-@pytest.fixture(scope="module")
-def demo_aggregates(django_db_setup: None, django_db_blocker) -> Iterator[None]:
-    with django_db_blocker.unblock(), transaction.atomic():
-        demo_load()
-        aggregates_recompute_all()
-        yield
-        transaction.set_rollback(True)
 
 
 def content(response: Any) -> bytes:

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 from django.test import Client
 from openpyxl import load_workbook
 from openpyxl.workbook import Workbook
 
 from inventory.models import Aggregate, Measure, Region
 from inventory.selectors import aggregate_years
-from inventory.services.aggregation import aggregates_recompute, aggregates_recompute_all
-from inventory.services.demo import demo_load
+from inventory.services.aggregation import aggregates_recompute
 from inventory.services.publication import publication_workbook
 from tests.factories import HeadcountFactory, OrganisationFactory, SubmissionFactory
 
@@ -25,15 +22,6 @@ pytestmark = pytest.mark.django_db
 YEARS = list(range(2014, 2020))
 SHEETS = ["Toelichting", "Tabel 1 Treden", "Tabel 2 Maatregelen", "Tabel 3 Arrondissementen"]
 HEADER_ROW = 5
-
-
-@pytest.fixture(scope="module")
-def demo_aggregates(django_db_setup: None, django_db_blocker) -> Iterator[None]:
-    with django_db_blocker.unblock(), transaction.atomic():
-        demo_load()
-        aggregates_recompute_all()
-        yield
-        transaction.set_rollback(True)
 
 
 def workbook(**kwargs: Any) -> Workbook:

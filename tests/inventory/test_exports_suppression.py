@@ -8,13 +8,11 @@ import json
 from collections.abc import Iterator, Mapping
 
 import pytest
-from django.db import transaction
 from django.test import Client
 
 from inventory.models import Measure, Region, Submission, SubmissionStatus
 from inventory.selectors import AggregateFilters, HeadcountFilters
-from inventory.services.aggregation import aggregates_recompute, aggregates_recompute_all
-from inventory.services.demo import demo_load
+from inventory.services.aggregation import aggregates_recompute
 from inventory.services.exports import FORMATS, Export, aggregates_export, csv_chunks, headcounts_export
 from inventory.services.suppression import (
     PRIMARY,
@@ -133,15 +131,6 @@ def test_the_threshold_is_a_setting(settings) -> None:
 
 
 # --- public files -----------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def demo_aggregates(django_db_setup: None, django_db_blocker) -> Iterator[None]:
-    with django_db_blocker.unblock(), transaction.atomic():
-        demo_load()
-        aggregates_recompute_all()
-        yield
-        transaction.set_rollback(True)
 
 
 @pytest.fixture
