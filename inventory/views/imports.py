@@ -4,18 +4,16 @@ organisations). A dry run first, then the import after confirmation."""
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import filesizeformat
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.access import is_staff_member, organisations_editable_by
 from inventory.models import ImportJob
 from inventory.services.import_jobs import import_job_confirm, import_job_create, import_job_progress
+from inventory.services.imports import import_size_check
 
 
 class UploadForm(forms.Form):
@@ -32,11 +30,8 @@ class UploadForm(forms.Form):
 
     def clean_file(self) -> object:
         upload = self.cleaned_data["file"]
-        if upload.size > settings.IMPORT_MAX_BYTES:
-            raise forms.ValidationError(
-                _("Het bestand is %(size)s; de grens is %(limit)s.")
-                % {"size": filesizeformat(upload.size), "limit": filesizeformat(settings.IMPORT_MAX_BYTES)}
-            )
+        # The service's own limit and message, checked before the file is read into memory.
+        import_size_check(size=upload.size)
         return upload
 
 

@@ -108,3 +108,14 @@ def test_a_file_over_the_threshold_runs_in_the_worker_while_the_page_polls(worke
     status = client.get(job_url + "status/").json()
     assert status["status"] == "done"
     assert status["result"]["created"] == 30
+
+
+def test_a_file_over_the_size_limit_is_refused_on_the_form_with_the_services_message(editor, settings) -> None:
+    client, organisation = editor
+    settings.IMPORT_MAX_BYTES = 100
+    response = upload(
+        client, "year,organisation,measure,region,persons\n" + f"2019,{organisation.kbo},AZ,31005,1\n" * 5
+    )
+    assert response.status_code == 200
+    assert "te groot" in response.content.decode()
+    assert not ImportJob.objects.exists()
