@@ -228,12 +228,12 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connections
 
-    from inventory.services.aggregation import _redis, aggregates_recompute, aggregates_recompute_all
+    from inventory.services.aggregation import aggregates_recompute, aggregates_recompute_all, redis_client
     from inventory.services.reference import reference_load
 
     call_command("migrate", verbosity=0)
     reference_load()
-    _redis().flushdb()
+    redis_client().flushdb()
     started = time.perf_counter()
     headcounts = generate(options.organisations_per_municipality, options.years)
     server = sql("select version()")[0][0].split(" on ")[0]
@@ -298,7 +298,7 @@ def main() -> None:
     )
 
     # 3. save -> visible through the real worker
-    _redis().flushdb()
+    redis_client().flushdb()
     connections.close_all()
     env = dict(os.environ)
     worker = start_worker(env)

@@ -107,7 +107,7 @@ def years_with_data() -> list[int]:
 
 
 @cache
-def _redis() -> redis.Redis:
+def redis_client() -> redis.Redis:
     return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
 
 
@@ -118,21 +118,21 @@ def queue_recompute(year: int) -> bool:
 
     key = QUEUED_KEY.format(year=year)
     try:
-        if not _redis().set(key, 1, nx=True, ex=QUEUED_TTL_SECONDS):
+        if not redis_client().set(key, 1, nx=True, ex=QUEUED_TTL_SECONDS):
             return False
         recompute_aggregates.apply_async(args=[year], retry=False)
         return True
     except Exception:
         logger.warning("Herberekening van %s niet in de wachtrij gezet; de periodieke controle haalt dit in.", year)
         with contextlib.suppress(redis.RedisError):
-            _redis().delete(key)
+            redis_client().delete(key)
         return False
 
 
 def clear_queued(year: int) -> None:
     """Called when a task starts: from then on a new mark queues a new task."""
     try:
-        _redis().delete(QUEUED_KEY.format(year=year))
+        redis_client().delete(QUEUED_KEY.format(year=year))
     except redis.RedisError:
         logger.warning("Redis onbereikbaar bij het starten van de herberekening van %s.", year)
 

@@ -20,7 +20,7 @@ from accounts.access import is_staff_member, organisations_editable_by
 from accounts.models import User
 from inventory.models import ImportJob, Organisation
 from inventory.services import imports
-from inventory.services.aggregation import _redis
+from inventory.services.aggregation import redis_client
 
 logger = logging.getLogger(__name__)
 PROGRESS_KEY = "inventaris:import:{id}:progress"
@@ -68,12 +68,12 @@ def allowed_organisations(user: User) -> QuerySet[Organisation] | None:
 def _set_progress(job_id: object, done: int, total: int) -> None:
     # Without Redis the page shows no percentage; the import goes on.
     with contextlib.suppress(redis.RedisError):
-        _redis().set(PROGRESS_KEY.format(id=job_id), f"{done}/{total}", ex=PROGRESS_TTL_SECONDS)
+        redis_client().set(PROGRESS_KEY.format(id=job_id), f"{done}/{total}", ex=PROGRESS_TTL_SECONDS)
 
 
 def import_job_progress(job: ImportJob) -> tuple[int, int] | None:
     try:
-        value = _redis().get(PROGRESS_KEY.format(id=job.pk))
+        value = redis_client().get(PROGRESS_KEY.format(id=job.pk))
     except redis.RedisError:
         return None
     if not value:

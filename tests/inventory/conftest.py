@@ -41,8 +41,8 @@ def demo_db(django_db_setup: None, django_db_blocker) -> Iterator[None]:
 @pytest.fixture
 def worker(transactional_db: None) -> Iterator[None]:
     """A real Celery worker on the test Redis database, in a thread of this process."""
-    aggregation._redis().flushdb()
+    aggregation.redis_client().flushdb()
     with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10):
         yield
-    aggregation._redis().flushdb()
+    aggregation.redis_client().flushdb()
     connections.close_all()

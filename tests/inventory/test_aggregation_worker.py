@@ -87,7 +87,7 @@ def test_with_the_broker_unreachable_the_save_succeeds_and_the_sweep_catches_up(
 def point_at_redis(url: str, settings) -> None:
     """Our own Redis client and Celery's producer both talk to `url` from now on."""
     settings.REDIS_URL = url
-    aggregation._redis.cache_clear()
+    aggregation.redis_client.cache_clear()
     app.conf.broker_url = url
     # Celery keeps its connection and producer pools; drop them so that the next publish connects anew.
     app._pool = None
@@ -118,7 +118,7 @@ def test_a_dead_broker_behind_a_live_redis_does_not_fail_the_save_nor_block_late
     app.amqp._producer_pool = None
     try:
         submissions.headcount_save(submission=submission, measure=measure, region=region, persons=5)
-        assert aggregation._redis().get(aggregation.QUEUED_KEY.format(year=YEAR)) is None
+        assert aggregation.redis_client().get(aggregation.QUEUED_KEY.format(year=YEAR)) is None
     finally:
         point_at_redis(settings.REDIS_URL, settings)
     assert year_pending(YEAR)
