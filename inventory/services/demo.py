@@ -31,12 +31,14 @@ from inventory.models import (
     SubmissionStatus,
 )
 from inventory.services.aggregation import aggregates_mark_years
+from inventory.services.editions import edition_publish
 from inventory.services.reference import VLAAMS_GEWEST, WEST_VLAANDEREN, reference_load
 
 K = OrganisationKind
 DEMO_PASSWORD = "demo-wvl-2019"
 DEMO_NOTE = "Demogegevens: synthetische organisatie en verdeling; totalen volgens het persbericht Inventaris 2019."
 EDITION_2018 = "Inventaris 2018"
+EDITION_2019 = "Inventaris 2019"
 
 WSE_MEASURES = ["DGK-JONG", "DGK-JONG-FED", "DGK-OUD", "VOP", "DGK-LWZ", "SINE", "TWP50"]
 VDAB_MEASURES = ["IBO", "WPL", "W2"]
@@ -383,6 +385,14 @@ def demo_load() -> None:
     reference_load()
     DemoLoader().load()
     aggregates_mark_years(years=figures.YEARS)
+    # Published through the service like any edition; it computes the marked years first.
+    edition_publish(
+        name=EDITION_2019,
+        reference_year=2019,
+        published_on=dt.date(2020, 6, 30),
+        note="Demo: de cijfers van het persbericht Inventaris 2019; 2018 herzien van 57.302 naar 57.462.",
+        user=User.objects.get(username="coordinator"),
+    )
 
 
 def demo_logins() -> list[tuple[str, str, str]]:

@@ -1,24 +1,103 @@
-from django.http import HttpRequest, HttpResponse
+"""The dashboard (home page) and Kerncijfers.
+
+Staff and coordinators see the aggregates (staff may choose provisional ones); organisation users see the same
+dashboard computed from their own organisations' figures only, with their open rounds and organisations.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
 
-from accounts.access import is_coordinator, organisations_visible_to
-from inventory.models import Aggregate, CollectionRound, Scope
-from inventory.selectors import FLANDERS, aggregate_series, aggregates_freshness
+from accounts.access import is_coordinator, is_staff_member, organisations_visible_to
+from inventory.figures import (
+    WEST_VLAANDEREN,
+    FigureSource,
+    OwnSource,
+    Place,
+    dashboard,
+    key_figures,
+    place_choices,
+    place_get,
+)
+from inventory.models import CollectionRound, Edition, Scope
 
-WEST_VLAANDEREN = "30000"
+LIVE = "live"
 
 
+class PlaceForm(forms.Form):
+    """Where and when: a GET form that works without JavaScript; unknown values fall back to the defaults."""
+
+    region = forms.ChoiceField(label=_("Regio"), required=False)
+    year = forms.TypedChoiceField(label=_("Jaar"), coerce=int, required=False, empty_value=None)
+
+    def __init__(self, data: object, *, years: list[int], **kwargs: object) -> None:
+        super().__init__(data, **kwargs)
+        self.fields["region"].choices = place_choices()
+        self.fields["year"].choices = [(y, str(y)) for y in reversed(years)]
+
+    def chosen_place(self) -> Place:
+        code = self.cleaned_data.get("region") if self.is_valid() else None
+        return place_get(code or WEST_VLAANDEREN) or Place(WEST_VLAANDEREN, "West-Vlaanderen", "provincie")
+
+    def chosen_year(self) -> int | None:
+        return self.cleaned_data.get("year") if self.is_valid() else None
+
+
+def _source_for(request: HttpRequest) -> FigureSource | OwnSource:
+    if not is_coordinator(request.user):
+        return OwnSource(request.user)
+    scope = request.GET.get("scope", Scope.VALIDATED)
+    if scope not in Scope.values or not is_staff_member(request.user):
+        scope = Scope.VALIDATED
+    return FigureSource(scope=scope)
+
+
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    context: dict[str, object] = {"freshness": aggregates_freshness()}
-    if is_coordinator(request.user):
-        latest = Aggregate.objects.filter(scope=Scope.VALIDATED, trede__isnull=True).order_by("-year").first()
-        if latest:
-            years = list(range(latest.year - 5, latest.year + 1))
-            context["series"] = aggregate_series(region=WEST_VLAANDEREN, years=years, base_year=years[0])
-            context["flanders_code"] = FLANDERS
+    source = _source_for(request)
+    years = source.years()
+    form = PlaceForm(request.GET or None, years=years)
+    data = dashboard(source=source, place=form.chosen_place(), year=form.chosen_year(), years=years)
+    if data:
+        form = PlaceForm({"region": data.place.code, "year": data.year}, years=years)
+        form.is_valid()
+    own = isinstance(source, OwnSource)
+    context: dict[str, object] = {"form": form, "dashboard": data, "own": own, "staff": is_staff_member(request.user)}
+    if isinstance(source, FigureSource):
+        context["scope"] = source.scope
     else:
         context["organisations"] = organisations_visible_to(request.user).select_related("home_region")
         today = timezone.localdate()
         context["open_rounds"] = CollectionRound.objects.filter(opens_on__lte=today, closes_on__gte=today)
     return render(request, "inventory/home.html", context)
+
+
+@require_GET
+def key_figures_page(request: HttpRequest) -> HttpResponse:
+    """An edition's headline facts the way the press release states them (the latest edition by default)."""
+    if not is_coordinator(request.user):
+        raise Http404
+    editions = list(Edition.objects.order_by("-reference_year", "-published_on", "-created_at"))
+    chosen = request.GET.get("edition", "")
+    if chosen == LIVE:
+        edition = None
+    elif chosen:
+        edition = next((e for e in editions if str(e.pk) == chosen), None)
+        if edition is None:
+            raise Http404
+    else:
+        edition = editions[0] if editions else None
+    source = FigureSource(edition=edition)
+    years = source.years()
+    form = PlaceForm(request.GET or None, years=years)
+    figures = key_figures(source=source, place=form.chosen_place(), year=form.chosen_year(), years=years)
+    if figures:
+        form = PlaceForm({"region": figures.place.code, "year": figures.year}, years=years)
+        form.is_valid()
+    context = {"figures": figures, "form": form, "editions": editions, "edition": edition, "live": LIVE}
+    return render(request, "inventory/key_figures.html", context)

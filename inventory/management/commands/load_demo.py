@@ -9,7 +9,8 @@ from inventory.services.demo import demo_exists, demo_load, demo_logins
 class Command(BaseCommand):
     help = (
         "Laadt de demogegevens 2014-2019 (organisaties, gebruikers, rondes, gevalideerde aangiften, correcties, "
-        "contextcijfers, editie Inventaris 2018) die de cijfers van het persbericht Inventaris 2019 reproduceren."
+        "contextcijfers, edities Inventaris 2018 en 2019) die de cijfers van het persbericht Inventaris 2019 "
+        "reproduceren."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

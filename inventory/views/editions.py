@@ -1,0 +1,129 @@
+"""Editions for coordinators and staff: the list with a publish form, the comparison of two editions, and an
+edition's export in the same formats as live data. Organisation users get 404."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.access import is_coordinator
+from inventory.figures import ChangeKind, editions_compare, editions_list
+from inventory.models import Edition
+from inventory.selectors import aggregate_years
+from inventory.services.editions import edition_publish
+
+COMPARE_PAGE_SIZE = 100
+
+
+def _coordinators_only(request: HttpRequest) -> None:
+    if not is_coordinator(request.user):
+        raise Http404
+
+
+class PublishForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Naam"), max_length=100, help_text=gettext_lazy("bv. Inventaris 2020"))
+    reference_year = forms.TypedChoiceField(label=gettext_lazy("Referentiejaar"), coerce=int)
+    published_on = forms.DateField(
+        label=gettext_lazy("Publicatiedatum"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(label=gettext_lazy("Toelichting"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        years = aggregate_years()
+        self.fields["reference_year"].choices = [(y, str(y)) for y in reversed(years)]
+        self.fields["published_on"].initial = timezone.localdate()
+
+
+class CompareForm(forms.Form):
+    old = forms.ModelChoiceField(label=gettext_lazy("Oude editie"), queryset=Edition.objects.all())
+    new = forms.ModelChoiceField(label=gettext_lazy("Nieuwe editie"), queryset=Edition.objects.all())
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Toon"),
+        required=False,
+        choices=[
+            (ChangeKind.CHANGED, gettext_lazy("gewijzigde cijfers")),
+            (ChangeKind.ADDED, gettext_lazy("enkel in de nieuwe editie")),
+            (ChangeKind.REMOVED, gettext_lazy("enkel in de oude editie")),
+            (ChangeKind.ALL, gettext_lazy("alle verschillen")),
+        ],
+    )
+    region = forms.CharField(
+        label=gettext_lazy("Regio (NIS-code)"), required=False, max_length=50, help_text=gettext_lazy("leeg = alle")
+    )
+    year = forms.IntegerField(label=gettext_lazy("Jaar"), required=False, min_value=2000, max_value=2100)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("old") and data.get("old") == data.get("new"):
+            raise ValidationError(_("Kies twee verschillende edities."))
+        return data
+
+
+@require_GET
+def edition_list(request: HttpRequest) -> HttpResponse:
+    _coordinators_only(request)
+    editions = editions_list()
+    compare = CompareForm(
+        initial={"old": editions[1].edition.pk, "new": editions[0].edition.pk} if len(editions) > 1 else None
+    )
+    context = {"editions": editions, "form": PublishForm(), "compare": compare}
+    return render(request, "inventory/editions.html", context)
+
+
+@require_POST
+def edition_publish_view(request: HttpRequest) -> HttpResponse:
+    _coordinators_only(request)
+    form = PublishForm(request.POST)
+    if form.is_valid():
+        try:
+            result = edition_publish(**form.cleaned_data, user=request.user)
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for name, errors in error.error_dict.items():
+                    form.add_error(name if name in form.fields else None, errors)
+            else:
+                form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("Editie ‘%(name)s’ gepubliceerd: %(figures)s cijfers en %(headcounts)s tellingen bevroren.")
+                % {"name": result.edition.name, "figures": result.figures, "headcounts": result.headcounts},
+            )
+            return redirect("editions")
+    context = {"editions": editions_list(), "form": form, "compare": CompareForm()}
+    return render(request, "inventory/editions.html", context, status=400)
+
+
+@require_GET
+def edition_compare(request: HttpRequest) -> HttpResponse:
+    _coordinators_only(request)
+    form = CompareForm(request.GET or None)
+    comparison = page = None
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        number = request.GET.get("page", "1")
+        number = int(number) if number.isdigit() and int(number) > 0 else 1
+        comparison = editions_compare(
+            old=data["old"],
+            new=data["new"],
+            places=[data["region"].strip()] if data["region"].strip() else None,
+            years=[data["year"]] if data["year"] else None,
+            kind=data["kind"] or ChangeKind.CHANGED,
+            offset=(number - 1) * COMPARE_PAGE_SIZE,
+            limit=COMPARE_PAGE_SIZE,
+        )
+        # A paginator over the counted total, so the page links need no second count.
+        page = Paginator(range(comparison.total), COMPARE_PAGE_SIZE).get_page(number)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "comparison": comparison, "page": page, "query": query.urlencode()}
+    return render(request, "inventory/edition_compare.html", context, status=400 if form.errors else 200)
