@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
 import django_filters
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from inventory.models import OrganisationKind, Region, Submission, SubmissionStatus
+from inventory.models import (
+    Aggregate,
+    Headcount,
+    Measure,
+    MeasureMode,
+    Organisation,
+    OrganisationKind,
+    Region,
+    RegionGrouping,
+    Scope,
+    Submission,
+    SubmissionStatus,
+    Trede,
+)
+from inventory.selectors import GROUPING_LEVEL, regions_within
 
 
 class SubmissionFilter(django_filters.FilterSet):
@@ -26,3 +45,134 @@ class SubmissionFilter(django_filters.FilterSet):
     class Meta:
         model = Submission
         fields = ["year", "status", "kind", "arrondissement", "organisation"]
+
+
+# --- the list pages ("Tabellen", views/tables.py) --------------------------------------------------------------
+
+
+def region_choices(*, groupings: bool = False) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The regions by code for a select, grouped (Flanders, provinces and arrondissements; region groupings;
+    municipalities, merged ones too): one query each, evaluated when the form is validated or shown."""
+    regions = Region.objects.exclude(level=Region.Level.GEMEENTE).order_by("code")
+    municipalities = Region.objects.municipalities().order_by("name", "code")
+    choices = [(_("Gewest, provincies en arrondissementen"), [(r.code, f"{r.name} ({r.code})") for r in regions])]
+    if groupings:
+        named = dict(RegionGrouping.objects.order_by("code", "first_year").values_list("code", "name"))
+        choices.append((_("Regio-indelingen"), sorted(named.items())))
+    choices.append((_("Gemeenten"), [(r.code, str(r)) for r in municipalities]))
+    return choices
+
+
+def measure_group_choices() -> list[tuple[str, str]]:
+    return [(g, g) for g in Measure.objects.order_by("group").values_list("group", flat=True).distinct()]
+
+
+class HeadcountTableFilter(django_filters.FilterSet):
+    """Filters of the headcounts page. Year, region, trede and measure mean what HeadcountFilters means (region:
+    the headcount's region or any region inside it), so the page's export can name them in its metadata."""
+
+    year = django_filters.NumberFilter(label=_("Jaar"), field_name="submission__year")
+    organisation = django_filters.CharFilter(
+        label=_("Organisatie"), field_name="submission__organisation__name", lookup_expr="icontains"
+    )
+    measure = django_filters.ModelChoiceFilter(
+        label=_("Maatregel"),
+        field_name="measure",
+        to_field_name="code",
+        queryset=Measure.objects.order_by("trede", "code"),
+    )
+    trede = django_filters.ChoiceFilter(label=_("Trede"), field_name="measure__trede", choices=Trede.choices)
+    region = django_filters.ChoiceFilter(
+        label=_("Regio"),
+        choices=region_choices,
+        method="filter_region",
+        help_text=_("ook alles binnen de regio"),
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), field_name="submission__status", choices=SubmissionStatus.choices
+    )
+
+    class Meta:
+        model = Headcount
+        fields = ["year", "organisation", "measure", "trede", "region", "status"]
+
+    def __init__(self, *args: Any, single_status: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if single_status:  # coordinators see validated headcounts only: nothing to choose
+            del self.filters["status"]
+
+    def filter_region(self, queryset: QuerySet[Headcount], name: str, value: str) -> QuerySet[Headcount]:
+        return queryset.filter(region_id__in=regions_within([value]))
+
+
+class OrganisationTableFilter(django_filters.FilterSet):
+    name = django_filters.CharFilter(label=_("Naam"), lookup_expr="icontains")
+    kind = django_filters.ChoiceFilter(label=_("Soort"), choices=OrganisationKind.choices)
+    arrondissement = django_filters.ModelChoiceFilter(
+        label=_("Arrondissement"),
+        field_name="home_region__parent",
+        to_field_name="code",
+        queryset=Region.objects.filter(level=Region.Level.ARRONDISSEMENT).order_by("name"),
+    )
+    active = django_filters.BooleanFilter(label=_("Actief"))
+
+    class Meta:
+        model = Organisation
+        fields = ["name", "kind", "arrondissement", "active"]
+
+
+class MeasureTableFilter(django_filters.FilterSet):
+    trede = django_filters.ChoiceFilter(label=_("Trede"), choices=Trede.choices)
+    group = django_filters.ChoiceFilter(label=_("Groep"), choices=measure_group_choices)
+    mode = django_filters.ChoiceFilter(label=_("Modus"), choices=MeasureMode.choices)
+    year = django_filters.NumberFilter(label=_("Geldig in"), method="filter_year")
+
+    class Meta:
+        model = Measure
+        fields = ["trede", "group", "mode", "year"]
+
+    def filter_year(self, queryset: QuerySet[Measure], name: str, value: Decimal) -> QuerySet[Measure]:
+        return queryset.valid_in(int(value))
+
+
+AGGREGATE_LEVELS = [*Region.Level.choices, (GROUPING_LEVEL, _("regio-indeling"))]
+
+
+class AggregateTableFilter(django_filters.FilterSet):
+    """Filters of the aggregates page, on aggregate_queryset's rows (its annotations level and region_code).
+    Year, region, trede and measure mean what AggregateFilters means: region is a region's or a grouping's own
+    figure, not the figures inside it."""
+
+    scope = django_filters.ChoiceFilter(
+        label=_("Scope"), choices=Scope.choices, empty_label=None, method="filter_scope"
+    )
+    year = django_filters.NumberFilter(label=_("Jaar"))
+    region = django_filters.ChoiceFilter(
+        label=_("Regio"), choices=partial(region_choices, groupings=True), method="filter_region"
+    )
+    level = django_filters.ChoiceFilter(label=_("Niveau"), choices=AGGREGATE_LEVELS)
+    trede = django_filters.ChoiceFilter(label=_("Trede"), choices=Trede.choices)
+    group = django_filters.ChoiceFilter(label=_("Groep"), choices=measure_group_choices)
+    measure = django_filters.ModelChoiceFilter(
+        label=_("Maatregel"),
+        field_name="measure",
+        to_field_name="code",
+        queryset=Measure.objects.order_by("trede", "code"),
+    )
+
+    class Meta:
+        model = Aggregate
+        fields = ["scope", "year", "region", "level", "trede", "group", "measure"]
+
+    def __init__(self, *args: Any, staff: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not staff:  # coordinators see validated figures only
+            del self.filters["scope"]
+
+    def filter_scope(self, queryset: QuerySet[Aggregate], name: str, value: str) -> QuerySet[Aggregate]:
+        # The view builds the queryset for the scope (it refuses provisional to coordinators); the field is here
+        # so that the GET form carries it.
+        return queryset
+
+    def filter_region(self, queryset: QuerySet[Aggregate], name: str, value: str) -> QuerySet[Aggregate]:
+        return queryset.filter(Q(region__code=value) | Q(grouping__code=value))

@@ -14,6 +14,13 @@ Formats (FORMATS, README "Exports"):
 - `jsonstat`: one JSON-stat 2.0 dataset; `value` is a sparse object keyed by the flat index (most
   combinations of region, measure and year hold no figure), metadata under `extension.metadata`.
 
+The statistical formats (sdmx, jsonstat) need an export with dimensions: the aggregates and the headcounts
+have them, the lists of organisations and measures (organisations_export, measures_export) do not, so those
+refuse them (UnsupportedFormat) and `export_formats` leaves them out.
+
+A list page (views/tables.py) exports exactly the rows it shows: it hands its filtered queryset to the
+builder (`queryset=`), which then selects those rows in the export's shape.
+
 A public file (public=True) hides small counts (services/suppression.py): "<5" and "x" in the count columns
 of csv, excel-nl, xlsx and json; an empty OBS_VALUE with CONF_STATUS C (primary) or D (secondary) in SDMX;
 a null value with the mark in `status` in JSON-stat.
@@ -27,7 +34,7 @@ import datetime as dt
 import io
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -46,10 +53,11 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from inventory.models import Measure, Scope, SubmissionStatus, Trede
+from inventory.models import Aggregate, Headcount, Measure, Organisation, Scope, SubmissionStatus, Trede
 from inventory.selectors import (
     AGGREGATE_COLUMNS,
     AGGREGATE_FIELDS,
+    CHUNK_SIZE,
     HEADCOUNT_COLUMNS,
     HEADCOUNT_FIELDS,
     AggregateFilters,
@@ -90,6 +98,8 @@ class Kind(StrEnum):
     INTEGER = "integer"
     DECIMAL = "decimal"
     DATETIME = "datetime"
+    # true/false in text files, a boolean in JSON and XLSX.
+    BOOLEAN = "boolean"
 
 
 @dataclass(frozen=True)
@@ -115,16 +125,16 @@ class Dimension:
 @dataclass(frozen=True)
 class Export:
     """What a file holds: columns, rows (a fresh iterator on every call, tuples in column order) and
-    metadata, plus how the statistical formats read the rows."""
+    metadata, plus how the statistical formats read the rows (none for a plain list: no dimensions)."""
 
     dataset: str
     title: str
     columns: tuple[Column, ...]
     rows: Callable[[], Iterator[Row]]
     meta: dict[str, Any]
-    value_column: str
-    dataflow: str
-    dimensions: tuple[Dimension, ...]
+    value_column: str = ""
+    dataflow: str = ""
+    dimensions: tuple[Dimension, ...] = ()
     # SDMX attribute columns after OBS_VALUE (besides CONF_STATUS, PREPARED and EDITION).
     sdmx_attributes: tuple[tuple[str, Callable[[Row], Any]], ...] = ()
     public: bool = False
@@ -136,6 +146,11 @@ class Export:
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 
+    @property
+    def statistical(self) -> bool:
+        """Whether SDMX-CSV and JSON-stat can describe it: a value column and dimensions."""
+        return bool(self.dimensions)
+
     def index(self, name: str) -> int:
         return self.column_names.index(name)
 
@@ -144,9 +159,17 @@ class Export:
 
 
 def _metadata(
-    *, dataset: str, title: str, filters: AggregateFilters, public: bool, freshness: dict[str, Any], dataflow: str
+    *,
+    dataset: str,
+    title: str,
+    filters: AggregateFilters,
+    public: bool,
+    freshness: dict[str, Any],
+    dataflow: str,
+    extra_filters: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     chosen = {"year": filters.years, "region": filters.regions, "trede": filters.treden, "measure": filters.measures}
+    chosen.update(extra_filters or {})
     meta: dict[str, Any] = {
         "dataset": dataset,
         "title": title,
@@ -177,8 +200,25 @@ def _group_code(group: str) -> str:
     return "G_" + re.sub(r"[^A-Z0-9]+", "_", slugify(group).upper())
 
 
-def aggregates_export(*, filters: AggregateFilters, public: bool = False) -> Export:
-    """The aggregates in the API's shape (AGGREGATE_COLUMNS); public hides small counts."""
+def _check_selection(queryset: QuerySet[Any] | None, public: bool) -> None:
+    if queryset is not None and public:
+        # Small-count protection works on whole tables (secondary suppression), not on a page's selection.
+        raise ValueError("a public export is built from filters, not from a selection")
+
+
+def aggregates_export(
+    *,
+    filters: AggregateFilters,
+    public: bool = False,
+    queryset: QuerySet[Aggregate] | None = None,
+    extra_filters: Mapping[str, Any] | None = None,
+) -> Export:
+    """The aggregates in the API's shape (AGGREGATE_COLUMNS); public hides small counts.
+
+    queryset: exactly these aggregates (a list page's filtered rows) instead of those `filters` select; the
+    filters then give the scope, the freshness and the metadata, with `extra_filters` (the page's filters that
+    AggregateFilters has no field for) beside them."""
+    _check_selection(queryset, public)
     names = dict(Measure.objects.values_list("code", "name"))
     columns = (
         Column("year", Kind.INTEGER),
@@ -197,10 +237,18 @@ def aggregates_export(*, filters: AggregateFilters, public: bool = False) -> Exp
     pending = set(freshness.pending_years)
     years = filters.years or aggregate_years(scope=filters.scope)
 
+    def shaped() -> QuerySet[Aggregate]:
+        if queryset is None:
+            return aggregate_queryset(filters)
+        in_scope = aggregate_queryset(AggregateFilters(scope=filters.scope))
+        return in_scope.filter(pk__in=queryset.values("pk"))
+
     def rows() -> Iterator[Row]:
         if public:
             return suppression.public_aggregate_values(filters, sorted(years))
-        return aggregate_values(filters)
+        if queryset is None:
+            return aggregate_values(filters)
+        return shaped().values_list(*AGGREGATE_FIELDS).iterator(chunk_size=CHUNK_SIZE)
 
     def measure_code(row: Row) -> str:
         return row[6] or (_group_code(row[5]) if row[5] else TOTAL)
@@ -221,6 +269,7 @@ def aggregates_export(*, filters: AggregateFilters, public: bool = False) -> Exp
             public=public,
             freshness=freshness.as_dict(),
             dataflow=AGGREGATES_DATAFLOW,
+            extra_filters=extra_filters,
         ),
         value_column="persons",
         dataflow=AGGREGATES_DATAFLOW,
@@ -236,14 +285,46 @@ def aggregates_export(*, filters: AggregateFilters, public: bool = False) -> Exp
             ("COMPUTED_AT", lambda r: _text(r[9])),
         ),
         public=public,
-        queryset=None if public else lambda: aggregate_queryset(filters),
+        queryset=None if public else shaped,
         fields=AGGREGATE_FIELDS,
     )
 
 
-def headcounts_export(*, filters: AggregateFilters, public: bool = False) -> Export:
+def _headcounts_shaped(queryset: QuerySet[Headcount], *, scope: str) -> QuerySet[Headcount]:
+    """These headcounts, whatever their submission's status, with the names and order of
+    selectors.headcount_queryset (HEADCOUNT_FIELDS); a test holds the two to the same bytes."""
+    return (
+        Headcount.objects.filter(pk__in=queryset.values("pk"))
+        .annotate(
+            year=F("submission__year"),
+            organisation_kbo=F("submission__organisation__kbo"),
+            organisation_name=F("submission__organisation__name"),
+            measure_code=F("measure__code"),
+            trede=F("measure__trede"),
+            measure_group=F("measure__group"),
+            region_code=F("region__code"),
+            region_name=F("region__name"),
+            status=F("submission__status"),
+            scope=Value(scope, output_field=CharField()),
+        )
+        .order_by("year", "region_code", "measure_code", "organisation_kbo")
+    )
+
+
+def headcounts_export(
+    *,
+    filters: AggregateFilters,
+    public: bool = False,
+    queryset: QuerySet[Headcount] | None = None,
+    extra_filters: Mapping[str, Any] | None = None,
+) -> Export:
     """The headcounts (HEADCOUNT_COLUMNS), one row per submission, measure and region; public hides small
-    counts and their FTE."""
+    counts and their FTE.
+
+    queryset: exactly these headcounts (a list page's filtered rows, already limited to what the user may
+    see, in any status) instead of those `filters` select; the filters then give the scope column, the
+    freshness and the metadata, with `extra_filters` (the page's filters HeadcountFilters has no field for)."""
+    _check_selection(queryset, public)
     names = dict(Measure.objects.values_list("code", "name"))
     columns = (
         Column("year", Kind.INTEGER),
@@ -262,7 +343,14 @@ def headcounts_export(*, filters: AggregateFilters, public: bool = False) -> Exp
     assert [c.name for c in columns] == HEADCOUNT_COLUMNS
     last_changed = headcounts_last_changed(filters)
 
+    def shaped() -> QuerySet[Headcount]:
+        if queryset is None:
+            return headcount_queryset(filters)
+        return _headcounts_shaped(queryset, scope=filters.scope)
+
     def rows() -> Iterator[Row]:
+        if queryset is not None:
+            return shaped().values_list(*HEADCOUNT_FIELDS).iterator(chunk_size=CHUNK_SIZE)
         values = headcount_values(filters)
         return suppression.public_headcount_values(values) if public else values
 
@@ -279,6 +367,7 @@ def headcounts_export(*, filters: AggregateFilters, public: bool = False) -> Exp
             public=public,
             freshness={"live": True, "last_changed": last_changed.isoformat() if last_changed else None},
             dataflow=HEADCOUNTS_DATAFLOW,
+            extra_filters=extra_filters,
         ),
         value_column="persons",
         dataflow=HEADCOUNTS_DATAFLOW,
@@ -295,8 +384,89 @@ def headcounts_export(*, filters: AggregateFilters, public: bool = False) -> Exp
             ("OBS_STATUS", lambda r: "A" if r[10] == SubmissionStatus.VALIDATED else "P"),
         ),
         public=public,
-        queryset=None if public else lambda: headcount_queryset(filters),
+        queryset=None if public else shaped,
         fields=HEADCOUNT_FIELDS,
+    )
+
+
+def _list_metadata(*, dataset: str, title: str, filters: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The metadata of a plain list (organisations, measures): no scope, no freshness, read live."""
+    return {
+        "dataset": dataset,
+        "title": title,
+        "source": SOURCE,
+        "filters": {name: value for name, value in (filters or {}).items() if value not in (None, "", [])},
+        "generated_at": timezone.now().isoformat(timespec="seconds"),
+    }
+
+
+# (column, the queryset's name for it); email only for staff.
+ORGANISATION_EXPORT_COLUMNS = (
+    (Column("kbo", Kind.CODE), "kbo"),
+    (Column("name"), "name"),
+    (Column("kind", Kind.CODE), "kind"),
+    (Column("region", Kind.CODE), "home_region__code"),
+    (Column("region_name"), "home_region__name"),
+    (Column("arrondissement", Kind.CODE), "home_region__parent__code"),
+    (Column("arrondissement_name"), "home_region__parent__name"),
+    (Column("active", Kind.BOOLEAN), "active"),
+    (Column("email"), "email"),
+)
+
+
+def organisations_export(
+    queryset: QuerySet[Organisation], *, email: bool = False, filters: Mapping[str, Any] | None = None
+) -> Export:
+    """These organisations, by name: `kbo` in 10 digits, `kind` and `region` (home municipality) as codes,
+    the arrondissement, `active`, and the contact e-mail when `email` (staff). `filters`: the page's, for
+    the metadata. CSV, XLSX and JSON only: a list has no dimensions for SDMX or JSON-stat."""
+    chosen = [(c, name) for c, name in ORGANISATION_EXPORT_COLUMNS if email or c.name != "email"]
+    fields = tuple(name for _c, name in chosen)
+
+    def ordered() -> QuerySet[Organisation]:
+        return queryset.order_by("name", "kbo")
+
+    title = _("Inventaris sociale economie: organisaties")
+    return Export(
+        dataset="organisations",
+        title=title,
+        columns=tuple(c for c, _name in chosen),
+        rows=lambda: ordered().values_list(*fields).iterator(chunk_size=CHUNK_SIZE),
+        meta=_list_metadata(dataset="organisations", title=title, filters=filters),
+        queryset=ordered,
+        fields=fields,
+    )
+
+
+MEASURE_EXPORT_COLUMNS = (
+    Column("code"),
+    Column("name"),
+    Column("trede", Kind.INTEGER),
+    Column("mode", Kind.CODE),
+    Column("group"),
+    Column("administering_body"),
+    Column("first_year", Kind.INTEGER),
+    Column("last_year", Kind.INTEGER),
+)
+
+
+def measures_export(queryset: QuerySet[Measure], *, filters: Mapping[str, Any] | None = None) -> Export:
+    """These measures, by trede, group and code. Codes are text staff type, so they are escaped like names.
+    CSV, XLSX and JSON only."""
+    fields = tuple(c.name for c in MEASURE_EXPORT_COLUMNS)
+
+    def ordered() -> QuerySet[Measure]:
+        return queryset.order_by("trede", "group", "code")
+
+    title = _("Inventaris sociale economie: maatregelen")
+    return Export(
+        dataset="measures",
+        title=title,
+        columns=MEASURE_EXPORT_COLUMNS,
+        rows=lambda: ordered().values_list(*fields).iterator(chunk_size=CHUNK_SIZE),
+        meta=_list_metadata(dataset="measures", title=title, filters=filters),
+        queryset=ordered,
+        fields=fields,
     )
 
 
@@ -324,6 +494,7 @@ def _converter(
     text = [i for i, c in enumerate(columns) if c.kind == Kind.TEXT]
     decimals = [i for i, c in enumerate(columns) if c.kind == Kind.DECIMAL]
     times = [i for i, c in enumerate(columns) if c.kind == Kind.DATETIME]
+    booleans = [] if for_json else [i for i, c in enumerate(columns) if c.kind == Kind.BOOLEAN]
     first = _FORMULA_FIRST
 
     def decimal(value: Decimal) -> Any:
@@ -350,6 +521,10 @@ def _converter(
             value = out[i]
             if value is not None:
                 out[i] = moment(value)
+        for i in booleans:
+            value = out[i]
+            if value is not None:
+                out[i] = "true" if value else "false"
         return out
 
     return convert
@@ -423,6 +598,12 @@ def _copy_select(export: Export, *, excel_nl: bool) -> tuple[str, Sequence[Any]]
                 ),
                 Value(""),
             )
+        elif column.kind == Kind.BOOLEAN:
+            expression = Case(
+                When(**{name: True}, then=Value("true")),
+                When(**{name: False}, then=Value("false")),
+                output_field=CharField(),
+            )
         elif column.kind == Kind.DECIMAL and excel_nl:
             expression = Replace(Cast(F(name), TextField()), Value("."), Value(","), output_field=TextField())
         elif column.kind == Kind.DATETIME:
@@ -485,8 +666,25 @@ def _escaped_meta(value: Any) -> Any:
     return escape_cell(value)
 
 
+class UnsupportedFormat(ValueError):
+    """The export cannot be written in this format (a list has no dimensions for SDMX or JSON-stat)."""
+
+
+def _require_statistical(export: Export, fmt: str) -> None:
+    if not export.statistical:
+        raise UnsupportedFormat(
+            _("%(format)s kan de gegevens ‘%(dataset)s’ niet beschrijven: ze hebben geen dimensies.")
+            % {"format": fmt, "dataset": export.dataset}
+        )
+
+
 def sdmx_chunks(export: Export) -> Iterator[str]:
-    """SDMX-CSV 1.0: DATAFLOW, the dimensions, OBS_VALUE, then attributes."""
+    """SDMX-CSV 1.0: DATAFLOW, the dimensions, OBS_VALUE, then attributes. Refuses a list at once."""
+    _require_statistical(export, "SDMX-CSV")
+    return _sdmx_chunks(export)
+
+
+def _sdmx_chunks(export: Export) -> Iterator[str]:
     sink = _Sink()
     writer = csv.writer(sink.buffer, lineterminator="\n")
     attributes = export.sdmx_attributes
@@ -527,7 +725,12 @@ def sdmx_chunks(export: Export) -> Iterator[str]:
 
 def jsonstat_chunks(export: Export) -> Iterator[str]:
     """One JSON-stat 2.0 dataset. Two passes over the rows: the categories first (few), then the values; a
-    public file makes a third pass for the marks of hidden cells."""
+    public file makes a third pass for the marks of hidden cells. Refuses a list at once."""
+    _require_statistical(export, "JSON-stat")
+    return _jsonstat_chunks(export)
+
+
+def _jsonstat_chunks(export: Export) -> Iterator[str]:
     dimensions = export.dimensions
     categories: list[dict[str, str]] = [{} for _d in dimensions]
     for row in export.rows():
@@ -644,6 +847,8 @@ class Format:
     extension: str
     content_type: str
     chunks: Callable[[Export], Iterator[str]] | None = field(default=None, repr=False)
+    # Needs an export with dimensions (Export.statistical).
+    statistical: bool = False
 
     @property
     def binary(self) -> bool:
@@ -663,22 +868,42 @@ FORMATS: dict[str, Format] = {
         ),
         Format("xlsx", "Excel (XLSX)", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         Format("json", "JSON", "json", "application/json", json_chunks),
-        Format("sdmx", "SDMX-CSV", "csv", "application/vnd.sdmx.data+csv; version=1.0.0; charset=utf-8", sdmx_chunks),
-        Format("jsonstat", "JSON-stat 2.0", "json", "application/json", jsonstat_chunks),
+        Format(
+            "sdmx",
+            "SDMX-CSV",
+            "csv",
+            "application/vnd.sdmx.data+csv; version=1.0.0; charset=utf-8",
+            sdmx_chunks,
+            statistical=True,
+        ),
+        Format("jsonstat", "JSON-stat 2.0", "json", "application/json", jsonstat_chunks, statistical=True),
     )
 }
 
 
+def export_formats(export: Export) -> list[Format]:
+    """The formats that can hold this export: all of them, or for a list all but SDMX and JSON-stat."""
+    return [f for f in FORMATS.values() if export.statistical or not f.statistical]
+
+
 def export_filename(export: Export, fmt: Format) -> str:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    name = {"aggregates": "aggregaten", "headcounts": "tellingen"}[export.dataset]
+    name = {
+        "aggregates": "aggregaten",
+        "headcounts": "tellingen",
+        "organisations": "organisaties",
+        "measures": "maatregelen",
+    }[export.dataset]
     suffix = {"sdmx": "-sdmx", "excel-nl": "-excel", "jsonstat": "-jsonstat"}.get(fmt.id, "")
+    scope = f"-{export.meta['scope']}" if export.meta.get("scope") else ""
     public = "-publiek" if export.public else ""
-    return f"inventaris-{name}-{export.meta['scope']}{public}-{stamp}{suffix}.{fmt.extension}"
+    return f"inventaris-{name}{scope}{public}-{stamp}{suffix}.{fmt.extension}"
 
 
 def export_write(export: Export, fmt: Format, out: IO[str] | IO[bytes]) -> None:
     """Write the whole file to `out` (text for the streamed formats, binary for XLSX)."""
+    if fmt.statistical:
+        _require_statistical(export, fmt.label)
     if fmt.chunks is None:
         xlsx_write(export, out)  # type: ignore[arg-type]
         return

@@ -2,7 +2,8 @@
 
 Coordinators export validated figures; staff may choose provisional ones. Organisation users get 404 (an
 export mixes many organisations' figures, so it belongs to none of them). CSV, SDMX-CSV, JSON and JSON-stat
-stream from a server-side cursor; XLSX is written to a temporary file first, then sent.
+stream from a server-side cursor; XLSX is written to a temporary file first, then sent. The list pages
+(views/tables.py) send their exports through require_coordinator and export_response too.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ class ExportForm(forms.Form):
         )
 
 
-def _require_coordinator(request: HttpRequest) -> bool:
+def require_coordinator(request: HttpRequest) -> bool:
     """Whether the user is staff; organisation users get 404, and only staff may ask for provisional figures."""
     if not is_coordinator(request.user):
         raise Http404
@@ -135,7 +136,7 @@ def export_response(export: Export, format_id: str) -> StreamingHttpResponse | F
 
 @require_GET
 def exports(request: HttpRequest) -> HttpResponse:
-    staff = _require_coordinator(request)
+    staff = require_coordinator(request)
     form = ExportForm(request.GET if "format" in request.GET else None, staff=staff)
     if form.is_bound and form.is_valid():
         build = DATASETS[form.cleaned_data["dataset"]]
@@ -149,7 +150,7 @@ def exports(request: HttpRequest) -> HttpResponse:
 @require_GET
 def publication(request: HttpRequest) -> FileResponse:
     """The publication workbook (tabellenbijlage): public unless ?public=0."""
-    staff = _require_coordinator(request)
+    staff = require_coordinator(request)
     scope = request.GET.get("scope", Scope.VALIDATED)
     if scope not in Scope.values:
         raise Http404

@@ -1,0 +1,220 @@
+"""The list pages ("Tabellen"): headcounts, organisations, measures and aggregates, each a sortable table with
+filters in a GET form and an export of exactly the filtered rows ("Exporteer deze selectie").
+
+Who sees what:
+- headcounts: staff every submission's but drafts; coordinators validated ones; organisation users their own
+  organisations', in any status;
+- organisations: staff and coordinators all, organisation users their own; the e-mail column for staff only;
+- measures: everyone;
+- aggregates: staff and coordinators (organisation users get 404, as on the exports page); coordinators the
+  validated scope, staff may choose provisional.
+
+The exports are built by the export service and sent by the exports page's helpers: streamed, every text cell
+escaped. Not django-tables2's TableExport, which holds the whole table in memory and leaves formulas alone.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+
+from accounts.access import is_coordinator, is_staff_member, organisations_visible_to
+from accounts.models import User
+from inventory.filters import AggregateTableFilter, HeadcountTableFilter, MeasureTableFilter, OrganisationTableFilter
+from inventory.models import Aggregate, Headcount, Measure, Organisation, Scope, SubmissionStatus
+from inventory.selectors import AggregateFilters, HeadcountFilters, aggregate_queryset, aggregates_freshness
+from inventory.services.exports import (
+    FORMATS,
+    Export,
+    aggregates_export,
+    headcounts_export,
+    measures_export,
+    organisations_export,
+)
+from inventory.tables import AggregateTable, HeadcountTable, MeasureTable, OrganisationTable
+from inventory.views.exports import export_response, require_coordinator
+
+# A list has no dimensions for SDMX-CSV or JSON-stat (the service refuses them).
+LIST_FORMATS = ("csv", "excel-nl", "xlsx", "json")
+# Parameters of the page itself, not of its selection.
+PAGE_PARAMETERS = ("page", "sort", "export")
+
+
+def headcounts_visible_to(user: User) -> QuerySet[Headcount]:
+    headcounts = Headcount.objects.all()
+    if is_staff_member(user):
+        return headcounts.exclude(submission__status=SubmissionStatus.DRAFT)
+    if is_coordinator(user):
+        return headcounts.filter(submission__status=SubmissionStatus.VALIDATED)
+    return headcounts.filter(submission__organisation__in=organisations_visible_to(user))
+
+
+def _plain(value: Any) -> Any:
+    """A filter's cleaned value as the export's metadata names it: a code, a year, a word."""
+    if isinstance(value, Model):
+        return getattr(value, "code", value.pk)
+    if isinstance(value, Decimal):
+        return int(value)
+    return value
+
+
+class TablePage(SingleTableMixin, FilterView):
+    """A table with its filters and its export (`?export=<format>` with the same filters)."""
+
+    template_name = "inventory/table_page.html"
+    # table_pagination, not paginate_by: the latter makes django-tables2 count twice.
+    table_pagination = {"per_page": 50}
+    title: str | Promise = ""
+    export_format_ids: tuple[str, ...] = LIST_FORMATS
+
+    def export(self, queryset: QuerySet[Any]) -> Export:
+        raise NotImplementedError
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        format_id = request.GET.get("export")
+        if format_id is None:
+            return super().get(request, *args, **kwargs)
+        if format_id not in self.export_format_ids:
+            return HttpResponseBadRequest(_("Onbekend formaat ‘%(format)s’.") % {"format": format_id})
+        self.filterset = self.get_filterset(self.get_filterset_class())
+        if not self.filterset.is_valid():
+            response = super().get(request, *args, **kwargs)
+            response.status_code = 400
+            return response
+        return export_response(self.export(self.filterset.qs), format_id)
+
+    def filter_values(self) -> dict[str, Any]:
+        """The chosen filters, for the export's metadata."""
+        data = self.filterset.form.cleaned_data
+        return {name: _plain(value) for name, value in data.items() if value not in (None, "")}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        params = self.request.GET.copy()
+        for name in PAGE_PARAMETERS:
+            params.pop(name, None)
+        links = []
+        for format_id in self.export_format_ids:
+            params["export"] = format_id
+            links.append((FORMATS[format_id].label, "?" + params.urlencode()))
+        pages = [
+            ("table-headcounts", gettext_lazy("Tellingen")),
+            ("table-organisations", gettext_lazy("Organisaties")),
+            ("table-measures", gettext_lazy("Maatregelen")),
+        ]
+        if is_coordinator(self.request.user):
+            pages.append(("table-aggregates", gettext_lazy("Aggregaten")))
+        context.update(
+            title=self.title,
+            export_links=links,
+            pages=[(reverse(name), label, self.request.resolver_match.url_name == name) for name, label in pages],
+        )
+        return context
+
+
+class HeadcountTablePage(TablePage):
+    table_class = HeadcountTable
+    filterset_class = HeadcountTableFilter
+    title = gettext_lazy("Tellingen")
+    export_format_ids = tuple(FORMATS)
+
+    def get_queryset(self) -> QuerySet[Headcount]:
+        return (
+            headcounts_visible_to(self.request.user)
+            .select_related("submission__organisation", "measure", "region")
+            .order_by("-submission__year", "submission__organisation__name", "measure__code", "region__code", "pk")
+        )
+
+    def validated_only(self) -> bool:
+        return is_coordinator(self.request.user) and not is_staff_member(self.request.user)
+
+    def get_filterset_kwargs(self, filterset_class: type) -> dict[str, Any]:
+        return {**super().get_filterset_kwargs(filterset_class), "single_status": self.validated_only()}
+
+    def export(self, queryset: QuerySet[Headcount]) -> Export:
+        data = self.filter_values()
+        # The file's scope says what it can hold: validated only, or also submissions still under review.
+        validated = self.validated_only() or data.get("status") == SubmissionStatus.VALIDATED
+        filters = HeadcountFilters(
+            years=[data["year"]] if "year" in data else [],
+            regions=[data["region"]] if "region" in data else [],
+            treden=[int(data["trede"])] if "trede" in data else [],
+            measures=[data["measure"]] if "measure" in data else [],
+            scope=Scope.VALIDATED if validated else Scope.PROVISIONAL,
+        )
+        extra = {name: data[name] for name in ("organisation", "status") if name in data}
+        return headcounts_export(filters=filters, queryset=queryset, extra_filters=extra)
+
+
+class OrganisationTablePage(TablePage):
+    table_class = OrganisationTable
+    filterset_class = OrganisationTableFilter
+    title = gettext_lazy("Organisaties")
+
+    def get_queryset(self) -> QuerySet[Organisation]:
+        return organisations_visible_to(self.request.user).select_related("home_region__parent").order_by("name", "kbo")
+
+    def get_table_kwargs(self) -> dict[str, Any]:
+        return {} if is_staff_member(self.request.user) else {"exclude": ("email",)}
+
+    def export(self, queryset: QuerySet[Organisation]) -> Export:
+        return organisations_export(queryset, email=is_staff_member(self.request.user), filters=self.filter_values())
+
+
+class MeasureTablePage(TablePage):
+    table_class = MeasureTable
+    filterset_class = MeasureTableFilter
+    title = gettext_lazy("Maatregelen")
+
+    def get_queryset(self) -> QuerySet[Measure]:
+        return Measure.objects.order_by("trede", "group", "code")
+
+    def export(self, queryset: QuerySet[Measure]) -> Export:
+        return measures_export(queryset, filters=self.filter_values())
+
+
+class AggregateTablePage(TablePage):
+    table_class = AggregateTable
+    filterset_class = AggregateTableFilter
+    title = gettext_lazy("Aggregaten")
+    export_format_ids = tuple(FORMATS)
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.staff = require_coordinator(request)
+        self.scope = request.GET.get("scope") or Scope.VALIDATED
+        if self.scope not in Scope.values:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Aggregate]:
+        return aggregate_queryset(AggregateFilters(scope=self.scope))
+
+    def get_filterset_kwargs(self, filterset_class: type) -> dict[str, Any]:
+        return {**super().get_filterset_kwargs(filterset_class), "staff": self.staff}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        year = self.filterset.form.cleaned_data.get("year") if self.filterset.is_valid() else None
+        context["freshness"] = aggregates_freshness([int(year)] if year else None)
+        return context
+
+    def export(self, queryset: QuerySet[Aggregate]) -> Export:
+        data = self.filter_values()
+        filters = AggregateFilters(
+            years=[data["year"]] if "year" in data else [],
+            regions=[data["region"]] if "region" in data else [],
+            treden=[int(data["trede"])] if "trede" in data else [],
+            measures=[data["measure"]] if "measure" in data else [],
+            scope=self.scope,
+        )
+        extra = {name: data[name] for name in ("level", "group") if name in data}
+        return aggregates_export(filters=filters, queryset=queryset, extra_filters=extra)
