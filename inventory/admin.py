@@ -31,7 +31,6 @@ from inventory.models import (
     CollectionRound,
     ContextFigure,
     Edition,
-    EditionFigure,
     Headcount,
     HeadcountEvent,
     Measure,
@@ -438,36 +437,23 @@ class ContextFigureAdmin(ServiceImportMixin, admin.ModelAdmin):
     list_select_related = ("region",)
 
 
-class EditionFigureInline(admin.TabularInline):
-    """Frozen figures: an edition is corrected by publishing a new one, never by editing this one."""
+@admin.register(Edition)
+class EditionAdmin(admin.ModelAdmin):
+    """Read-only: coordinators publish editions through the publish page (the service freezes the figures), and
+    a published edition is corrected by publishing a new one; database triggers refuse any other change."""
 
-    model = EditionFigure
-    fields = ("year", "region", "trede", "group", "measure", "persons")
+    list_display = ("name", "reference_year", "published_on", "published_by", "created_at")
+    list_filter = ("reference_year",)
+    search_fields = ("name", "note")
+    list_select_related = ("published_by",)
+    fields = ("name", "reference_year", "published_on", "published_by", "note", "created_at")
     readonly_fields = fields
-    extra = 0
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[EditionFigure]:
-        return super().get_queryset(request).select_related("region", "measure")
-
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
-
-
-@admin.register(Edition)
-class EditionAdmin(admin.ModelAdmin):
-    inlines = (EditionFigureInline,)
-    list_display = ("name", "reference_year", "published_on", "published_by", "created_at")
-    list_filter = ("reference_year",)
-    search_fields = ("name", "note")
-    autocomplete_fields = ("published_by",)
-    list_select_related = ("published_by",)
-    readonly_fields = ("created_at",)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

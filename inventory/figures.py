@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.db import connection
 from django.db.models import CharField, DateTimeField, Exists, F, OuterRef, Q, QuerySet, Sum, Value
@@ -202,8 +203,7 @@ class OwnSource:
             .values_list("submission__year", "region_id", "measure__trede", "measure__group")
             .annotate(total=Sum("persons"))
         )
-        ancestors = _region_ancestors()
-        memberships = _grouping_memberships()
+        ancestors, memberships = self.region_tree
         result: Values = defaultdict(int)
         for year, region_id, trede, group, total in rows:
             targets = {code for code in ancestors.get(region_id, ()) if code in places}
@@ -220,6 +220,11 @@ class OwnSource:
 
     def target_group_values(self, places: list[str], years: list[int], target_group: str) -> dict[tuple[str, int], int]:
         return {}
+
+    @cached_property
+    def region_tree(self) -> tuple[dict[int, list[str]], dict[int, list[tuple[str, int | None, int | None]]]]:
+        """Read once per page: where each region counts, and which groupings hold it."""
+        return _region_ancestors(), _grouping_memberships()
 
     def freshness(self) -> Freshness | None:
         return None
@@ -566,9 +571,10 @@ def editions_list() -> list[EditionSummary]:
     from django.db.models import Count, Max, Min
 
     editions = list(
-        Edition.objects.select_related("published_by").annotate(
-            n_figures=Count("figures"), first=Min("figures__year"), last=Max("figures__year")
-        )
+        Edition.objects.select_related("published_by")
+        .annotate(n_figures=Count("figures"), first=Min("figures__year"), last=Max("figures__year"))
+        # Meta.ordering does not apply to a grouped query.
+        .order_by("-reference_year", "-published_on", "-created_at")
     )
     headcounts = dict(EditionHeadcount.objects.values("edition").annotate(n=Count("id")).values_list("edition", "n"))
     return [

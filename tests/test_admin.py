@@ -77,9 +77,11 @@ ROW_MAKERS: dict[type[Model], Callable[[], Model]] = {
     OverlapCorrectionEvent: lambda: OverlapCorrectionFactory(created_by=UserFactory()).events.get(),
     MeasureEvent: lambda: MeasureFactory().events.get(),
 }
-# Written by services only (aggregation, create_api_token) or by database triggers (history): no add page.
+# Written by services only (aggregation, create_api_token, edition_publish) or by database triggers (history):
+# no add page.
 NO_ADD_PAGE = {
     ApiToken,
+    Edition,
     Aggregate,
     AggregateYear,
     SubmissionEvent,

@@ -56,6 +56,10 @@ def client_for(world: dict, role: str, *, csrf: bool = False) -> Client:
 Case = tuple[str, Callable[[dict], str], dict, list[object]]
 CASES: list[Case] = [
     ("get", lambda w: "/", {}, [LOGIN, 200, 200, 200, 200, 200]),
+    ("get", lambda w: "/kerncijfers/", {}, [LOGIN, 404, 404, 404, 200, 200]),
+    ("get", lambda w: "/edities/", {}, [LOGIN, 404, 404, 404, 200, 200]),
+    ("post", lambda w: "/edities/publiceren/", {"name": ""}, [LOGIN, 404, 404, 404, 400, 400]),
+    ("get", lambda w: "/edities/vergelijken/", {}, [LOGIN, 404, 404, 404, 200, 200]),
     ("get", lambda w: "/api/aggregates/", {}, [API_401, 403, 403, 403, 200, 200]),
     ("get", lambda w: "/api/headcounts/", {}, [API_401, 200, 200, 200, 200, 200]),
     ("get", lambda w: "/exports/", {}, [LOGIN, 404, 404, 404, 200, 200]),
@@ -118,6 +122,7 @@ def test_the_table_covers_every_non_admin_url_pattern(world: dict) -> None:
         lambda w: f"/portaal/{w['a'].pk}/2020/",
         lambda w: "/import/",
         lambda w: f"/beheer/aangiften/{w['submitted'].pk}/validate/",
+        lambda w: "/edities/publiceren/",
     ],
 )
 def test_forms_refuse_a_post_without_its_csrf_token(world: dict, path: Callable[[dict], str]) -> None:

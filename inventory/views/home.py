@@ -35,9 +35,9 @@ class PlaceForm(forms.Form):
     region = forms.ChoiceField(label=_("Regio"), required=False)
     year = forms.TypedChoiceField(label=_("Jaar"), coerce=int, required=False, empty_value=None)
 
-    def __init__(self, data: object, *, years: list[int], **kwargs: object) -> None:
+    def __init__(self, data: object, *, years: list[int], places: list | None = None, **kwargs: object) -> None:
         super().__init__(data, **kwargs)
-        self.fields["region"].choices = place_choices()
+        self.fields["region"].choices = place_choices() if places is None else places
         self.fields["year"].choices = [(y, str(y)) for y in reversed(years)]
 
     def chosen_place(self) -> Place:
@@ -64,7 +64,9 @@ def home(request: HttpRequest) -> HttpResponse:
     form = PlaceForm(request.GET or None, years=years)
     data = dashboard(source=source, place=form.chosen_place(), year=form.chosen_year(), years=years)
     if data:
-        form = PlaceForm({"region": data.place.code, "year": data.year}, years=years)
+        form = PlaceForm(
+            {"region": data.place.code, "year": data.year}, years=years, places=form.fields["region"].choices
+        )
         form.is_valid()
     own = isinstance(source, OwnSource)
     context: dict[str, object] = {"form": form, "dashboard": data, "own": own, "staff": is_staff_member(request.user)}
@@ -97,7 +99,9 @@ def key_figures_page(request: HttpRequest) -> HttpResponse:
     form = PlaceForm(request.GET or None, years=years)
     figures = key_figures(source=source, place=form.chosen_place(), year=form.chosen_year(), years=years)
     if figures:
-        form = PlaceForm({"region": figures.place.code, "year": figures.year}, years=years)
+        form = PlaceForm(
+            {"region": figures.place.code, "year": figures.year}, years=years, places=form.fields["region"].choices
+        )
         form.is_valid()
     context = {"figures": figures, "form": form, "editions": editions, "edition": edition, "live": LIVE}
     return render(request, "inventory/key_figures.html", context)

@@ -18,6 +18,7 @@ from inventory.models import (
     ContextFigure,
     Edition,
     EditionFigure,
+    EditionHeadcount,
     Headcount,
     Measure,
     Organisation,
@@ -47,6 +48,9 @@ def world() -> dict[str, Any]:
     grouping = RegionGrouping.objects.create(code="westhoek", name="Westhoek", first_year=2014)
     edition = Edition.objects.create(name="Inventaris 2019", reference_year=2019, published_on=dt.date(2020, 6, 1))
     EditionFigure.objects.create(edition=edition, year=2019, region=gewest, persons=10)
+    EditionHeadcount.objects.create(
+        edition=edition, year=2019, organisation=organisation, measure=measure, trede=3, region=gemeente, persons=5
+    )
     Aggregate.objects.create(year=2019, scope="validated", region=gewest, persons=5, computed_at=timezone.now())
     AggregateLeaf.objects.create(
         year=2019, region=gemeente, measure=measure, validated=5, provisional=5, has_validated=True
@@ -217,6 +221,52 @@ BAD_ROWS: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
     (
         "editionfigure_year_range",
         lambda w: EditionFigure.objects.create(edition=w["edition"], year=3000, region=w["gewest"], persons=1),
+    ),
+    (
+        "editionfigure_region_xor_grouping",
+        lambda w: EditionFigure.objects.create(edition=w["edition"], year=2018, persons=1),
+    ),
+    (
+        "editionfigure_region_xor_grouping",
+        lambda w: EditionFigure.objects.create(
+            edition=w["edition"], year=2018, region=w["gewest"], grouping=w["grouping"], persons=1
+        ),
+    ),
+    (
+        "editionheadcount_unique_key",
+        lambda w: EditionHeadcount.objects.create(
+            edition=w["edition"],
+            year=2019,
+            organisation=w["organisation"],
+            measure=w["measure"],
+            trede=3,
+            region=w["gemeente"],
+            persons=6,
+        ),
+    ),
+    (
+        "editionheadcount_year_range",
+        lambda w: EditionHeadcount.objects.create(
+            edition=w["edition"],
+            year=1990,
+            organisation=w["organisation"],
+            measure=w["measure"],
+            trede=3,
+            region=w["gemeente"],
+            persons=6,
+        ),
+    ),
+    (
+        "editionheadcount_persons_not_negative",
+        lambda w: EditionHeadcount.objects.create(
+            edition=w["edition"],
+            year=2018,
+            organisation=w["organisation"],
+            measure=w["measure"],
+            trede=3,
+            region=w["gemeente"],
+            persons=-1,
+        ),
     ),
     (
         "membership_unique_user_organisation",
