@@ -16,7 +16,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.db import connection
-from django.db.models import CharField, DateTimeField, Exists, F, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import CharField, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -39,12 +39,9 @@ from inventory.models import (
 from inventory.selectors import (
     FLANDERS,
     GROUPING_LEVEL,
-    AggregateFilters,
     Freshness,
-    aggregate_queryset,
     aggregates_freshness,
     change,
-    regions_within,
     share,
 )
 
@@ -507,54 +504,6 @@ def key_figures(
 
 
 # --- editions -------------------------------------------------------------------------------------------------
-
-
-def edition_aggregate_queryset(edition: Edition, filters: AggregateFilters) -> QuerySet[EditionFigure]:
-    """An edition's figures with the names and order of the live aggregates' queryset (AGGREGATE_FIELDS)."""
-    qs = EditionFigure.objects.filter(edition=edition)
-    if filters.years:
-        qs = qs.filter(year__in=filters.years)
-    if filters.regions:
-        qs = qs.filter(Q(region__code__in=filters.regions) | Q(grouping__code__in=filters.regions))
-    if filters.treden:
-        qs = qs.filter(trede__in=filters.treden)
-    if filters.measures:
-        qs = qs.filter(measure__code__in=filters.measures)
-    live = aggregate_queryset(AggregateFilters())
-    return qs.annotate(
-        **{name: live.query.annotations[name] for name in ("region_code", "region_label", "level", "measure_code")},
-        scope=Value(Scope.VALIDATED, output_field=CharField()),
-        computed_at=Value(edition.created_at, output_field=DateTimeField()),
-    ).order_by(*live.query.order_by)
-
-
-def edition_headcount_queryset(edition: Edition, filters: AggregateFilters) -> QuerySet[EditionHeadcount]:
-    """An edition's headcounts with the names of the live headcounts' queryset (HEADCOUNT_FIELDS)."""
-    qs = EditionHeadcount.objects.filter(edition=edition)
-    if filters.years:
-        qs = qs.filter(year__in=filters.years)
-    if filters.regions:
-        in_grouping = RegionGrouping.members.through.objects.filter(
-            Q(regiongrouping__first_year__isnull=True) | Q(regiongrouping__first_year__lte=OuterRef("year")),
-            Q(regiongrouping__last_year__isnull=True) | Q(regiongrouping__last_year__gte=OuterRef("year")),
-            region_id=OuterRef("region_id"),
-            regiongrouping__code__in=filters.regions,
-        )
-        qs = qs.filter(Q(region_id__in=regions_within(filters.regions)) | Exists(in_grouping))
-    if filters.treden:
-        qs = qs.filter(trede__in=filters.treden)
-    if filters.measures:
-        qs = qs.filter(measure__code__in=filters.measures)
-    return qs.annotate(
-        organisation_kbo=F("organisation__kbo"),
-        organisation_name=F("organisation__name"),
-        measure_code=F("measure__code"),
-        measure_group=F("group"),
-        region_code=F("region__code"),
-        region_name=F("region__name"),
-        status=Value(SubmissionStatus.VALIDATED, output_field=CharField()),
-        scope=Value(Scope.VALIDATED, output_field=CharField()),
-    ).order_by("year", "region_code", "measure_code", "organisation_kbo")
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,21 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Case, CharField, Exists, F, Field, Max, Model, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    DateTimeField,
+    Exists,
+    F,
+    Field,
+    Max,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +38,9 @@ from inventory.models import (
     AggregateDirtyKey,
     AggregateYear,
     ContextFigure,
+    Edition,
+    EditionFigure,
+    EditionHeadcount,
     Headcount,
     HeadcountEvent,
     Measure,
@@ -117,6 +134,11 @@ def aggregate_queryset(filters: AggregateFilters) -> QuerySet[Aggregate]:
         qs = qs.filter(trede__in=filters.treden)
     if filters.measures:
         qs = qs.filter(measure__code__in=filters.measures)
+    return _figure_shape(qs)
+
+
+def _figure_shape(qs: QuerySet) -> QuerySet:
+    """The names and order of AGGREGATE_FIELDS on aggregates or on an edition's figures (same columns)."""
     return qs.annotate(
         region_code=Coalesce(F("region__code"), F("grouping__code"), output_field=CharField()),
         region_label=Coalesce(F("region__name"), F("grouping__name"), output_field=CharField()),
@@ -166,10 +188,12 @@ def aggregate_rows(
         yield dict(zip(AGGREGATE_COLUMNS, row, strict=True))
 
 
-def aggregate_keyed_values(*, year: int, scope: str) -> list[tuple[object, ...]]:
-    """A whole year of aggregates in AGGREGATE_COLUMNS order, each followed by (region id, grouping id, measure
-    id): the table small-cell protection works on (one year at a time, so memory stays bounded)."""
-    qs = aggregate_queryset(AggregateFilters(years=[year], scope=scope))
+def aggregate_keyed_values(*, year: int, scope: str, edition: Edition | None = None) -> list[tuple[object, ...]]:
+    """A whole year of aggregates (or of an edition's figures) in AGGREGATE_COLUMNS order, each followed by
+    (region id, grouping id, measure id): the table small-cell protection works on (one year at a time, so memory
+    stays bounded)."""
+    filters = AggregateFilters(years=[year], scope=scope)
+    qs = edition_aggregate_queryset(edition, filters) if edition else aggregate_queryset(filters)
     return list(qs.values_list(*AGGREGATE_FIELDS, "region_id", "grouping_id", "measure_id"))
 
 
@@ -277,6 +301,57 @@ def headcounts_last_changed(filters: AggregateFilters) -> dt.datetime | None:
     if filters.years:
         submissions = submissions.filter(year__in=filters.years)
     return submissions.aggregate(latest=Max("updated_at"))["latest"]
+
+
+# --- editions: their frozen rows in the same shapes ----------------------------------------------------------
+
+
+def edition_aggregate_queryset(edition: Edition, filters: AggregateFilters) -> QuerySet[EditionFigure]:
+    """An edition's figures with the names and order of the live aggregates' queryset (AGGREGATE_FIELDS)."""
+    qs = EditionFigure.objects.filter(edition=edition)
+    if filters.years:
+        qs = qs.filter(year__in=filters.years)
+    if filters.regions:
+        qs = qs.filter(Q(region__code__in=filters.regions) | Q(grouping__code__in=filters.regions))
+    if filters.treden:
+        qs = qs.filter(trede__in=filters.treden)
+    if filters.measures:
+        qs = qs.filter(measure__code__in=filters.measures)
+    return _figure_shape(
+        qs.annotate(
+            scope=Value(Scope.VALIDATED, output_field=CharField()),
+            computed_at=Value(edition.created_at, output_field=DateTimeField()),
+        )
+    )
+
+
+def edition_headcount_queryset(edition: Edition, filters: AggregateFilters) -> QuerySet[EditionHeadcount]:
+    """An edition's headcounts with the names of the live headcounts' queryset (HEADCOUNT_FIELDS)."""
+    qs = EditionHeadcount.objects.filter(edition=edition)
+    if filters.years:
+        qs = qs.filter(year__in=filters.years)
+    if filters.regions:
+        in_grouping = RegionGrouping.members.through.objects.filter(
+            Q(regiongrouping__first_year__isnull=True) | Q(regiongrouping__first_year__lte=OuterRef("year")),
+            Q(regiongrouping__last_year__isnull=True) | Q(regiongrouping__last_year__gte=OuterRef("year")),
+            region_id=OuterRef("region_id"),
+            regiongrouping__code__in=filters.regions,
+        )
+        qs = qs.filter(Q(region_id__in=regions_within(filters.regions)) | Exists(in_grouping))
+    if filters.treden:
+        qs = qs.filter(trede__in=filters.treden)
+    if filters.measures:
+        qs = qs.filter(measure__code__in=filters.measures)
+    return qs.annotate(
+        organisation_kbo=F("organisation__kbo"),
+        organisation_name=F("organisation__name"),
+        measure_code=F("measure__code"),
+        measure_group=F("group"),
+        region_code=F("region__code"),
+        region_name=F("region__name"),
+        status=Value(SubmissionStatus.VALIDATED, output_field=CharField()),
+        scope=Value(Scope.VALIDATED, output_field=CharField()),
+    ).order_by("year", "region_code", "measure_code", "organisation_kbo")
 
 
 @dataclass(frozen=True)

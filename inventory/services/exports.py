@@ -53,7 +53,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from inventory.models import Aggregate, Headcount, Measure, Organisation, Scope, SubmissionStatus, Trede
+from inventory.models import Aggregate, Edition, Headcount, Measure, Organisation, Scope, SubmissionStatus, Trede
 from inventory.selectors import (
     AGGREGATE_COLUMNS,
     AGGREGATE_FIELDS,
@@ -65,6 +65,8 @@ from inventory.selectors import (
     aggregate_values,
     aggregate_years,
     aggregates_freshness,
+    edition_aggregate_queryset,
+    edition_headcount_queryset,
     headcount_queryset,
     headcount_values,
     headcounts_last_changed,
@@ -167,6 +169,7 @@ def _metadata(
     freshness: dict[str, Any],
     dataflow: str,
     extra_filters: Mapping[str, Any] | None = None,
+    edition: Edition | None = None,
 ) -> dict[str, Any]:
     chosen = {"year": filters.years, "region": filters.regions, "trede": filters.treden, "measure": filters.measures}
     chosen.update(extra_filters or {})
@@ -178,7 +181,7 @@ def _metadata(
         "filters": {name: values for name, values in chosen.items() if values},
         "generated_at": timezone.now().isoformat(timespec="seconds"),
         "freshness": freshness,
-        "edition": None,
+        "edition": edition.name if edition else None,
         "public": public,
         "sdmx_dataflow": dataflow,
     }
@@ -200,6 +203,15 @@ def _group_code(group: str) -> str:
     return "G_" + re.sub(r"[^A-Z0-9]+", "_", slugify(group).upper())
 
 
+def _edition_freshness(edition: Edition) -> dict[str, Any]:
+    """An edition never changes: it says when it was published instead of when figures were computed."""
+    return {
+        "edition": edition.name,
+        "published_on": edition.published_on.isoformat(),
+        "frozen_at": edition.created_at.isoformat(timespec="seconds"),
+    }
+
+
 def _check_selection(queryset: QuerySet[Any] | None, public: bool) -> None:
     if queryset is not None and public:
         # Small-count protection works on whole tables (secondary suppression), not on a page's selection.
@@ -212,8 +224,12 @@ def aggregates_export(
     public: bool = False,
     queryset: QuerySet[Aggregate] | None = None,
     extra_filters: Mapping[str, Any] | None = None,
+    edition: Edition | None = None,
 ) -> Export:
     """The aggregates in the API's shape (AGGREGATE_COLUMNS); public hides small counts.
+
+    edition: that edition's frozen figures instead of the live aggregates (scope validated, computed_at the
+    moment it was published).
 
     queryset: exactly these aggregates (a list page's filtered rows) instead of those `filters` select; the
     filters then give the scope, the freshness and the metadata, with `extra_filters` (the page's filters that
@@ -233,11 +249,18 @@ def aggregates_export(
         Column("computed_at", Kind.DATETIME),
     )
     assert [c.name for c in columns] == AGGREGATE_COLUMNS
-    freshness = aggregates_freshness(filters.years)
-    pending = set(freshness.pending_years)
-    years = filters.years or aggregate_years(scope=filters.scope)
+    if edition:
+        _check_selection(queryset, False)  # an edition is exported whole or by filters
+        freshness, pending = _edition_freshness(edition), set()
+        years = filters.years or sorted(edition.figures.values_list("year", flat=True).distinct())
+    else:
+        live = aggregates_freshness(filters.years)
+        freshness, pending = live.as_dict(), set(live.pending_years)
+        years = filters.years or aggregate_years(scope=filters.scope)
 
     def shaped() -> QuerySet[Aggregate]:
+        if edition:
+            return edition_aggregate_queryset(edition, filters)
         if queryset is None:
             return aggregate_queryset(filters)
         in_scope = aggregate_queryset(AggregateFilters(scope=filters.scope))
@@ -245,8 +268,8 @@ def aggregates_export(
 
     def rows() -> Iterator[Row]:
         if public:
-            return suppression.public_aggregate_values(filters, sorted(years))
-        if queryset is None:
+            return suppression.public_aggregate_values(filters, sorted(years), edition=edition)
+        if queryset is None and edition is None:
             return aggregate_values(filters)
         return shaped().values_list(*AGGREGATE_FIELDS).iterator(chunk_size=CHUNK_SIZE)
 
@@ -267,9 +290,10 @@ def aggregates_export(
             title=title,
             filters=filters,
             public=public,
-            freshness=freshness.as_dict(),
+            freshness=freshness,
             dataflow=AGGREGATES_DATAFLOW,
             extra_filters=extra_filters,
+            edition=edition,
         ),
         value_column="persons",
         dataflow=AGGREGATES_DATAFLOW,
@@ -317,9 +341,12 @@ def headcounts_export(
     public: bool = False,
     queryset: QuerySet[Headcount] | None = None,
     extra_filters: Mapping[str, Any] | None = None,
+    edition: Edition | None = None,
 ) -> Export:
     """The headcounts (HEADCOUNT_COLUMNS), one row per submission, measure and region; public hides small
     counts and their FTE.
+
+    edition: that edition's frozen headcounts (validated ones, with the trede and group of that moment).
 
     queryset: exactly these headcounts (a list page's filtered rows, already limited to what the user may
     see, in any status) instead of those `filters` select; the filters then give the scope column, the
@@ -341,9 +368,16 @@ def headcounts_export(
         Column("scope", Kind.CODE),
     )
     assert [c.name for c in columns] == HEADCOUNT_COLUMNS
-    last_changed = headcounts_last_changed(filters)
+    if edition:
+        _check_selection(queryset, False)  # an edition is exported whole or by filters
+        freshness = _edition_freshness(edition)
+    else:
+        last_changed = headcounts_last_changed(filters)
+        freshness = {"live": True, "last_changed": last_changed.isoformat() if last_changed else None}
 
     def shaped() -> QuerySet[Headcount]:
+        if edition:
+            return edition_headcount_queryset(edition, filters)
         if queryset is None:
             return headcount_queryset(filters)
         return _headcounts_shaped(queryset, scope=filters.scope)
@@ -351,7 +385,10 @@ def headcounts_export(
     def rows() -> Iterator[Row]:
         if queryset is not None:
             return shaped().values_list(*HEADCOUNT_FIELDS).iterator(chunk_size=CHUNK_SIZE)
-        values = headcount_values(filters)
+        if edition:
+            values = shaped().values_list(*HEADCOUNT_FIELDS).iterator(chunk_size=CHUNK_SIZE)
+        else:
+            values = headcount_values(filters)
         return suppression.public_headcount_values(values) if public else values
 
     title = _("Inventaris sociale economie: tellingen per organisatie, maatregel en regio")
@@ -365,9 +402,10 @@ def headcounts_export(
             title=title,
             filters=filters,
             public=public,
-            freshness={"live": True, "last_changed": last_changed.isoformat() if last_changed else None},
+            freshness=freshness,
             dataflow=HEADCOUNTS_DATAFLOW,
             extra_filters=extra_filters,
+            edition=edition,
         ),
         value_column="persons",
         dataflow=HEADCOUNTS_DATAFLOW,
@@ -896,6 +934,8 @@ def export_filename(export: Export, fmt: Format) -> str:
     }[export.dataset]
     suffix = {"sdmx": "-sdmx", "excel-nl": "-excel", "jsonstat": "-jsonstat"}.get(fmt.id, "")
     scope = f"-{export.meta['scope']}" if export.meta.get("scope") else ""
+    if export.meta.get("edition"):
+        scope = f"-{slugify(export.meta['edition'])}"
     public = "-publiek" if export.public else ""
     return f"inventaris-{name}{scope}{public}-{stamp}{suffix}.{fmt.extension}"
 

@@ -22,7 +22,7 @@ from typing import Any, Generic, TypeVar
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from inventory.models import HEADLINE_TREDEN, Region, RegionGrouping, valid_in
+from inventory.models import HEADLINE_TREDEN, Edition, Region, RegionGrouping, valid_in
 from inventory.selectors import AGGREGATE_COLUMNS, HEADCOUNT_COLUMNS, AggregateFilters, aggregate_keyed_values
 
 K = TypeVar("K", bound=Hashable)
@@ -149,18 +149,23 @@ def aggregate_key(row: Sequence[Any]) -> AggregateKey:
     return (target, row[4], row[5], measure_id)
 
 
-def aggregate_year_suppression(*, year: int, scope: str) -> tuple[list[tuple[Any, ...]], dict[AggregateKey, str]]:
-    """A year's whole aggregate table (rows with their ids) and the cells to hide in it."""
-    rows = aggregate_keyed_values(year=year, scope=scope)
+def aggregate_year_suppression(
+    *, year: int, scope: str, edition: Edition | None = None
+) -> tuple[list[tuple[Any, ...]], dict[AggregateKey, str]]:
+    """A year's whole aggregate table (live, or an edition's) with the rows' ids, and the cells to hide in it."""
+    rows = aggregate_keyed_values(year=year, scope=scope, edition=edition)
     values = {aggregate_key(row): row[PERSONS] for row in rows}
     return rows, suppress(values, aggregate_groups(values, year=year))
 
 
-def public_aggregate_values(filters: AggregateFilters, years: Iterable[int]) -> Iterator[tuple[Any, ...]]:
-    """The filtered aggregates in AGGREGATE_COLUMNS order with hidden counts replaced by their mark."""
+def public_aggregate_values(
+    filters: AggregateFilters, years: Iterable[int], *, edition: Edition | None = None
+) -> Iterator[tuple[Any, ...]]:
+    """The filtered aggregates (of an edition) in AGGREGATE_COLUMNS order with hidden counts replaced by their
+    mark."""
     regions, treden, measures = set(filters.regions), set(filters.treden), set(filters.measures)
     for year in years:
-        rows, hidden = aggregate_year_suppression(year=year, scope=filters.scope)
+        rows, hidden = aggregate_year_suppression(year=year, scope=filters.scope, edition=edition)
         for row in rows:
             if (
                 (regions and row[1] not in regions)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from accounts.access import is_coordinator, is_staff_member
-from inventory.models import Measure, Region, RegionGrouping, Scope, Submission, Trede
+from inventory.models import Edition, Measure, Region, RegionGrouping, Scope, Submission, Trede
 from inventory.selectors import AggregateFilters, HeadcountFilters, aggregate_years, aggregates_freshness
 from inventory.services.exports import (
     FORMATS,
@@ -69,6 +69,13 @@ class ExportForm(forms.Form):
         widget=forms.RadioSelect,
     )
     public = forms.BooleanField(label=_("Voor publicatie: kleine aantallen afschermen"), required=False)
+    edition = forms.ModelChoiceField(
+        label=_("Editie"),
+        queryset=Edition.objects.all(),
+        required=False,
+        empty_label=_("actuele cijfers"),
+        help_text=_("een gepubliceerde editie geeft haar bevroren cijfers (gevalideerd)"),
+    )
 
     def __init__(self, *args: object, staff: bool, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -97,7 +104,7 @@ class ExportForm(forms.Form):
             regions=data["region"],
             treden=data["trede"],
             measures=data["measure"],
-            scope=data["scope"] or Scope.VALIDATED,
+            scope=Scope.VALIDATED if data["edition"] else data["scope"] or Scope.VALIDATED,
         )
 
 
@@ -137,12 +144,13 @@ def export_response(export: Export, format_id: str) -> StreamingHttpResponse | F
 @require_GET
 def exports(request: HttpRequest) -> HttpResponse:
     staff = require_coordinator(request)
-    form = ExportForm(request.GET if "format" in request.GET else None, staff=staff)
+    bound = "format" in request.GET
+    # The editions page links here with ?edition=<pk>: the form opens with that edition chosen.
+    form = ExportForm(request.GET if bound else None, staff=staff, initial={"edition": request.GET.get("edition")})
     if form.is_bound and form.is_valid():
         build = DATASETS[form.cleaned_data["dataset"]]
-        return export_response(
-            build(filters=form.filters(), public=form.cleaned_data["public"]), form.cleaned_data["format"]
-        )
+        export = build(filters=form.filters(), public=form.cleaned_data["public"], edition=form.cleaned_data["edition"])
+        return export_response(export, form.cleaned_data["format"])
     context = {"form": form, "staff": staff, "freshness": aggregates_freshness()}
     return render(request, "inventory/exports.html", context, status=400 if form.is_bound else 200)
 

@@ -4,7 +4,10 @@ headline facts the way the press release does."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import json
 import re
 
 import pytest
@@ -317,3 +320,59 @@ def test_edition_pages_read_a_fixed_number_of_queries(
     ):
         with django_assert_max_num_queries(12):
             assert coordinator_client.get(url, params).status_code == 200
+
+
+# --- exporting ------------------------------------------------------------------------------------------------
+
+
+def download(client: Client, **params: object) -> bytes:
+    response = client.get("/exports/", params)
+    assert response.status_code == 200, response.content[:300]
+    return b"".join(response.streaming_content) if response.streaming else response.getvalue()
+
+
+def test_an_edition_exports_its_frozen_figures_like_live_data(demo: None, coordinator_client: Client):
+    old = edition("Inventaris 2018")
+    body = download(coordinator_client, edition=old.pk, dataset="aggregates", format="json", region=WVL, year=2018)
+    data = json.loads(body)
+    assert data["meta"]["edition"] == "Inventaris 2018"
+    assert data["meta"]["freshness"]["edition"] == "Inventaris 2018"
+    headline = [r for r in data["results"] if r["trede"] is None and not r["group"] and not r["measure"]]
+    assert [(r["year"], r["region"], r["persons"], r["scope"]) for r in headline] == [(2018, WVL, 57302, "validated")]
+    live = download(coordinator_client, dataset="aggregates", format="json", region=WVL, year=2018)
+    assert [r["persons"] for r in json.loads(live)["results"] if r["trede"] is None and not r["group"]] == [57462]
+
+
+def test_an_editions_csv_and_sdmx_carry_its_rows_and_its_name(demo: None, coordinator_client: Client):
+    new = edition("Inventaris 2019")
+    rows = list(
+        csv.reader(
+            io.StringIO(download(coordinator_client, edition=new.pk, dataset="aggregates", format="csv").decode())
+        )
+    )
+    body = [row for row in rows if row and not row[0].startswith("#")]
+    assert len(body) - 1 == EditionFigure.objects.filter(edition=new).count()
+    assert body[
+        next(i for i, row in enumerate(body) if row[:2] == ["2019", WVL] and row[4:7] == ["", "", ""])
+    ][:9] == ["2019", WVL, "West-Vlaanderen", "provincie", "", "", "", "63552", "validated"]
+    sdmx = download(coordinator_client, edition=new.pk, dataset="aggregates", format="sdmx", region=WVL, year=2019)
+    header, *lines = list(csv.reader(io.StringIO(sdmx.decode())))
+    assert {line[header.index("EDITION")] for line in lines} == {"Inventaris 2019"}
+
+
+def test_an_editions_headcounts_export_holds_its_frozen_headcounts(demo: None, coordinator_client: Client):
+    new = edition("Inventaris 2019")
+    data = json.loads(download(coordinator_client, edition=new.pk, dataset="headcounts", format="json", year=2019))
+    frozen_rows = EditionHeadcount.objects.filter(edition=new, year=2019)
+    assert len(data["results"]) == frozen_rows.count()
+    assert sum(r["persons"] for r in data["results"]) == sum(frozen_rows.values_list("persons", flat=True))
+    assert {r["status"] for r in data["results"]} == {"validated"}
+
+
+def test_a_public_edition_export_hides_small_counts(demo: None, coordinator_client: Client):
+    new = edition("Inventaris 2019")
+    body = download(coordinator_client, edition=new.pk, dataset="aggregates", format="json", public="on", year=2019)
+    data = json.loads(body)
+    assert data["meta"]["public"] is True
+    assert all(not isinstance(r["persons"], int) or r["persons"] == 0 or r["persons"] >= 5 for r in data["results"])
+    assert next(r["persons"] for r in data["results"] if r["region"] == WVL and r["trede"] is None) == 63552
