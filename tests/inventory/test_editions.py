@@ -352,9 +352,17 @@ def test_an_editions_csv_and_sdmx_carry_its_rows_and_its_name(demo: None, coordi
     )
     body = [row for row in rows if row and not row[0].startswith("#")]
     assert len(body) - 1 == EditionFigure.objects.filter(edition=new).count()
-    assert body[
-        next(i for i, row in enumerate(body) if row[:2] == ["2019", WVL] and row[4:7] == ["", "", ""])
-    ][:9] == ["2019", WVL, "West-Vlaanderen", "provincie", "", "", "", "63552", "validated"]
+    assert body[next(i for i, row in enumerate(body) if row[:2] == ["2019", WVL] and row[4:7] == ["", "", ""])][:9] == [
+        "2019",
+        WVL,
+        "West-Vlaanderen",
+        "provincie",
+        "",
+        "",
+        "",
+        "63552",
+        "validated",
+    ]
     sdmx = download(coordinator_client, edition=new.pk, dataset="aggregates", format="sdmx", region=WVL, year=2019)
     header, *lines = list(csv.reader(io.StringIO(sdmx.decode())))
     assert {line[header.index("EDITION")] for line in lines} == {"Inventaris 2019"}
