@@ -9,17 +9,23 @@ queries, whatever the size of the data.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
+from typing import TypeVar
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import CharField, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from redis.exceptions import RedisError
 
 from accounts.models import User
 from inventory import charts
@@ -45,6 +51,7 @@ from inventory.selectors import (
     share,
 )
 
+T = TypeVar("T")
 WEST_VLAANDEREN = "30000"
 LADDER = (5, 4, 3)
 APART = 6
@@ -59,6 +66,33 @@ OWN_STATUSES = [SubmissionStatus.SUBMITTED, SubmissionStatus.VALIDATED]
 # (place code, year, trede or None for treden 3-5, group or "" for the whole trede) -> persons
 Key = tuple[str, int, int | None, str]
 Values = dict[Key, int]
+
+
+# Rendered pages are kept this long at most; keys change as soon as the figures do (FigureSource.version).
+CACHE_SECONDS = 600
+
+logger = logging.getLogger(__name__)
+
+
+def cached(key: str, build: Callable[[], T]) -> T:
+    """`build()`, kept in the cache (Redis) under `key`. Pages must work while Redis is away: then it is built
+    every time, and a warning is logged."""
+    try:
+        hit = cache.get(key)
+    except (RedisError, OSError) as error:
+        logger.warning("cache unavailable, building %s: %s", key, error)
+        return build()
+    if hit is not None:
+        return hit
+    value = build()
+    with contextlib.suppress(RedisError, OSError):
+        cache.set(key, value, CACHE_SECONDS)
+    return value
+
+
+def cache_key(*parts: object) -> str:
+    """A short, safe key from any values (request parameters included)."""
+    return "figures:" + hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
 
 
 # --- places ---------------------------------------------------------------------------------------------------
@@ -172,7 +206,22 @@ class FigureSource:
         return {(place, year): total for place, year, total in rows}
 
     def freshness(self) -> Freshness | None:
+        return self.current_freshness
+
+    @cached_property
+    def current_freshness(self) -> Freshness | None:
+        """Read once per page: the cache key and the page both need it."""
         return None if self.edition else aggregates_freshness()
+
+    def version(self) -> str:
+        """What the figures depend on, for cache keys: an edition never changes; live aggregates change when a
+        year is recomputed (computed_at moves) or marked pending."""
+        if self.edition:
+            return f"edition-{self.edition.pk}"
+        fresh = self.current_freshness
+        stamp = fresh.computed_at.isoformat() if fresh and fresh.computed_at else "never"
+        pending = ",".join(map(str, fresh.pending_years)) if fresh else ""
+        return f"{self.scope}-{stamp}-{pending}"
 
 
 @dataclass(frozen=True)

@@ -158,6 +158,20 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+
+def redis_cache(url: str) -> dict:
+    # The dashboard and Kerncijfers keep their rendered figures here (inventory/figures.py `cached`); short
+    # timeouts, because a page builds them itself when Redis is away.
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": "inventaris",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+
+
+CACHES = {"default": redis_cache(REDIS_URL)}
+
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "False")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 

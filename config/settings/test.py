@@ -17,3 +17,4 @@ STORAGES = {
 # Tests talk to a Redis database of their own, so that a development worker never takes their tasks.
 REDIS_URL = os.getenv("TEST_REDIS_URL") or urlsplit(REDIS_URL)._replace(path="/15").geturl()  # noqa: F405
 CELERY_BROKER_URL = CELERY_RESULT_BACKEND = REDIS_URL
+CACHES = {"default": redis_cache(REDIS_URL)}  # noqa: F405

@@ -9,16 +9,23 @@ from __future__ import annotations
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from accounts.access import is_coordinator, is_staff_member, organisations_visible_to
 from inventory.figures import (
     WEST_VLAANDEREN,
+    Dashboard,
     FigureSource,
+    KeyFigures,
     OwnSource,
     Place,
+    cache_key,
+    cached,
     dashboard,
     key_figures,
     place_choices,
@@ -60,19 +67,36 @@ def _source_for(request: HttpRequest) -> FigureSource | OwnSource:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     source = _source_for(request)
-    years = source.years()
-    form = PlaceForm(request.GET or None, years=years)
-    data = dashboard(source=source, place=form.chosen_place(), year=form.chosen_year(), years=years)
-    if data:
-        form = PlaceForm(
-            {"region": data.place.code, "year": data.year}, years=years, places=form.fields["region"].choices
-        )
-        form.is_valid()
     own = isinstance(source, OwnSource)
-    context: dict[str, object] = {"form": form, "dashboard": data, "own": own, "staff": is_staff_member(request.user)}
-    if isinstance(source, FigureSource):
-        context["scope"] = source.scope
+    staff = is_staff_member(request.user)
+
+    def build() -> tuple[Dashboard | None, str]:
+        years = source.years()
+        form = PlaceForm(request.GET or None, years=years)
+        data = dashboard(source=source, place=form.chosen_place(), year=form.chosen_year(), years=years)
+        if data:
+            form = PlaceForm(
+                {"region": data.place.code, "year": data.year}, years=years, places=form.fields["region"].choices
+            )
+            form.is_valid()
+        context = {"form": form, "dashboard": data, "own": own, "staff": staff, "scope": getattr(source, "scope", "")}
+        return data, render_to_string("inventory/_dashboard.html", context, request)
+
+    if own:
+        data, html = build()  # an organisation's own figures are few and read live
     else:
+        parts = (
+            "dashboard",
+            get_language(),
+            staff,
+            source.version(),
+            request.GET.get("region"),
+            request.GET.get("year"),
+        )
+        data, html = cached(cache_key(*parts), build)
+    # The fragment was rendered (and escaped) by our own template, above or when it was cached.
+    context: dict[str, object] = {"dashboard": data, "dashboard_html": mark_safe(html), "own": own}
+    if own:
         context["organisations"] = organisations_visible_to(request.user).select_related("home_region")
         today = timezone.localdate()
         context["open_rounds"] = CollectionRound.objects.filter(opens_on__lte=today, closes_on__gte=today)
@@ -95,13 +119,21 @@ def key_figures_page(request: HttpRequest) -> HttpResponse:
     else:
         edition = editions[0] if editions else None
     source = FigureSource(edition=edition)
-    years = source.years()
-    form = PlaceForm(request.GET or None, years=years)
-    figures = key_figures(source=source, place=form.chosen_place(), year=form.chosen_year(), years=years)
-    if figures:
-        form = PlaceForm(
-            {"region": figures.place.code, "year": figures.year}, years=years, places=form.fields["region"].choices
-        )
-        form.is_valid()
-    context = {"figures": figures, "form": form, "editions": editions, "edition": edition, "live": LIVE}
+
+    def build() -> tuple[KeyFigures | None, str]:
+        years = source.years()
+        form = PlaceForm(request.GET or None, years=years)
+        figures = key_figures(source=source, place=form.chosen_place(), year=form.chosen_year(), years=years)
+        if figures:
+            form = PlaceForm(
+                {"region": figures.place.code, "year": figures.year}, years=years, places=form.fields["region"].choices
+            )
+            form.is_valid()
+        context = {"figures": figures, "form": form, "editions": editions, "edition": edition, "live": LIVE}
+        return figures, render_to_string("inventory/_key_figures.html", context, request)
+
+    names = [(e.pk, e.name) for e in editions]
+    parts = ("kerncijfers", get_language(), names, source.version(), request.GET.get("region"), request.GET.get("year"))
+    figures, html = cached(cache_key(*parts), build)
+    context = {"figures": figures, "edition": edition, "key_figures_html": mark_safe(html)}
     return render(request, "inventory/key_figures.html", context)

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.db import connection
 from django.db.models import Sum
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
@@ -228,6 +228,10 @@ def queries_for(client: Client, url: str) -> int:
     return len(captured)
 
 
+NO_CACHE = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
+
+@override_settings(CACHES=NO_CACHE)
 @pytest.mark.parametrize("url", ["/", "/?region=02000", "/?region=31000", "/?region=westhoek", "/kerncijfers/"])
 def test_the_pages_read_a_fixed_number_of_queries_whatever_the_size_of_the_data(
     demo: None, coordinator_client: Client, url: str, django_assert_max_num_queries
@@ -255,3 +259,28 @@ def test_an_organisation_users_dashboard_reads_a_fixed_number_of_queries(demo: N
     client = logged_in(User.objects.get(username="invoerder"))
     with django_assert_max_num_queries(16):
         assert client.get("/").status_code == 200
+
+
+def test_a_cached_dashboard_reads_five_queries_and_follows_every_recompute(
+    demo: None, coordinator_client: Client, django_assert_max_num_queries
+):
+    assert figure(coordinator_client.get("/"), "headline") == "63.552"
+    with django_assert_max_num_queries(5):  # session, user, and the freshness that keys the cache
+        assert figure(coordinator_client.get("/"), "headline") == "63.552"
+    headcount = Headcount.objects.filter(
+        submission__year=2019, submission__status="validated", region__code__startswith="3", measure__trede=3
+    ).first()
+    Headcount.objects.filter(pk=headcount.pk).update(persons=headcount.persons + 7)
+    AggregateDirtyKey.objects.create(year=2019, region=headcount.region, measure=headcount.measure)
+    pending = coordinator_client.get("/")
+    assert "Herberekening bezig voor 2019." in text(pending)
+    aggregates_recompute(year=2019)
+    assert figure(coordinator_client.get("/"), "headline") == "63.559"
+
+
+def test_the_dashboard_works_while_redis_is_away(demo: None, coordinator_client: Client):
+    away = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
+    with override_settings(CACHES=away):
+        response = coordinator_client.get("/")
+    assert response.status_code == 200
+    assert figure(response, "headline") == "63.552"
