@@ -1,2 +1,67 @@
-# The real Celery worker of the inventory tests.
-from tests.inventory.conftest import worker  # noqa: F401
+"""Shared by the browser tests: Debian's Chromium (headless, Dutch), logging in through the form, waiting."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from tests.factories import PASSWORD
+from tests.inventory.conftest import worker  # noqa: F401  (the real Celery worker of the inventory tests)
+
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+needs_chromium = pytest.mark.skipif(
+    not (CHROMIUM and CHROMEDRIVER), reason="chromium and chromium-driver: `make test` installs them"
+)
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp()
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={profile}",
+        "--window-size=1280,1600",
+        "--lang=nl-BE",
+    ):
+        options.add_argument(flag)
+    # A Belgian user's browser: the site answers in Dutch.
+    options.add_experimental_option("prefs", {"intl.accept_languages": "nl-BE,nl"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def wait_for(condition: Callable[[], object], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.1)
+
+
+def log_in(driver, live_server, username: str, password: str = PASSWORD) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.delete_all_cookies()
+    driver.get(f"{live_server.url}/accounts/login/")
+    driver.find_element(By.NAME, "username").send_keys(username)
+    driver.find_element(By.NAME, "password").send_keys(password)
+    driver.find_element(By.CSS_SELECTOR, "main form button[type=submit], main form input[type=submit]").click()
+    wait_for(lambda: "/accounts/login/" not in driver.current_url)

@@ -4,10 +4,6 @@ validate it, and the West-Vlaanderen total in the API changes by exactly that am
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import tempfile
-import time
-from collections.abc import Callable, Iterator
 
 import pytest
 from django.test import Client
@@ -16,64 +12,10 @@ from django.utils import timezone
 from inventory.models import Aggregate, CollectionRound, Headcount, Measure, Region, Submission
 from inventory.services.aggregation import aggregates_recompute_all
 from inventory.services.reference import reference_load
-from tests.factories import PASSWORD, MembershipFactory, OrganisationFactory, UserFactory
+from tests.browser.conftest import log_in, needs_chromium, wait_for
+from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 
-CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not (CHROMIUM and CHROMEDRIVER), reason="chromium and chromium-driver: `make test` installs them"
-    ),
-]
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp()
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={profile}",
-        "--window-size=1280,1600",
-        "--lang=nl-BE",
-    ):
-        options.add_argument(flag)
-    # A Belgian user's browser: the site answers in Dutch.
-    options.add_experimental_option("prefs", {"intl.accept_languages": "nl-BE,nl"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
-
-
-def wait_for(condition: Callable[[], object], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.1)
-
-
-def log_in(driver, live_server, username: str) -> None:
-    from selenium.webdriver.common.by import By
-
-    driver.delete_all_cookies()
-    driver.get(f"{live_server.url}/accounts/login/")
-    driver.find_element(By.NAME, "username").send_keys(username)
-    driver.find_element(By.NAME, "password").send_keys(PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "main form button[type=submit], main form input[type=submit]").click()
-    wait_for(lambda: "/accounts/login/" not in driver.current_url)
+pytestmark = [pytest.mark.django_db(transaction=True), needs_chromium]
 
 
 def west_vlaanderen_2020(client: Client) -> int:
