@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install run test lint bench-aggregates bench-exports clean-local
+.PHONY: install run test lint bench-aggregates bench-exports bench-http clean-local
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,16 @@ bench-aggregates: install
 # Streamed CSV export of ~1,000,000 headcounts: rows/s and peak RSS against COPY in the same run.
 bench-exports: install
 	$(PY) scripts/stack.py bench bench/exports.py $(BENCH_ARGS)
+
+# 20 concurrent clients against gunicorn on the dashboard, Kerncijfers, a table page and the API with ~1,000,000
+# headcounts: p50/p95 per page against a trivial page (BENCH_ARGS=--reuse uses the database a previous run built).
+bench-http: install
+	$(PY) scripts/stack.py bench bench/http.py $(BENCH_ARGS)
+
+# The screenshots the README shows (docs/screenshots/), taken by the browser tests from the demo pages.
+.PHONY: screenshots
+screenshots: install browser
+	SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(PY) scripts/stack.py test tests/browser
 
 # Refresh locale/en/LC_MESSAGES/django.po from the Dutch msgids in the code and templates, then compile every
 # catalogue (locale/en and the hand-written locale/nl) to .mo. Needs GNU gettext; touches no database or Redis,

@@ -40,7 +40,7 @@ class BarChart:
 
 def ladder_chart(rungs: list[tuple[str, int | None, int]], *, width: int = 640) -> BarChart:
     """Horizontal bars, one per rung (label, persons, trede), top to bottom in the order given."""
-    label_width, bar_height, gap, value_room = 230, 34, 12, 90
+    label_width, bar_height, gap, value_room = 80, 34, 12, 90
     scale_width = width - label_width - value_room
     largest = max((persons or 0 for _l, persons, _t in rungs), default=0) or 1
     bars = []
@@ -156,7 +156,7 @@ def stacked_columns(
             )
         )
     ticks = [Tick(y=round(bottom - v * scale, 1), label=grouped(v)) for v in range(0, ceiling + 1, step)]
-    legend_slot = (plot_right - plot_left) / max(1, len(series))
+    legend_slot = min(110.0, (plot_right - plot_left) / max(1, len(series)))
     legend = [
         LegendItem(x=round(plot_left + i * legend_slot, 1), colour=TREDE_COLOURS.get(trede, "#555"), label=label)
         for i, (label, trede, _v) in enumerate(series)

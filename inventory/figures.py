@@ -362,6 +362,7 @@ class Dashboard:
     base_year: int
     source_label: str
     own: bool
+    with_flanders: bool = True
     rungs: list[Rung] = field(default_factory=list)
     apart: Rung | None = None
     headline: int | None = None
@@ -375,7 +376,12 @@ class Dashboard:
 
 
 def trede_label(trede: int | None) -> str:
-    return _("treden 3-5") if trede is None else str(Trede(trede).label)
+    return _("Treden 3-5") if trede is None else str(Trede(trede).label)
+
+
+def trede_short(trede: int) -> str:
+    """For charts, where the full label does not fit: the table beside the chart has it."""
+    return _("Trede %(trede)s") % {"trede": trede}
 
 
 def dashboard(
@@ -389,7 +395,8 @@ def dashboard(
     year = year if year in years else years[-1]
     base_year = years[0]
     own = isinstance(source, OwnSource)
-    places = [place.code] if own or place.code == FLANDERS else [place.code, FLANDERS]
+    with_flanders = not own and place.code != FLANDERS
+    places = [place.code, FLANDERS] if with_flanders else [place.code]
     values = source.values(places, years)
     result = Dashboard(
         place=place,
@@ -398,6 +405,7 @@ def dashboard(
         base_year=base_year,
         source_label=str(source.label),
         own=own,
+        with_flanders=with_flanders,
         freshness=source.freshness(),
     )
 
@@ -419,7 +427,7 @@ def dashboard(
             result.rungs.append(rung)
     for trede in (None, *LADDER):
         persons = get(place.code, year, trede)
-        flanders = None if own else get(FLANDERS, year, trede)
+        flanders = get(FLANDERS, year, trede) if with_flanders else None
         result.comparison.append(
             CompareRow(
                 trede_label(trede),
@@ -446,10 +454,10 @@ def dashboard(
         if total is None and previous is None and not any(treden):
             continue
         result.children.append(ChildRow(child, treden, total, change(previous, total)[1]))
-    result.ladder_chart = charts.ladder_chart([(r.label, r.persons, r.trede) for r in result.rungs])
+    result.ladder_chart = charts.ladder_chart([(trede_short(r.trede), r.persons, r.trede) for r in result.rungs])
     result.series_chart = charts.stacked_columns(
         [str(row.year) for row in result.series],
-        [(trede_label(t), t, [row.treden[i] for row in result.series]) for i, t in enumerate(reversed(LADDER))],
+        [(trede_short(t), t, [row.treden[i] for row in result.series]) for i, t in enumerate(reversed(LADDER))],
     )
     return result
 

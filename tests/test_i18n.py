@@ -143,7 +143,7 @@ def test_the_home_page_is_english_for_an_organisation_user(
 
     assert "<h1>Social economy inventory</h1>" in content
     assert "Logged in as organisation user." in content
-    assert "<h2>Your organisations</h2>" in content
+    assert '<h2 id="organisations-title">Your organisations</h2>' in content
     for header in ("Name", "Enterprise number", "Kind", "Municipality"):
         assert f'<th scope="col">{header}</th>' in content
     assert "<td>custom work company</td>" in content

@@ -31,9 +31,10 @@ def test_numbers_are_shown_the_belgian_way_in_dutch_and_the_english_way_in_engli
     assert shown == expected
 
 
-def test_plain_template_numbers_are_grouped_in_dutch() -> None:
+def test_plain_template_numbers_leave_years_alone_and_counts_are_grouped_by_the_filter() -> None:
     with translation.override("nl-be"):
-        assert Template("{{ n }} {{ d }}").render(Context({"n": 317495, "d": Decimal("20.02")})) == "317.495 20,02"
+        template = Template("{% load numbers %}{{ year }} {{ d }} {{ n|persons }}")
+        assert template.render(Context({"year": 2019, "d": Decimal("20.02"), "n": 317495})) == "2019 20,02 317.495"
 
 
 def test_missing_values_show_a_dash() -> None:
