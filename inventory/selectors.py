@@ -275,6 +275,12 @@ def headcount_queryset(filters: AggregateFilters) -> QuerySet[Headcount]:
         qs = qs.filter(measure__trede__in=filters.treden)
     if filters.measures:
         qs = qs.filter(measure__code__in=filters.measures)
+    return headcount_shape(qs, scope=filters.scope)
+
+
+def headcount_shape(qs: QuerySet[Headcount], *, scope: str) -> QuerySet[Headcount]:
+    """Headcounts with the names (HEADCOUNT_FIELDS) and order of the export: the filtered queryset above, or a
+    list page's selection in any status."""
     return qs.annotate(
         year=F("submission__year"),
         organisation_kbo=F("submission__organisation__kbo"),
@@ -285,7 +291,7 @@ def headcount_queryset(filters: AggregateFilters) -> QuerySet[Headcount]:
         region_code=F("region__code"),
         region_name=F("region__name"),
         status=F("submission__status"),
-        scope=Value(filters.scope, output_field=CharField()),
+        scope=Value(scope, output_field=CharField()),
     ).order_by("year", "region_code", "measure_code", "organisation_kbo")
 
 

@@ -68,6 +68,7 @@ from inventory.selectors import (
     edition_aggregate_queryset,
     edition_headcount_queryset,
     headcount_queryset,
+    headcount_shape,
     headcount_values,
     headcounts_last_changed,
 )
@@ -314,27 +315,6 @@ def aggregates_export(
     )
 
 
-def _headcounts_shaped(queryset: QuerySet[Headcount], *, scope: str) -> QuerySet[Headcount]:
-    """These headcounts, whatever their submission's status, with the names and order of
-    selectors.headcount_queryset (HEADCOUNT_FIELDS); a test holds the two to the same bytes."""
-    return (
-        Headcount.objects.filter(pk__in=queryset.values("pk"))
-        .annotate(
-            year=F("submission__year"),
-            organisation_kbo=F("submission__organisation__kbo"),
-            organisation_name=F("submission__organisation__name"),
-            measure_code=F("measure__code"),
-            trede=F("measure__trede"),
-            measure_group=F("measure__group"),
-            region_code=F("region__code"),
-            region_name=F("region__name"),
-            status=F("submission__status"),
-            scope=Value(scope, output_field=CharField()),
-        )
-        .order_by("year", "region_code", "measure_code", "organisation_kbo")
-    )
-
-
 def headcounts_export(
     *,
     filters: AggregateFilters,
@@ -380,7 +360,7 @@ def headcounts_export(
             return edition_headcount_queryset(edition, filters)
         if queryset is None:
             return headcount_queryset(filters)
-        return _headcounts_shaped(queryset, scope=filters.scope)
+        return headcount_shape(Headcount.objects.filter(pk__in=queryset.values("pk")), scope=filters.scope)
 
     def rows() -> Iterator[Row]:
         if queryset is not None:
