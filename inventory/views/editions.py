@@ -19,6 +19,7 @@ from inventory.figures import ChangeKind, editions_compare, editions_list
 from inventory.models import Edition
 from inventory.selectors import aggregate_years
 from inventory.services.editions import edition_publish
+from inventory.templatetags.numbers import persons
 
 COMPARE_PAGE_SIZE = 100
 
@@ -96,7 +97,11 @@ def edition_publish_view(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 _("Editie ‘%(name)s’ gepubliceerd: %(figures)s cijfers en %(headcounts)s tellingen bevroren.")
-                % {"name": result.edition.name, "figures": result.figures, "headcounts": result.headcounts},
+                % {
+                    "name": result.edition.name,
+                    "figures": persons(result.figures),
+                    "headcounts": persons(result.headcounts),
+                },
             )
             return redirect("editions")
     context = {"editions": editions_list(), "form": form, "compare": CompareForm()}
