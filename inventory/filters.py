@@ -25,6 +25,7 @@ from inventory.models import (
     Trede,
 )
 from inventory.selectors import GROUPING_LEVEL, regions_within
+from inventory.widgets import QuickSelect
 
 
 class SubmissionFilter(django_filters.FilterSet):
@@ -86,6 +87,7 @@ class HeadcountTableFilter(django_filters.FilterSet):
         label=_("Regio"),
         choices=region_choices,
         method="filter_region",
+        widget=QuickSelect,
         help_text=_("ook alles binnen de regio"),
     )
     status = django_filters.ChoiceFilter(
@@ -148,7 +150,7 @@ class AggregateTableFilter(django_filters.FilterSet):
     )
     year = django_filters.NumberFilter(label=_("Jaar"))
     region = django_filters.ChoiceFilter(
-        label=_("Regio"), choices=partial(region_choices, groupings=True), method="filter_region"
+        label=_("Regio"), choices=partial(region_choices, groupings=True), method="filter_region", widget=QuickSelect
     )
     level = django_filters.ChoiceFilter(label=_("Niveau"), choices=AGGREGATE_LEVELS)
     trede = django_filters.ChoiceFilter(label=_("Trede"), choices=Trede.choices)

@@ -32,6 +32,7 @@ from inventory.figures import (
     place_get,
 )
 from inventory.models import CollectionRound, Edition, Scope
+from inventory.widgets import QuickSelect
 
 LIVE = "live"
 
@@ -39,7 +40,7 @@ LIVE = "live"
 class PlaceForm(forms.Form):
     """Where and when: a GET form that works without JavaScript; unknown values fall back to the defaults."""
 
-    region = forms.ChoiceField(label=_("Regio"), required=False)
+    region = forms.ChoiceField(label=_("Regio"), required=False, widget=QuickSelect)
     year = forms.TypedChoiceField(label=_("Jaar"), coerce=int, required=False, empty_value=None)
 
     def __init__(self, data: object, *, years: list[int], places: list | None = None, **kwargs: object) -> None:

@@ -20,18 +20,21 @@ from typing import Any
 
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.functional import Promise
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from accounts.access import is_coordinator, is_staff_member, organisations_visible_to
 from accounts.models import User
+from inventory.figures import FigureSource, cache_key, cached
 from inventory.filters import AggregateTableFilter, HeadcountTableFilter, MeasureTableFilter, OrganisationTableFilter
 from inventory.models import Aggregate, Headcount, Measure, Organisation, Scope, SubmissionStatus
-from inventory.selectors import AggregateFilters, HeadcountFilters, aggregate_queryset, aggregates_freshness
+from inventory.selectors import AggregateFilters, HeadcountFilters, aggregate_queryset
 from inventory.services.exports import (
     FORMATS,
     Export,
@@ -97,6 +100,18 @@ class TablePage(SingleTableMixin, FilterView):
         data = self.filterset.form.cleaned_data
         return {name: _plain(value) for name, value in data.items() if value not in (None, "")}
 
+    def page_context(self) -> dict[str, Any]:
+        """The page around the table: its title and the tabs to the other tables."""
+        pages = [
+            ("table-headcounts", gettext_lazy("Tellingen")),
+            ("table-organisations", gettext_lazy("Organisaties")),
+            ("table-measures", gettext_lazy("Maatregelen")),
+        ]
+        if is_coordinator(self.request.user):
+            pages.append(("table-aggregates", gettext_lazy("Aggregaten")))
+        current = self.request.resolver_match.url_name
+        return {"title": self.title, "pages": [(reverse(name), label, current == name) for name, label in pages]}
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         params = self.request.GET.copy()
@@ -106,18 +121,7 @@ class TablePage(SingleTableMixin, FilterView):
         for format_id in self.export_format_ids:
             params["export"] = format_id
             links.append((FORMATS[format_id].label, "?" + params.urlencode()))
-        pages = [
-            ("table-headcounts", gettext_lazy("Tellingen")),
-            ("table-organisations", gettext_lazy("Organisaties")),
-            ("table-measures", gettext_lazy("Maatregelen")),
-        ]
-        if is_coordinator(self.request.user):
-            pages.append(("table-aggregates", gettext_lazy("Aggregaten")))
-        context.update(
-            title=self.title,
-            export_links=links,
-            pages=[(reverse(name), label, self.request.resolver_match.url_name == name) for name, label in pages],
-        )
+        context.update(export_links=links, **self.page_context())
         return context
 
 
@@ -201,11 +205,26 @@ class AggregateTablePage(TablePage):
     def get_filterset_kwargs(self, filterset_class: type) -> dict[str, Any]:
         return {**super().get_filterset_kwargs(filterset_class), "staff": self.staff}
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        year = self.filterset.form.cleaned_data.get("year") if self.filterset.is_valid() else None
-        context["freshness"] = aggregates_freshness([int(year)] if year else None)
-        return context
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """Aggregates change only when a year is recomputed: the filters, table and links (no user's data, no CSRF
+        token) are kept in the cache under the query and the aggregates' version, like the dashboard's."""
+        if "export" in request.GET:
+            return super().get(request, *args, **kwargs)
+        source = FigureSource(scope=self.scope)
+
+        def build() -> str:
+            response = super(AggregateTablePage, self).get(request, *args, **kwargs)
+            response.template_name = "inventory/_table_body.html"
+            return response.rendered_content
+
+        query = sorted(request.GET.lists())
+        body = cached(cache_key("table-aggregates", get_language(), self.staff, query, source.version()), build)
+        context = {
+            **self.page_context(),
+            "freshness": source.freshness(),
+            "body_html": mark_safe(body),  # rendered and escaped by our own template
+        }
+        return render(request, self.template_name, context)
 
     def export(self, queryset: QuerySet[Aggregate]) -> Export:
         data = self.filter_values()

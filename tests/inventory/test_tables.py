@@ -17,8 +17,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
+from config.settings.base import redis_cache
 from inventory.models import Aggregate, Headcount, Measure, Organisation, Region, Scope, Submission
 from inventory.selectors import HeadcountFilters, regions_within
+from inventory.services.aggregation import aggregates_mark_years, aggregates_recompute
 from inventory.services.exports import (
     FORMATS,
     UnsupportedFormat,
@@ -37,6 +39,15 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def build_every_page(settings: Any) -> None:
+    """These tests read the table and filter a page was built with; the aggregates page keeps its body in the
+    cache (test_a_cached_aggregates_table_... below checks that), so here every request builds it."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
+
 HEADCOUNTS, ORGANISATIONS, MEASURES, AGGREGATES = (
     "/tabellen/tellingen/",
     "/tabellen/organisaties/",
@@ -592,3 +603,21 @@ def test_the_export_names_a_coordinator_s_file_validated_and_staff_s_provisional
     body = json.loads(content(response))
     assert body["meta"]["scope"] == "validated"
     assert body["meta"]["filters"] == {"organisation": "poort", "status": "validated"}
+
+
+def test_a_cached_aggregates_table_reads_five_queries_and_follows_every_recompute(
+    demo_aggregates: None, coordinator_client: Client, settings: Any, django_assert_max_num_queries: Any
+) -> None:
+    settings.CACHES = {"default": redis_cache(settings.REDIS_URL)}
+    params = {"region": "30000", "year": "2019", "level": "provincie"}
+    first = page(coordinator_client, AGGREGATES, **params).content.decode()
+    assert "63.552" in first
+    with django_assert_max_num_queries(5):  # session, user, and the freshness that keys the cache
+        assert page(coordinator_client, AGGREGATES, **params).content.decode().count("63.552") == first.count("63.552")
+    headcount = Headcount.objects.filter(
+        submission__year=2019, submission__status="validated", region__code__startswith="3", measure__trede=3
+    ).first()
+    Headcount.objects.filter(pk=headcount.pk).update(persons=headcount.persons + 7)
+    aggregates_mark_years(years=[2019])
+    aggregates_recompute(year=2019)
+    assert "63.559" in page(coordinator_client, AGGREGATES, **params).content.decode()
