@@ -11,13 +11,15 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.access import is_coordinator, is_staff_member, organisations_visible_to
 from accounts.models import User
 from accounts.tokens import user_from_token
+from inventory.figures import FigureSource, cache_key, cached
 from inventory.selectors import (
     AGGREGATE_COLUMNS,
     AGGREGATE_FIELDS,
@@ -78,21 +80,32 @@ def _bad_request(error: ValidationError) -> JsonResponse:
 
 @login_not_required
 @require_GET
-def aggregates(request: HttpRequest) -> JsonResponse:
+def aggregates(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if user is None:
         return _unauthorised()
     if not is_coordinator(user):
         return JsonResponse({"detail": _("Enkel POM-medewerkers en coördinatoren zien aggregaten.")}, status=403)
-    try:
-        filters, offset, limit = _query(request, AggregateFilters, allow_provisional=is_staff_member(user))
-    except ValidationError as error:
-        return _bad_request(error)
-    qs = aggregate_queryset(filters)
-    rows = qs.values_list(*AGGREGATE_FIELDS)[offset : offset + limit]
-    results = [dict(zip(AGGREGATE_COLUMNS, row, strict=True)) for row in rows]
-    freshness = aggregates_freshness(filters.years).as_dict()
-    return _page(_count(qs, offset, limit, results), offset, limit, freshness, results)
+    staff = is_staff_member(user)
+
+    def build() -> tuple[int, bytes]:
+        try:
+            filters, offset, limit = _query(request, AggregateFilters, allow_provisional=staff)
+        except ValidationError as error:
+            response = _bad_request(error)
+        else:
+            qs = aggregate_queryset(filters)
+            rows = qs.values_list(*AGGREGATE_FIELDS)[offset : offset + limit]
+            results = [dict(zip(AGGREGATE_COLUMNS, row, strict=True)) for row in rows]
+            freshness = aggregates_freshness(filters.years).as_dict()
+            response = _page(_count(qs, offset, limit, results), offset, limit, freshness, results)
+        return response.status_code, response.content
+
+    # Aggregates change only when a year is recomputed: answers are kept under the query and that version.
+    version = FigureSource().version()
+    key = cache_key("api-aggregates", get_language(), staff, sorted(request.GET.lists()), version)
+    status, body = cached(key, build)
+    return HttpResponse(body, status=status, content_type="application/json")
 
 
 @login_not_required

@@ -14,8 +14,9 @@ from openpyxl import load_workbook
 
 from accounts.models import User
 from accounts.tokens import api_token_create
-from inventory.models import Aggregate
+from inventory.models import Aggregate, Headcount
 from inventory.selectors import AGGREGATE_COLUMNS, aggregate_series, share_of_context
+from inventory.services.aggregation import aggregates_mark_years, aggregates_recompute
 from inventory.services.exports import escape_cell
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +91,25 @@ def test_the_api_filters_by_measure_and_by_grouping(demo_aggregates, coordinator
     assert [r["persons"] for r in body["results"]] == [1_203 - 0]
     body = coordinator_client.get("/api/aggregates/?year=2019&region=westhoek").json()
     assert {r["level"] for r in body["results"]} == {"regio-indeling"}
+
+
+def test_a_cached_api_answer_reads_few_queries_and_follows_every_recompute(
+    demo_aggregates, coordinator_client: Client, django_assert_max_num_queries
+) -> None:
+    def headline() -> int:
+        rows = coordinator_client.get("/api/aggregates/", {"year": "2019", "region": "30000"}).json()["results"]
+        return next(r["persons"] for r in rows if r["trede"] is None)
+
+    assert headline() == 63552
+    with django_assert_max_num_queries(5):  # session, user, and the freshness that keys the cache
+        assert headline() == 63552
+    headcount = Headcount.objects.filter(
+        submission__year=2019, submission__status="validated", region__code__startswith="3", measure__trede=4
+    ).first()
+    Headcount.objects.filter(pk=headcount.pk).update(persons=headcount.persons + 3)
+    aggregates_mark_years(years=[2019])
+    aggregates_recompute(year=2019)
+    assert headline() == 63555
 
 
 def test_a_program_reads_the_api_with_a_token(demo_aggregates, coordinator: User) -> None:
