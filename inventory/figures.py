@@ -48,6 +48,7 @@ from inventory.selectors import (
     Freshness,
     aggregates_freshness,
     change,
+    place_ids_q,
     share,
 )
 
@@ -157,6 +158,10 @@ def place_children(place: Place, year: int) -> tuple[str, list[Place]]:
 # --- sources --------------------------------------------------------------------------------------------------
 
 
+def _at(places: list[str]) -> Q:
+    return place_ids_q(places)
+
+
 @dataclass(frozen=True)
 class FigureSource:
     """Live aggregates of a scope, or an edition's frozen copy."""
@@ -187,8 +192,7 @@ class FigureSource:
     def values(self, places: Iterable[str], years: Iterable[int], *, groups: bool = True) -> Values:
         """Headline, trede and (with `groups`) measure-group figures of these places and years, in one query."""
         places, years = list(places), list(years)
-        qs = self.figures().filter(year__in=years, measure__isnull=True)
-        qs = qs.filter(Q(region__code__in=places) | Q(grouping__code__in=places))
+        qs = self.figures().filter(year__in=years, measure__isnull=True).filter(_at(places))
         if not groups:
             qs = qs.filter(group="")
         rows = qs.annotate(place=Coalesce(F("region__code"), F("grouping__code"), output_field=CharField()))
@@ -199,8 +203,7 @@ class FigureSource:
 
     def target_group_values(self, places: list[str], years: list[int], target_group: str) -> dict[tuple[str, int], int]:
         """Summed figures of the measures aimed at one target group (e.g. jongeren), per place and year."""
-        qs = self.figures().filter(year__in=years, measure__target_group=target_group)
-        qs = qs.filter(Q(region__code__in=places) | Q(grouping__code__in=places))
+        qs = self.figures().filter(year__in=years, measure__target_group=target_group).filter(_at(places))
         qs = qs.annotate(place=Coalesce(F("region__code"), F("grouping__code"), output_field=CharField()))
         rows = qs.values("place", "year").annotate(total=Sum("persons")).values_list("place", "year", "total")
         return {(place, year): total for place, year, total in rows}

@@ -25,10 +25,20 @@ from inventory.models import (
     Trede,
 )
 from inventory.selectors import GROUPING_LEVEL, regions_within
-from inventory.widgets import QuickSelect
+from inventory.widgets import QuickSelect, quick_selects
 
 
-class SubmissionFilter(django_filters.FilterSet):
+class FilterSet(django_filters.FilterSet):
+    """A filter set whose selects render quickly (inventory/widgets.py)."""
+
+    @property
+    def form(self) -> Any:
+        form = super().form
+        quick_selects(form)
+        return form
+
+
+class SubmissionFilter(FilterSet):
     year = django_filters.NumberFilter(label=_("Jaar"))
     status = django_filters.ChoiceFilter(label=_("Status"), choices=SubmissionStatus.choices)
     kind = django_filters.ChoiceFilter(
@@ -68,7 +78,7 @@ def measure_group_choices() -> list[tuple[str, str]]:
     return [(g, g) for g in Measure.objects.order_by("group").values_list("group", flat=True).distinct()]
 
 
-class HeadcountTableFilter(django_filters.FilterSet):
+class HeadcountTableFilter(FilterSet):
     """Filters of the headcounts page. Year, region, trede and measure mean what HeadcountFilters means (region:
     the headcount's region or any region inside it), so the page's export can name them in its metadata."""
 
@@ -107,7 +117,7 @@ class HeadcountTableFilter(django_filters.FilterSet):
         return queryset.filter(region_id__in=regions_within([value]))
 
 
-class OrganisationTableFilter(django_filters.FilterSet):
+class OrganisationTableFilter(FilterSet):
     name = django_filters.CharFilter(label=_("Naam"), lookup_expr="icontains")
     kind = django_filters.ChoiceFilter(label=_("Soort"), choices=OrganisationKind.choices)
     arrondissement = django_filters.ModelChoiceFilter(
@@ -123,7 +133,7 @@ class OrganisationTableFilter(django_filters.FilterSet):
         fields = ["name", "kind", "arrondissement", "active"]
 
 
-class MeasureTableFilter(django_filters.FilterSet):
+class MeasureTableFilter(FilterSet):
     trede = django_filters.ChoiceFilter(label=_("Trede"), choices=Trede.choices)
     group = django_filters.ChoiceFilter(label=_("Groep"), choices=measure_group_choices)
     mode = django_filters.ChoiceFilter(label=_("Modus"), choices=MeasureMode.choices)
@@ -140,7 +150,7 @@ class MeasureTableFilter(django_filters.FilterSet):
 AGGREGATE_LEVELS = [*Region.Level.choices, (GROUPING_LEVEL, _("regio-indeling"))]
 
 
-class AggregateTableFilter(django_filters.FilterSet):
+class AggregateTableFilter(FilterSet):
     """Filters of the aggregates page, on aggregate_queryset's rows (its annotations level and region_code).
     Year, region, trede and measure mean what AggregateFilters means: region is a region's or a grouping's own
     figure, not the figures inside it."""

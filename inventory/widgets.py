@@ -29,3 +29,11 @@ class QuickSelect(forms.Select):
                 parts.append("</optgroup>")
         parts.append("</select>")
         return mark_safe("".join(parts))
+
+
+def quick_selects(form: forms.Form) -> None:
+    """Give the plain selects of a form the quick rendering (for forms that something else builds, such as
+    django-filter's)."""
+    for field in form.fields.values():
+        if type(field.widget) is forms.Select:
+            field.widget = QuickSelect(attrs=field.widget.attrs, choices=field.widget.choices)
