@@ -141,7 +141,7 @@ def test_the_home_page_is_english_for_an_organisation_user(
 
     content = editor_a_client.get(reverse("home")).content.decode()
 
-    assert "<h1>Social economy inventory</h1>" in content
+    assert '<h1 class="no-print">Social economy inventory</h1>' in content
     assert "Logged in as organisation user." in content
     assert '<h2 id="organisations-title">Your organisations</h2>' in content
     for header in ("Name", "Enterprise number", "Kind", "Municipality"):

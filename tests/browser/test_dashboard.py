@@ -355,3 +355,16 @@ def test_the_dashboard_prints_on_one_a4_page(browser, live_server, demo, tmp_pat
     pdf = base64.b64decode(browser.execute_cdp_cmd("Page.printToPDF", a4)["data"])
     (tmp_path / "dashboard-print.pdf").write_bytes(pdf)
     assert pdf_pages(pdf) == 1, f"the dashboard prints on {pdf_pages(pdf)} A4 pages"
+
+
+def test_kerncijfers_print_on_one_a4_page_without_forms(browser, live_server, demo, tmp_path) -> None:
+    log_in(browser, live_server, "coordinator", DEMO_PASSWORD)
+    browser.get(f"{live_server.url}/kerncijfers/")
+    assert one(browser, '[data-figure="total"]') == "63.552"
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    assert not [form for form in browser.find_elements(*by("form")) if form.is_displayed()]
+    assert browser.find_element(*by("table.trends")).is_displayed()
+    a4 = {"paperWidth": 8.27, "paperHeight": 11.69, "printBackground": True}
+    pdf = base64.b64decode(browser.execute_cdp_cmd("Page.printToPDF", a4)["data"])
+    (tmp_path / "kerncijfers-print.pdf").write_bytes(pdf)
+    assert pdf_pages(pdf) == 1, f"Kerncijfers print on {pdf_pages(pdf)} A4 pages"
