@@ -264,6 +264,8 @@ def aggregates_export(
             return edition_aggregate_queryset(edition, filters)
         if queryset is None:
             return aggregate_queryset(filters)
+        if "region_code" in queryset.query.annotations:  # already in the shape (a list page's rows)
+            return queryset
         in_scope = aggregate_queryset(AggregateFilters(scope=filters.scope))
         return in_scope.filter(pk__in=queryset.values("pk"))
 
@@ -360,7 +362,9 @@ def headcounts_export(
             return edition_headcount_queryset(edition, filters)
         if queryset is None:
             return headcount_queryset(filters)
-        return headcount_shape(Headcount.objects.filter(pk__in=queryset.values("pk")), scope=filters.scope)
+        # The selection itself, not `pk in (selection)`: without statistics (a fresh table) PostgreSQL 18 planned
+        # that as a nested loop that ran for minutes.
+        return headcount_shape(queryset, scope=filters.scope)
 
     def rows() -> Iterator[Row]:
         if queryset is not None:
