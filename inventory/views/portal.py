@@ -165,7 +165,10 @@ def portal_form(request: HttpRequest, organisation_pk: int, year: int) -> HttpRe
                 errors = error.messages
                 submission.refresh_from_db()
     entered = {key: value for key, value in figures.items() if value[0] is not None}
-    flags = plausibility_flags(submission=submission, figures=entered)
+    # A form nobody has filled in yet gets no warnings in every row; they come with the first figures (and the
+    # submit checks them all the same).
+    started = bool(entered) or request.method == "POST"
+    flags = plausibility_flags(submission=submission, figures=entered) if started else []
     rows = _grid(submission, regions, figures, flags)
     municipalities = Region.objects.municipalities().existing_in(year).exclude(pk__in=[r.pk for r in regions])
     return render(

@@ -90,6 +90,15 @@ def test_an_editor_saves_a_draft_then_submits_with_an_explanation_for_a_big_chan
     assert submission.headcounts.get(measure__code="CMW-BED").explanation == "Nieuwe afdeling geopend"
 
 
+def test_a_form_nobody_has_filled_in_yet_shows_no_warnings(portal) -> None:
+    page = portal["editor"].get(portal["url"])
+    assert page.status_code == 200
+    assert "ontbreekt nu" not in page.content.decode()
+    saved = post(portal, **{f"p-{portal['cell']('CMW-BED')}": "100", f"p-{portal['cell']('CMW-AFD')}": ""})
+    assert saved.status_code == 302
+    assert "ontbreekt nu" in portal["editor"].get(portal["url"]).content.decode()  # once figures are there
+
+
 def test_a_measure_reported_last_year_and_missing_now_needs_an_explanation(portal) -> None:
     bed, afd = portal["cell"]("CMW-BED"), portal["cell"]("CMW-AFD")
     refused = post(portal, **{f"p-{bed}": "100", f"p-{afd}": "", "submit": "1"})
