@@ -7,14 +7,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from django.utils.formats import number_format
+from inventory.templatetags.numbers import persons as persons_label
 
 # Colours per trede: dark for paid work, lighter for the rungs further from it; trede 6 grey (not in the total).
 TREDE_COLOURS = {5: "#00465a", 4: "#2f8ca3", 3: "#8cc8d6", 6: "#9a9a9a"}
-
-
-def grouped(value: int) -> str:
-    return number_format(value, decimal_pos=0, use_l10n=True, force_grouping=True)
 
 
 @dataclass(frozen=True)
@@ -55,7 +51,7 @@ def ladder_chart(rungs: list[tuple[str, int | None, int]], *, width: int = 640) 
                 height=bar_height,
                 colour=TREDE_COLOURS.get(trede, "#555"),
                 label=label,
-                value=grouped(persons) if persons is not None else "–",
+                value=persons_label(persons),
                 label_y=y + bar_height / 2 + 5,
                 value_x=round(label_width + length + 6, 1),
             )
@@ -141,7 +137,7 @@ def stacked_columns(
                     y=round(y, 1),
                     height=round(h, 1),
                     colour=TREDE_COLOURS.get(trede, "#555"),
-                    title=f"{category}, {label}: {grouped(value)}",
+                    title=f"{category}, {label}: {persons_label(value)}",
                 )
             )
         columns.append(
@@ -150,12 +146,12 @@ def stacked_columns(
                 width=round(bar_width, 1),
                 label=category,
                 label_x=round(x + bar_width / 2, 1),
-                total=grouped(totals[i]),
+                total=persons_label(totals[i]),
                 total_y=round(y - 5, 1),
                 segments=segments,
             )
         )
-    ticks = [Tick(y=round(bottom - v * scale, 1), label=grouped(v)) for v in range(0, ceiling + 1, step)]
+    ticks = [Tick(y=round(bottom - v * scale, 1), label=persons_label(v)) for v in range(0, ceiling + 1, step)]
     legend_slot = min(110.0, (plot_right - plot_left) / max(1, len(series)))
     legend = [
         LegendItem(x=round(plot_left + i * legend_slot, 1), colour=TREDE_COLOURS.get(trede, "#555"), label=label)

@@ -23,13 +23,14 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import CharField, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from redis.exceptions import RedisError
 
 from accounts.models import User
 from inventory import charts
 from inventory.models import (
+    Aggregate,
     AggregateYear,
     ContextFigure,
     Edition,
@@ -46,9 +47,11 @@ from inventory.selectors import (
     FLANDERS,
     GROUPING_LEVEL,
     Freshness,
+    SeriesPoint,
     aggregates_freshness,
     change,
     place_ids_q,
+    series_point,
     share,
 )
 
@@ -89,6 +92,12 @@ def cached(key: str, build: Callable[[], T]) -> T:
     with contextlib.suppress(RedisError, OSError):
         cache.set(key, value, CACHE_SECONDS)
     return value
+
+
+def figures_cached(name: str, build: Callable[[], T], *, source: FigureSource, parts: tuple = ()) -> T:
+    """`build()` of a page or answer that shows `source`'s figures, kept under its name, the language, the
+    figures' version and `parts` (whatever else it depends on: the request's choices, the user's role)."""
+    return cached(cache_key(name, get_language(), source.version(), *parts), build)
 
 
 def cache_key(*parts: object) -> str:
@@ -158,10 +167,6 @@ def place_children(place: Place, year: int) -> tuple[str, list[Place]]:
 # --- sources --------------------------------------------------------------------------------------------------
 
 
-def _at(places: list[str]) -> Q:
-    return place_ids_q(places)
-
-
 @dataclass(frozen=True)
 class FigureSource:
     """Live aggregates of a scope, or an edition's frozen copy."""
@@ -176,8 +181,6 @@ class FigureSource:
         return _("actuele cijfers (%(scope)s)") % {"scope": Scope(self.scope).label}
 
     def figures(self) -> QuerySet:
-        from inventory.models import Aggregate
-
         if self.edition:
             return EditionFigure.objects.filter(edition=self.edition)
         return Aggregate.objects.filter(scope=self.scope)
@@ -192,7 +195,7 @@ class FigureSource:
     def values(self, places: Iterable[str], years: Iterable[int], *, groups: bool = True) -> Values:
         """Headline, trede and (with `groups`) measure-group figures of these places and years, in one query."""
         places, years = list(places), list(years)
-        qs = self.figures().filter(year__in=years, measure__isnull=True).filter(_at(places))
+        qs = self.figures().filter(year__in=years, measure__isnull=True).filter(place_ids_q(places))
         if not groups:
             qs = qs.filter(group="")
         rows = qs.annotate(place=Coalesce(F("region__code"), F("grouping__code"), output_field=CharField()))
@@ -203,7 +206,7 @@ class FigureSource:
 
     def target_group_values(self, places: list[str], years: list[int], target_group: str) -> dict[tuple[str, int], int]:
         """Summed figures of the measures aimed at one target group (e.g. jongeren), per place and year."""
-        qs = self.figures().filter(year__in=years, measure__target_group=target_group).filter(_at(places))
+        qs = self.figures().filter(year__in=years, measure__target_group=target_group).filter(place_ids_q(places))
         qs = qs.annotate(place=Coalesce(F("region__code"), F("grouping__code"), output_field=CharField()))
         rows = qs.values("place", "year").annotate(total=Sum("persons")).values_list("place", "year", "total")
         return {(place, year): total for place, year, total in rows}
@@ -257,7 +260,7 @@ class OwnSource:
         for year, region_id, trede, group, total in rows:
             targets = {code for code in ancestors.get(region_id, ()) if code in places}
             targets |= {code for code, first, last in memberships.get(region_id, ()) if _valid(year, first, last)}
-            for code in targets & places:
+            for code in targets:
                 keys = [(code, year, trede, "")]
                 if groups:
                     keys.append((code, year, trede, group))
@@ -330,15 +333,10 @@ class Rung:
 
 
 @dataclass(frozen=True)
-class CompareRow:
-    label: str
-    persons: int | None
-    change_previous: int | None
-    change_previous_pct: Decimal | None
-    change_base: int | None
-    change_base_pct: Decimal | None
-    flanders: int | None
-    share_of_flanders: Decimal | None
+class CompareRow(SeriesPoint):
+    """A trede's (or the headline's) point of the chosen year, with its label."""
+
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -376,6 +374,12 @@ class Dashboard:
     freshness: Freshness | None = None
     ladder_chart: charts.BarChart | None = None
     series_chart: charts.ColumnChart | None = None
+
+
+def _groups(values: Values, code: str, year: int, trede: int) -> list[tuple[str, int]]:
+    """A trede's measure groups at a place in a year, largest first."""
+    found = [(g, n) for (c, y, t, g), n in values.items() if c == code and y == year and t == trede and g]
+    return sorted(found, key=lambda item: (-item[1], item[0]))
 
 
 def trede_label(trede: int | None) -> str:
@@ -416,31 +420,21 @@ def dashboard(
         return values.get((code, y, trede, group))
 
     result.headline = get(place.code, year)
-    groups_of: dict[int, list[tuple[str, int]]] = defaultdict(list)
-    for (code, y, trede, group), persons in sorted(values.items(), key=lambda kv: kv[0][3]):
-        if code == place.code and y == year and trede is not None and group:
-            groups_of[trede].append((group, persons))
     for trede in (*LADDER, APART):
         persons = get(place.code, year, trede)
-        groups = sorted(groups_of[trede], key=lambda g: -g[1])
+        groups = _groups(values, place.code, year, trede)
         rung = Rung(trede, trede_label(trede), persons, share(persons, result.headline), groups)
         if trede == APART:
             result.apart = rung if persons is not None else None
         else:
             result.rungs.append(rung)
     for trede in (None, *LADDER):
-        persons = get(place.code, year, trede)
-        flanders = get(FLANDERS, year, trede) if with_flanders else None
-        result.comparison.append(
-            CompareRow(
-                trede_label(trede),
-                persons,
-                *change(get(place.code, year - 1, trede), persons),
-                *change(get(place.code, base_year, trede), persons),
-                flanders,
-                share(persons, flanders),
-            )
-        )
+
+        def value(code: str, y: int, trede: int | None = trede) -> int | None:
+            return get(code, y, trede) if code != FLANDERS or with_flanders else None
+
+        point = series_point(value, region=place.code, year=year, base_year=base_year)
+        result.comparison.append(CompareRow(**vars(point), label=trede_label(trede)))
     for y in years:
         result.series.append(
             SeriesRow(
@@ -520,41 +514,31 @@ def key_figures(
     def get(code: str, y: int, trede: int | None = None, group: str = "") -> int | None:
         return values.get((code, y, trede, group))
 
-    total = get(place.code, year)
-    flanders_total = get(FLANDERS, year)
-
     def trend(label: str, read: Callable[[str, int], int | None]) -> Trend:
         base, value = read(place.code, base_year), read(place.code, year)
         flanders = change(read(FLANDERS, base_year), read(FLANDERS, year))[1]
         return Trend(label, base, value, *change(base, value), flanders)
 
-    trede5_groups = sorted(
-        (
-            (group, persons)
-            for (code, y, t, group), persons in values.items()
-            if code == place.code and y == year and t == 5 and group
-        ),
-        key=lambda g: -g[1],
-    )
+    headline = series_point(get, region=place.code, year=year, base_year=base_year)
     return KeyFigures(
         place=place,
         year=year,
         previous_year=year - 1,
         base_year=base_year,
         source_label=source.label,
-        total=total,
+        total=headline.persons,
         previous_total=get(place.code, year - 1),
         base_total=get(place.code, base_year),
-        change_previous=change(get(place.code, year - 1), total)[0],
-        change_previous_pct=change(get(place.code, year - 1), total)[1],
-        change_base=change(get(place.code, base_year), total)[0],
-        change_base_pct=change(get(place.code, base_year), total)[1],
+        change_previous=headline.change_previous,
+        change_previous_pct=headline.change_previous_pct,
+        change_base=headline.change_base,
+        change_base_pct=headline.change_base_pct,
         treden=[(t, trede_label(t), get(place.code, year, t)) for t in LADDER],
-        trede5_groups=trede5_groups,
-        flanders_total=flanders_total,
-        share_of_flanders=share(total, flanders_total),
+        trede5_groups=_groups(values, place.code, year, 5),
+        flanders_total=headline.flanders,
+        share_of_flanders=headline.share_of_flanders,
         wage_earners=context.value if context else None,
-        share_of_wage_earners=share(total, context.value) if context else None,
+        share_of_wage_earners=share(headline.persons, context.value) if context else None,
         trends=[
             trend(trede_label(TREND_TREDE), lambda code, y: get(code, y, TREND_TREDE)),
             trend(TREND_GROUP, lambda code, y: get(code, y, 5, TREND_GROUP)),
@@ -698,7 +682,3 @@ def editions_compare(
         )
         rows = [ComparedFigure(*row) for row in cursor.fetchall()]
     return Comparison(old, new, rows, changed, added, removed, total)
-
-
-def edition_latest() -> Edition | None:
-    return Edition.objects.order_by("-reference_year", "-published_on", "-created_at").first()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -141,7 +141,11 @@ def place_ids_q(codes: list[str]) -> Q:
 
 
 def aggregate_queryset(filters: AggregateFilters) -> QuerySet[Aggregate]:
-    qs = Aggregate.objects.filter(scope=filters.scope)
+    return _figure_shape(_figures_filtered(Aggregate.objects.filter(scope=filters.scope), filters))
+
+
+def _figures_filtered(qs: QuerySet, filters: AggregateFilters) -> QuerySet:
+    """Aggregates or an edition's figures (the same columns) narrowed by the filters."""
     if filters.years:
         qs = qs.filter(year__in=filters.years)
     if filters.regions:
@@ -150,7 +154,7 @@ def aggregate_queryset(filters: AggregateFilters) -> QuerySet[Aggregate]:
         qs = qs.filter(trede__in=filters.treden)
     if filters.measures:
         qs = qs.filter(measure__code__in=filters.measures)
-    return _figure_shape(qs)
+    return qs
 
 
 def _figure_shape(qs: QuerySet) -> QuerySet:
@@ -268,22 +272,28 @@ def regions_within(codes: list[str]) -> list[int]:
 
 def headcount_queryset(filters: AggregateFilters) -> QuerySet[Headcount]:
     qs = Headcount.objects.filter(submission__status__in=SCOPE_STATUSES[Scope(filters.scope)])
+    qs = _headcounts_filtered(qs, filters, year="submission__year", trede="measure__trede")
+    return headcount_shape(qs, scope=filters.scope)
+
+
+def _headcounts_filtered(qs: QuerySet, filters: AggregateFilters, *, year: str, trede: str) -> QuerySet:
+    """Live headcounts or an edition's (`year` and `trede`: where each keeps them) narrowed by the filters; a
+    region selects the headcounts in it or inside it, a grouping those in its municipalities that year."""
     if filters.years:
-        qs = qs.filter(submission__year__in=filters.years)
+        qs = qs.filter(**{f"{year}__in": filters.years})
     if filters.regions:
-        year = OuterRef("submission__year")
         in_grouping = RegionGrouping.members.through.objects.filter(
-            Q(regiongrouping__first_year__isnull=True) | Q(regiongrouping__first_year__lte=year),
-            Q(regiongrouping__last_year__isnull=True) | Q(regiongrouping__last_year__gte=year),
+            Q(regiongrouping__first_year__isnull=True) | Q(regiongrouping__first_year__lte=OuterRef(year)),
+            Q(regiongrouping__last_year__isnull=True) | Q(regiongrouping__last_year__gte=OuterRef(year)),
             region_id=OuterRef("region_id"),
             regiongrouping__code__in=filters.regions,
         )
         qs = qs.filter(Q(region_id__in=regions_within(filters.regions)) | Exists(in_grouping))
     if filters.treden:
-        qs = qs.filter(measure__trede__in=filters.treden)
+        qs = qs.filter(**{f"{trede}__in": filters.treden})
     if filters.measures:
         qs = qs.filter(measure__code__in=filters.measures)
-    return headcount_shape(qs, scope=filters.scope)
+    return qs
 
 
 def headcount_shape(qs: QuerySet[Headcount], *, scope: str) -> QuerySet[Headcount]:
@@ -322,15 +332,7 @@ def headcounts_last_changed(filters: AggregateFilters) -> dt.datetime | None:
 
 def edition_aggregate_queryset(edition: Edition, filters: AggregateFilters) -> QuerySet[EditionFigure]:
     """An edition's figures with the names and order of the live aggregates' queryset (AGGREGATE_FIELDS)."""
-    qs = EditionFigure.objects.filter(edition=edition)
-    if filters.years:
-        qs = qs.filter(year__in=filters.years)
-    if filters.regions:
-        qs = qs.filter(Q(region__code__in=filters.regions) | Q(grouping__code__in=filters.regions))
-    if filters.treden:
-        qs = qs.filter(trede__in=filters.treden)
-    if filters.measures:
-        qs = qs.filter(measure__code__in=filters.measures)
+    qs = _figures_filtered(EditionFigure.objects.filter(edition=edition), filters)
     return _figure_shape(
         qs.annotate(
             scope=Value(Scope.VALIDATED, output_field=CharField()),
@@ -341,21 +343,7 @@ def edition_aggregate_queryset(edition: Edition, filters: AggregateFilters) -> Q
 
 def edition_headcount_queryset(edition: Edition, filters: AggregateFilters) -> QuerySet[EditionHeadcount]:
     """An edition's headcounts with the names of the live headcounts' queryset (HEADCOUNT_FIELDS)."""
-    qs = EditionHeadcount.objects.filter(edition=edition)
-    if filters.years:
-        qs = qs.filter(year__in=filters.years)
-    if filters.regions:
-        in_grouping = RegionGrouping.members.through.objects.filter(
-            Q(regiongrouping__first_year__isnull=True) | Q(regiongrouping__first_year__lte=OuterRef("year")),
-            Q(regiongrouping__last_year__isnull=True) | Q(regiongrouping__last_year__gte=OuterRef("year")),
-            region_id=OuterRef("region_id"),
-            regiongrouping__code__in=filters.regions,
-        )
-        qs = qs.filter(Q(region_id__in=regions_within(filters.regions)) | Exists(in_grouping))
-    if filters.treden:
-        qs = qs.filter(trede__in=filters.treden)
-    if filters.measures:
-        qs = qs.filter(measure__code__in=filters.measures)
+    qs = _headcounts_filtered(EditionHeadcount.objects.filter(edition=edition), filters, year="year", trede="trede")
     return qs.annotate(
         organisation_kbo=F("organisation__kbo"),
         organisation_name=F("organisation__name"),
@@ -426,6 +414,20 @@ class SeriesPoint:
     share_of_flanders: Decimal | None
 
 
+def series_point(value: Callable[[str, int], int | None], *, region: str, year: int, base_year: int) -> SeriesPoint:
+    """A figure in `year` with its change against the previous year and the base year and its share of Flanders;
+    `value(region code, year)` reads the figure."""
+    persons, flanders = value(region, year), value(FLANDERS, year)
+    return SeriesPoint(
+        year,
+        persons,
+        *change(value(region, year - 1), persons),
+        *change(value(region, base_year), persons),
+        flanders,
+        share(persons, flanders),
+    )
+
+
 def aggregate_series(
     *,
     region: str,
@@ -444,14 +446,11 @@ def aggregate_series(
     )
     qs = qs.filter(measure__code=measure) if measure else qs.filter(measure__isnull=True)
     values = {(code, year): persons for code, year, persons in qs.values_list("region__code", "year", "persons")}
-    points = []
-    for year in years:
-        persons = values.get((region, year))
-        previous = change(values.get((region, year - 1)), persons)
-        base = change(values.get((region, base_year)), persons)
-        flanders = values.get((FLANDERS, year))
-        points.append(SeriesPoint(year, persons, *previous, *base, flanders, share(persons, flanders)))
-    return points
+
+    def value(code: str, year: int) -> int | None:
+        return values.get((code, year))
+
+    return [series_point(value, region=region, year=year, base_year=base_year) for year in years]
 
 
 def share_of_context(*, region: str, year: int, indicator: str, persons: int | None) -> Decimal | None:

@@ -213,10 +213,12 @@ def _edition_freshness(edition: Edition) -> dict[str, Any]:
     }
 
 
-def _check_selection(queryset: QuerySet[Any] | None, public: bool) -> None:
+def _check_selection(queryset: QuerySet[Any] | None, *, public: bool, edition: Edition | None) -> None:
     if queryset is not None and public:
         # Small-count protection works on whole tables (secondary suppression), not on a page's selection.
         raise ValueError("a public export is built from filters, not from a selection")
+    if queryset is not None and edition is not None:
+        raise ValueError("an edition is exported by filters, not from a selection of live rows")
 
 
 def aggregates_export(
@@ -232,10 +234,10 @@ def aggregates_export(
     edition: that edition's frozen figures instead of the live aggregates (scope validated, computed_at the
     moment it was published).
 
-    queryset: exactly these aggregates (a list page's filtered rows) instead of those `filters` select; the
-    filters then give the scope, the freshness and the metadata, with `extra_filters` (the page's filters that
-    AggregateFilters has no field for) beside them."""
-    _check_selection(queryset, public)
+    queryset: exactly these aggregates (a list page's filtered rows of `aggregate_queryset`) instead of those
+    `filters` select; the filters then give the scope, the freshness and the metadata, with `extra_filters` (the
+    page's filters that AggregateFilters has no field for) beside them."""
+    _check_selection(queryset, public=public, edition=edition)
     names = dict(Measure.objects.values_list("code", "name"))
     columns = (
         Column("year", Kind.INTEGER),
@@ -251,7 +253,6 @@ def aggregates_export(
     )
     assert [c.name for c in columns] == AGGREGATE_COLUMNS
     if edition:
-        _check_selection(queryset, False)  # an edition is exported whole or by filters
         freshness, pending = _edition_freshness(edition), set()
         years = filters.years or sorted(edition.figures.values_list("year", flat=True).distinct())
     else:
@@ -264,10 +265,7 @@ def aggregates_export(
             return edition_aggregate_queryset(edition, filters)
         if queryset is None:
             return aggregate_queryset(filters)
-        if "region_code" in queryset.query.annotations:  # already in the shape (a list page's rows)
-            return queryset
-        in_scope = aggregate_queryset(AggregateFilters(scope=filters.scope))
-        return in_scope.filter(pk__in=queryset.values("pk"))
+        return queryset  # rows of aggregate_queryset: already in the export's shape
 
     def rows() -> Iterator[Row]:
         if public:
@@ -333,7 +331,7 @@ def headcounts_export(
     queryset: exactly these headcounts (a list page's filtered rows, already limited to what the user may
     see, in any status) instead of those `filters` select; the filters then give the scope column, the
     freshness and the metadata, with `extra_filters` (the page's filters HeadcountFilters has no field for)."""
-    _check_selection(queryset, public)
+    _check_selection(queryset, public=public, edition=edition)
     names = dict(Measure.objects.values_list("code", "name"))
     columns = (
         Column("year", Kind.INTEGER),
@@ -351,7 +349,6 @@ def headcounts_export(
     )
     assert [c.name for c in columns] == HEADCOUNT_COLUMNS
     if edition:
-        _check_selection(queryset, False)  # an edition is exported whole or by filters
         freshness = _edition_freshness(edition)
     else:
         last_changed = headcounts_last_changed(filters)

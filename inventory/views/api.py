@@ -12,14 +12,13 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.access import is_coordinator, is_staff_member, organisations_visible_to
 from accounts.models import User
 from accounts.tokens import user_from_token
-from inventory.figures import FigureSource, cache_key, cached
+from inventory.figures import FigureSource, figures_cached
 from inventory.selectors import (
     AGGREGATE_COLUMNS,
     AGGREGATE_FIELDS,
@@ -102,9 +101,8 @@ def aggregates(request: HttpRequest) -> HttpResponse:
         return response.status_code, response.content
 
     # Aggregates change only when a year is recomputed: answers are kept under the query and that version.
-    version = FigureSource().version()
-    key = cache_key("api-aggregates", get_language(), staff, sorted(request.GET.lists()), version)
-    status, body = cached(key, build)
+    parts = (staff, sorted(request.GET.lists()))
+    status, body = figures_cached("api-aggregates", build, source=FigureSource(), parts=parts)
     return HttpResponse(body, status=status, content_type="application/json")
 
 

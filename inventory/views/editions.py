@@ -88,11 +88,7 @@ def edition_publish_view(request: HttpRequest) -> HttpResponse:
         try:
             result = edition_publish(**form.cleaned_data, user=request.user)
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for name, errors in error.error_dict.items():
-                    form.add_error(name if name in form.fields else None, errors)
-            else:
-                form.add_error(None, error)
+            form.add_error(None, error)  # a dict of errors goes to its fields
         else:
             messages.success(
                 request,

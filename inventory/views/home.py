@@ -12,7 +12,6 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
@@ -24,9 +23,8 @@ from inventory.figures import (
     KeyFigures,
     OwnSource,
     Place,
-    cache_key,
-    cached,
     dashboard,
+    figures_cached,
     key_figures,
     place_choices,
     place_get,
@@ -45,6 +43,7 @@ class PlaceForm(forms.Form):
 
     def __init__(self, data: object, *, years: list[int], places: list | None = None, **kwargs: object) -> None:
         super().__init__(data, **kwargs)
+        self.years = years
         self.fields["region"].choices = place_choices() if places is None else places
         self.fields["year"].choices = [(y, str(y)) for y in reversed(years)]
 
@@ -54,6 +53,13 @@ class PlaceForm(forms.Form):
 
     def chosen_year(self) -> int | None:
         return self.cleaned_data.get("year") if self.is_valid() else None
+
+    def showing(self, place: Place, year: int) -> PlaceForm:
+        """The form again, set to what the page shows (the defaults, when the request asked for nothing or for
+        something unknown)."""
+        form = PlaceForm({"region": place.code, "year": year}, years=self.years, places=self.fields["region"].choices)
+        form.is_valid()
+        return form
 
 
 def _source_for(request: HttpRequest) -> FigureSource | OwnSource:
@@ -76,25 +82,15 @@ def home(request: HttpRequest) -> HttpResponse:
         form = PlaceForm(request.GET or None, years=years)
         data = dashboard(source=source, place=form.chosen_place(), year=form.chosen_year(), years=years)
         if data:
-            form = PlaceForm(
-                {"region": data.place.code, "year": data.year}, years=years, places=form.fields["region"].choices
-            )
-            form.is_valid()
+            form = form.showing(data.place, data.year)
         context = {"form": form, "dashboard": data, "own": own, "staff": staff, "scope": getattr(source, "scope", "")}
         return data, render_to_string("inventory/_dashboard.html", context, request)
 
     if own:
         data, html = build()  # an organisation's own figures are few and read live
     else:
-        parts = (
-            "dashboard",
-            get_language(),
-            staff,
-            source.version(),
-            request.GET.get("region"),
-            request.GET.get("year"),
-        )
-        data, html = cached(cache_key(*parts), build)
+        chosen = (staff, request.GET.get("region"), request.GET.get("year"))
+        data, html = figures_cached("dashboard", build, source=source, parts=chosen)
     # The fragment was rendered (and escaped) by our own template, above or when it was cached.
     context: dict[str, object] = {"dashboard": data, "dashboard_html": mark_safe(html), "own": own}
     if own:
@@ -126,15 +122,11 @@ def key_figures_page(request: HttpRequest) -> HttpResponse:
         form = PlaceForm(request.GET or None, years=years)
         figures = key_figures(source=source, place=form.chosen_place(), year=form.chosen_year(), years=years)
         if figures:
-            form = PlaceForm(
-                {"region": figures.place.code, "year": figures.year}, years=years, places=form.fields["region"].choices
-            )
-            form.is_valid()
+            form = form.showing(figures.place, figures.year)
         context = {"figures": figures, "form": form, "editions": editions, "edition": edition, "live": LIVE}
         return figures, render_to_string("inventory/_key_figures.html", context, request)
 
-    names = [(e.pk, e.name) for e in editions]
-    parts = ("kerncijfers", get_language(), names, source.version(), request.GET.get("region"), request.GET.get("year"))
-    figures, html = cached(cache_key(*parts), build)
+    chosen = ([(e.pk, e.name) for e in editions], request.GET.get("region"), request.GET.get("year"))
+    figures, html = figures_cached("kerncijfers", build, source=source, parts=chosen)
     context = {"figures": figures, "edition": edition, "key_figures_html": mark_safe(html)}
     return render(request, "inventory/key_figures.html", context)

@@ -24,14 +24,14 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from accounts.access import is_coordinator, is_staff_member, organisations_visible_to
 from accounts.models import User
-from inventory.figures import FigureSource, cache_key, cached
+from inventory.figures import FigureSource, figures_cached
 from inventory.filters import AggregateTableFilter, HeadcountTableFilter, MeasureTableFilter, OrganisationTableFilter
 from inventory.models import Aggregate, Headcount, Measure, Organisation, Scope, SubmissionStatus
 from inventory.selectors import AggregateFilters, HeadcountFilters, aggregate_queryset
@@ -217,8 +217,8 @@ class AggregateTablePage(TablePage):
             response.template_name = "inventory/_table_body.html"
             return response.rendered_content
 
-        query = sorted(request.GET.lists())
-        body = cached(cache_key("table-aggregates", get_language(), self.staff, query, source.version()), build)
+        parts = (self.staff, sorted(request.GET.lists()))
+        body = figures_cached("table-aggregates", build, source=source, parts=parts)
         context = {
             **self.page_context(),
             "freshness": source.freshness(),
