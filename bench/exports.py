@@ -99,7 +99,7 @@ def child(mode: str, year: int | None) -> None:
     from django.test import Client
 
     from accounts.models import User
-    from inventory.selectors import HeadcountFilters
+    from inventory.selectors.headcounts import HeadcountFilters
     from inventory.services.exports import csv_chunks, headcounts_export
 
     connection.ensure_connection()

@@ -54,7 +54,7 @@ def generate(rows: int, folder: Path) -> dict[str, Path]:
         organisations.append(organisation)
         for year in YEARS:
             measures = list(Measure.objects.valid_in(year).order_by("code"))
-            regions = list(Region.objects.existing_in(year).order_by("code"))
+            regions = list(Region.objects.valid_in(year).order_by("code"))
             keys += [(organisation, year, m, r) for m in measures for r in regions]
     keys = keys[:rows]
     files = {"csv": folder / "tellingen.csv", "ids": folder / "ids.tsv", "ids_csv": folder / "ids.csv"}

@@ -3,34 +3,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from inventory.views import api, editions, exports, imports, portal, review
-from inventory.views.home import home, key_figures_page
-from inventory.views.tables import AggregateTablePage, HeadcountTablePage, MeasureTablePage, OrganisationTablePage
-
 urlpatterns = [
-    path("", home, name="home"),
-    path("kerncijfers/", key_figures_page, name="key-figures"),
-    path("edities/", editions.edition_list, name="editions"),
-    path("edities/publiceren/", editions.edition_publish_view, name="edition-publish"),
-    path("edities/vergelijken/", editions.edition_compare, name="editions-compare"),
-    path("api/aggregates/", api.aggregates, name="api-aggregates"),
-    path("api/headcounts/", api.headcounts, name="api-headcounts"),
-    path("exports/", exports.exports, name="exports"),
-    path("exports/publication/", exports.publication, name="exports-publication"),
-    path("tabellen/tellingen/", HeadcountTablePage.as_view(), name="table-headcounts"),
-    path("tabellen/organisaties/", OrganisationTablePage.as_view(), name="table-organisations"),
-    path("tabellen/maatregelen/", MeasureTablePage.as_view(), name="table-measures"),
-    path("tabellen/aggregaten/", AggregateTablePage.as_view(), name="table-aggregates"),
-    path("portaal/<int:organisation_pk>/<int:year>/", portal.portal_form, name="portal-form"),
-    path("beheer/aangiften/", review.SubmissionQueue.as_view(), name="review-queue"),
-    path("beheer/volledigheid/<int:year>/", review.completeness_page, name="completeness"),
-    path("beheer/volledigheid/<int:year>/herinneren/", review.completeness_remind, name="completeness-remind"),
-    path("beheer/aangiften/<int:pk>/", review.review, name="review"),
-    path("beheer/aangiften/<int:pk>/<str:step>/", review.review_step, name="review-step"),
-    path("import/", imports.upload, name="import"),
-    path("import/<uuid:pk>/", imports.job, name="import-job"),
-    path("import/<uuid:pk>/status/", imports.job_status, name="import-job-status"),
-    path("import/<uuid:pk>/confirm/", imports.job_confirm, name="import-job-confirm"),
+    path("", include("inventory.urls")),
     path("accounts/", include("accounts.urls")),
     # The language switch sits on the login page too, so it must work before logging in.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

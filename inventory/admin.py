@@ -52,7 +52,7 @@ from inventory.resources import (
     OverlapCorrectionResource,
     UploadedFile,
 )
-from inventory.selectors import history_entries, submission_history
+from inventory.selectors.history import history_entries, submission_history
 from inventory.services import catalogue, submissions
 
 admin.site.site_header = _("Inventaris sociale economie – beheer")

@@ -10,6 +10,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from inventory.constants import GROUPING_LEVEL
 from inventory.models import (
     Aggregate,
     Headcount,
@@ -24,7 +25,7 @@ from inventory.models import (
     SubmissionStatus,
     Trede,
 )
-from inventory.selectors import GROUPING_LEVEL, regions_within
+from inventory.selectors.headcounts import regions_within
 from inventory.widgets import QuickSelect, quick_selects
 
 

@@ -11,8 +11,8 @@ from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from inventory.constants import GROUPING_LEVEL
 from inventory.models import Aggregate, Headcount, Measure, Organisation, Region, Submission
-from inventory.selectors import GROUPING_LEVEL
 from inventory.templatetags.numbers import persons as count_text
 
 
@@ -37,7 +37,9 @@ class SubmissionTable(tables.Table):
         attrs = {"class": "queue"}
 
     def render_organisation(self, record: Submission) -> str:
-        return format_html('<a href="{}">{}</a>', reverse("review", args=[record.pk]), record.organisation.name)
+        return format_html(
+            '<a href="{}">{}</a>', reverse("inventory:review", args=[record.pk]), record.organisation.name
+        )
 
     def render_kind(self, record: Submission) -> str:
         return record.organisation.get_kind_display()

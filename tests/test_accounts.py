@@ -145,14 +145,14 @@ def test_a_user_can_log_in_and_log_out(client: Client, editor_a: User) -> None:
     response = client.post(reverse("login"), {"username": "editor_a", "password": PASSWORD})
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("home")
-    assert client.get(reverse("home")).context["user"] == editor_a
+    assert response["Location"] == reverse("inventory:home")
+    assert client.get(reverse("inventory:home")).context["user"] == editor_a
 
     response = client.post(reverse("logout"))
 
     assert response.status_code == 302
     assert response["Location"] == reverse("login")
-    assert client.get(reverse("home"))["Location"].startswith(reverse("login"))
+    assert client.get(reverse("inventory:home"))["Location"].startswith(reverse("login"))
 
 
 def test_login_sends_the_user_back_to_the_page_asked_for(client: Client, editor_a: User) -> None:

@@ -139,7 +139,7 @@ def test_the_home_page_is_english_for_an_organisation_user(
 ) -> None:
     switch_to_english(editor_a_client)
 
-    content = editor_a_client.get(reverse("home")).content.decode()
+    content = editor_a_client.get(reverse("inventory:home")).content.decode()
 
     assert '<h1 class="no-print">Social economy inventory</h1>' in content
     assert "Logged in as organisation user." in content
@@ -157,11 +157,11 @@ def test_the_home_page_is_english_for_an_organisation_user(
 
 
 def test_the_home_page_names_the_coordinator_role_in_english(coordinator_client: Client) -> None:
-    assert "Aangemeld als coördinator." in coordinator_client.get(reverse("home")).content.decode()
+    assert "Aangemeld als coördinator." in coordinator_client.get(reverse("inventory:home")).content.decode()
 
     switch_to_english(coordinator_client)
 
-    assert "Logged in as coordinator." in coordinator_client.get(reverse("home")).content.decode()
+    assert "Logged in as coordinator." in coordinator_client.get(reverse("inventory:home")).content.decode()
 
 
 def test_the_admin_index_is_english(staff_client: Client) -> None:

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from inventory.models import Scope
-from inventory.selectors import AggregateFilters
+from inventory.selectors.figures import AggregateFilters
 from inventory.services.exports import FORMATS, Export, export_write
 
 

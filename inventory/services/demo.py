@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, MembershipRole, User
 from accounts.services import STAFF_GROUP
+from inventory.constants import FLANDERS, WEST_VLAANDEREN
 from inventory.demo import figures
 from inventory.models import (
     CollectionRound,
@@ -32,7 +33,7 @@ from inventory.models import (
 )
 from inventory.services.aggregation import aggregates_mark_years
 from inventory.services.editions import edition_publish
-from inventory.services.reference import VLAAMS_GEWEST, WEST_VLAANDEREN, reference_load
+from inventory.services.reference import reference_load
 
 K = OrganisationKind
 DEMO_PASSWORD = "demo-wvl-2019"
@@ -67,8 +68,8 @@ class DemoOrganisation:
 
 
 POM = DemoOrganisation("POM West-Vlaanderen", K.GEGEVENSLEVERANCIER, "31005")
-WSE = DemoOrganisation("Departement Werk en Sociale Economie (demo)", K.GEGEVENSLEVERANCIER, VLAAMS_GEWEST)
-VDAB = DemoOrganisation("VDAB (demo)", K.GEGEVENSLEVERANCIER, VLAAMS_GEWEST)
+WSE = DemoOrganisation("Departement Werk en Sociale Economie (demo)", K.GEGEVENSLEVERANCIER, FLANDERS)
+VDAB = DemoOrganisation("VDAB (demo)", K.GEGEVENSLEVERANCIER, FLANDERS)
 ORGANISATIONS = [
     POM,
     WSE,
@@ -245,9 +246,7 @@ class DemoLoader:
                 municipalities = [
                     r
                     for r in self.regions.values()
-                    if r.level == Region.Level.GEMEENTE
-                    and self.province_of(r) == province
-                    and (r.first_year or 0) <= year <= (r.last_year or 9999)
+                    if r.level == Region.Level.GEMEENTE and self.province_of(r) == province and r.is_valid_in(year)
                 ]
             else:
                 municipalities = [self.regions[code] for code in OTHER_PROVINCE_MUNICIPALITIES[province]]
@@ -336,8 +335,8 @@ class DemoLoader:
             for measures in by_province.values():
                 for code, value in measures.items():
                     flanders[code] += value
-            by_region = {**by_province, VLAAMS_GEWEST: dict(flanders)}
-            corrections[VLAAMS_GEWEST] = sum(corrections.values())
+            by_region = {**by_province, FLANDERS: dict(flanders)}
+            corrections[FLANDERS] = sum(corrections.values())
             for region, measures in by_region.items():
                 rows += self.edition_rows(edition, year, self.regions[region], measures, corrections[region])
         EditionFigure.objects.bulk_create(rows)

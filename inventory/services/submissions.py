@@ -35,7 +35,7 @@ def check_measure_valid(measure: Measure, year: int) -> None:
 
 
 def check_region_exists(region: Region, year: int) -> None:
-    if (region.first_year and year < region.first_year) or (region.last_year and year > region.last_year):
+    if not region.is_valid_in(year):
         raise ValidationError(
             _("Regio %(code)s (%(name)s) bestond niet in %(year)s.")
             % {"code": region.code, "name": region.name, "year": year},

@@ -23,7 +23,9 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from inventory.models import HEADLINE_TREDEN, Edition, Region, RegionGrouping, valid_in
-from inventory.selectors import AGGREGATE_COLUMNS, HEADCOUNT_COLUMNS, AggregateFilters, aggregate_keyed_values
+from inventory.selectors.figures import AGGREGATE_COLUMNS, AggregateFilters, aggregate_keyed_values
+from inventory.selectors.figures import AggregateColumn as A
+from inventory.selectors.headcounts import HeadcountColumn as H
 
 K = TypeVar("K", bound=Hashable)
 
@@ -102,7 +104,6 @@ def _next_smallest(group: Group[K], values: Mapping[K, int | None], hidden: Mapp
 # --- aggregates ----------------------------------------------------------------------------------------------
 
 AggregateKey = tuple[tuple[str, int], int | None, str, int | None]
-PERSONS = AGGREGATE_COLUMNS.index("persons")
 
 
 def aggregate_groups(keys: Iterable[AggregateKey], *, year: int) -> list[Group[AggregateKey]]:
@@ -146,7 +147,7 @@ def aggregate_key(row: Sequence[Any]) -> AggregateKey:
     """The key of a row of aggregate_keyed_values (the three ids follow the export's columns)."""
     region_id, grouping_id, measure_id = row[-3:]
     target = ("r", region_id) if region_id is not None else ("g", grouping_id)
-    return (target, row[4], row[5], measure_id)
+    return (target, row[A.trede], row[A.group], measure_id)
 
 
 def aggregate_year_suppression(
@@ -154,7 +155,7 @@ def aggregate_year_suppression(
 ) -> tuple[list[tuple[Any, ...]], dict[AggregateKey, str]]:
     """A year's whole aggregate table (live, or an edition's) with the rows' ids, and the cells to hide in it."""
     rows = aggregate_keyed_values(year=year, scope=scope, edition=edition)
-    values = {aggregate_key(row): row[PERSONS] for row in rows}
+    values = {aggregate_key(row): row[A.persons] for row in rows}
     return rows, suppress(values, aggregate_groups(values, year=year))
 
 
@@ -168,33 +169,30 @@ def public_aggregate_values(
         rows, hidden = aggregate_year_suppression(year=year, scope=filters.scope, edition=edition)
         for row in rows:
             if (
-                (regions and row[1] not in regions)
-                or (treden and row[4] not in treden)
-                or (measures and row[6] not in measures)
+                (regions and row[A.region] not in regions)
+                or (treden and row[A.trede] not in treden)
+                or (measures and row[A.measure] not in measures)
             ):
                 continue
             status = hidden.get(aggregate_key(row))
             values = row[: len(AGGREGATE_COLUMNS)]
-            yield values if status is None else (*values[:PERSONS], mark(status), *values[PERSONS + 1 :])
+            yield values if status is None else (*values[: A.persons], mark(status), *values[A.persons + 1 :])
 
 
 # --- headcounts ----------------------------------------------------------------------------------------------
-
-HC_YEAR, HC_MEASURE, HC_REGION = (HEADCOUNT_COLUMNS.index(c) for c in ("year", "measure", "region"))
-HC_PERSONS, HC_FTE = HEADCOUNT_COLUMNS.index("persons"), HEADCOUNT_COLUMNS.index("fte")
 
 
 def public_headcount_values(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
     """Headcounts (ordered by year, region and measure, as headcount_values gives them) with hidden counts
     replaced by their mark, one (year, region, measure) at a time: the organisations' counts there sum to a
     published aggregate. A hidden count hides its FTE too."""
-    for _key, cell_rows in groupby(rows, key=lambda row: (row[HC_YEAR], row[HC_REGION], row[HC_MEASURE])):
+    for _key, cell_rows in groupby(rows, key=lambda row: (row[H.year], row[H.region], row[H.measure])):
         cells = list(cell_rows)
-        hidden = suppress({i: row[HC_PERSONS] for i, row in enumerate(cells)}, [Group(tuple(range(len(cells))))])
+        hidden = suppress({i: row[H.persons] for i, row in enumerate(cells)}, [Group(tuple(range(len(cells))))])
         for i, row in enumerate(cells):
             status = hidden.get(i)
             if status is None:
                 yield row
             else:
                 text = mark(status)
-                yield (*row[:HC_PERSONS], text, text if row[HC_FTE] is not None else None, *row[HC_FTE + 1 :])
+                yield (*row[: H.persons], text, text if row[H.fte] is not None else None, *row[H.fte + 1 :])

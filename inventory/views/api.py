@@ -18,19 +18,21 @@ from django.views.decorators.http import require_GET
 from accounts.access import is_coordinator, is_staff_member, organisations_visible_to
 from accounts.models import User
 from accounts.tokens import user_from_token
-from inventory.figures import FigureSource, figures_cached
-from inventory.selectors import (
+from inventory.selectors.figures import (
     AGGREGATE_COLUMNS,
     AGGREGATE_FIELDS,
-    HEADCOUNT_COLUMNS,
-    HEADCOUNT_FIELDS,
     AggregateFilters,
-    HeadcountFilters,
     aggregate_queryset,
     aggregates_freshness,
+)
+from inventory.selectors.headcounts import (
+    HEADCOUNT_COLUMNS,
+    HEADCOUNT_FIELDS,
+    HeadcountFilters,
     headcount_queryset,
     headcounts_last_changed,
 )
+from inventory.selectors.sources import FigureSource, figures_cached
 
 PAGE_SIZE = 1000
 MAX_PAGE_SIZE = 10000

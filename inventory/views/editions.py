@@ -15,9 +15,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import is_coordinator
-from inventory.figures import ChangeKind, editions_compare, editions_list
 from inventory.models import Edition
-from inventory.selectors import aggregate_years
+from inventory.selectors.editions import ChangeKind, editions_compare, editions_list
+from inventory.selectors.figures import aggregate_years
 from inventory.services.editions import edition_publish
 from inventory.templatetags.numbers import persons
 
@@ -99,7 +99,7 @@ def edition_publish_view(request: HttpRequest) -> HttpResponse:
                     "headcounts": persons(result.headcounts),
                 },
             )
-            return redirect("editions")
+            return redirect("inventory:editions")
     context = {"editions": editions_list(), "form": form, "compare": CompareForm()}
     return render(request, "inventory/editions.html", context, status=400)
 

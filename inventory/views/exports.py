@@ -21,7 +21,8 @@ from django.views.decorators.http import require_GET
 
 from accounts.access import is_coordinator, is_staff_member
 from inventory.models import Edition, Measure, Region, RegionGrouping, Scope, Submission, Trede
-from inventory.selectors import AggregateFilters, HeadcountFilters, aggregate_years, aggregates_freshness
+from inventory.selectors.figures import AggregateFilters, aggregate_years, aggregates_freshness
+from inventory.selectors.headcounts import HeadcountFilters
 from inventory.services.exports import (
     FORMATS,
     Export,

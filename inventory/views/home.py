@@ -16,20 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from accounts.access import is_coordinator, is_staff_member, organisations_visible_to
-from inventory.figures import (
-    WEST_VLAANDEREN,
-    Dashboard,
-    FigureSource,
-    KeyFigures,
-    OwnSource,
-    Place,
-    dashboard,
-    figures_cached,
-    key_figures,
-    place_choices,
-    place_get,
-)
+from inventory.constants import WEST_VLAANDEREN
 from inventory.models import CollectionRound, Edition, Scope
+from inventory.selectors.dashboard import Dashboard, KeyFigures, dashboard, key_figures
+from inventory.selectors.sources import FigureSource, OwnSource, Place, figures_cached, place_choices, place_get
 from inventory.widgets import QuickSelect
 
 LIVE = "live"

@@ -49,7 +49,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         job = import_job_create(
             user=request.user, kind=form.cleaned_data["kind"], filename=upload.name, data=upload.read(), dry_run=True
         )
-        return redirect("import-job", pk=job.pk)
+        return redirect("inventory:import-job", pk=job.pk)
     jobs = ImportJob.objects.filter(user=request.user).defer("data")[:10]
     return render(request, "inventory/import_upload.html", {"form": form, "jobs": jobs})
 
@@ -94,4 +94,4 @@ def job_confirm(request: HttpRequest, pk: str) -> HttpResponse:
         raise PermissionDenied
     if not _may_upload(request):
         raise PermissionDenied
-    return redirect("import-job", pk=import_job_confirm(job=ImportJob.objects.get(pk=import_job.pk)).pk)
+    return redirect("inventory:import-job", pk=import_job_confirm(job=ImportJob.objects.get(pk=import_job.pk)).pk)

@@ -79,7 +79,7 @@ def _regions(submission: Submission, figures: dict, extra: list[str]) -> list[Re
     ids = {submission.organisation.home_region_id} | {r for _m, r in figures}
     ids |= {r for _m, r in previous_figures(submission)}
     regions = Region.objects.filter(pk__in=ids) | Region.objects.filter(code__in=extra)
-    return list(regions.existing_in(submission.year).distinct().order_by("code"))
+    return list(regions.valid_in(submission.year).distinct().order_by("code"))
 
 
 def _posted_figures(request: HttpRequest, cells: list[str]) -> tuple[dict, list[str]]:
@@ -156,7 +156,7 @@ def portal_form(request: HttpRequest, organisation_pk: int, year: int) -> HttpRe
                     messages.success(request, _("De aangifte is ingediend. Dank u!"))
                 else:
                     messages.success(request, _("Opgeslagen als ontwerp."))
-                return redirect("portal-form", organisation_pk=organisation.pk, year=year)
+                return redirect("inventory:portal-form", organisation_pk=organisation.pk, year=year)
             except SubmissionConflict as error:
                 conflict = error.current
                 figures = {(h.measure_id, h.region_id): (h.persons, h.explanation) for h in conflict.headcounts.all()}
@@ -170,7 +170,7 @@ def portal_form(request: HttpRequest, organisation_pk: int, year: int) -> HttpRe
     started = bool(entered) or request.method == "POST"
     flags = plausibility_flags(submission=submission, figures=entered) if started else []
     rows = _grid(submission, regions, figures, flags)
-    municipalities = Region.objects.municipalities().existing_in(year).exclude(pk__in=[r.pk for r in regions])
+    municipalities = Region.objects.municipalities().valid_in(year).exclude(pk__in=[r.pk for r in regions])
     return render(
         request,
         "inventory/portal_form.html",

@@ -18,7 +18,7 @@ from django_tables2 import SingleTableMixin
 from accounts.access import is_staff_member
 from inventory.filters import SubmissionFilter
 from inventory.models import CollectionRound, Submission
-from inventory.selectors import submission_history
+from inventory.selectors.history import submission_history
 from inventory.services import submissions
 from inventory.services.completeness import completeness, missing_organisations
 from inventory.services.exports import escape_cell
@@ -116,7 +116,7 @@ def review_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
-    return redirect("review", pk=pk)
+    return redirect("inventory:review", pk=pk)
 
 
 def completeness_page(request: HttpRequest, year: int) -> HttpResponse:
@@ -138,4 +138,4 @@ def completeness_remind(request: HttpRequest, year: int) -> HttpResponse:
     _staff_only(request)
     transaction.on_commit(lambda: send_reminders.delay(year), robust=True)
     messages.success(request, _("Herinneringen worden verstuurd (hoogstens één per organisatie per dag)."))
-    return redirect("completeness", year=year)
+    return redirect("inventory:completeness", year=year)

@@ -31,10 +31,11 @@ from django_tables2 import SingleTableMixin
 
 from accounts.access import is_coordinator, is_staff_member, organisations_visible_to
 from accounts.models import User
-from inventory.figures import FigureSource, figures_cached
 from inventory.filters import AggregateTableFilter, HeadcountTableFilter, MeasureTableFilter, OrganisationTableFilter
 from inventory.models import Aggregate, Headcount, Measure, Organisation, Scope, SubmissionStatus
-from inventory.selectors import AggregateFilters, HeadcountFilters, aggregate_queryset
+from inventory.selectors.figures import AggregateFilters, aggregate_queryset
+from inventory.selectors.headcounts import HeadcountFilters
+from inventory.selectors.sources import FigureSource, figures_cached
 from inventory.services.exports import (
     FORMATS,
     Export,
@@ -110,7 +111,10 @@ class TablePage(SingleTableMixin, FilterView):
         if is_coordinator(self.request.user):
             pages.append(("table-aggregates", gettext_lazy("Aggregaten")))
         current = self.request.resolver_match.url_name
-        return {"title": self.title, "pages": [(reverse(name), label, current == name) for name, label in pages]}
+        return {
+            "title": self.title,
+            "pages": [(reverse(f"inventory:{name}"), label, current == name) for name, label in pages],
+        }
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

@@ -20,7 +20,7 @@ from inventory.models import (
     RegionGrouping,
     Submission,
 )
-from inventory.selectors import year_pending
+from inventory.selectors.figures import year_pending
 from inventory.services import catalogue, submissions
 from inventory.services.aggregation import aggregates_recompute, aggregates_recompute_all
 from tests.factories import OrganisationFactory

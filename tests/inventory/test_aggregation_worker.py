@@ -10,7 +10,7 @@ from django.db import connections
 
 from config.celery import app
 from inventory.models import Aggregate, AggregateYear, Headcount, Measure, Region, Submission
-from inventory.selectors import year_pending
+from inventory.selectors.figures import year_pending
 from inventory.services import aggregation, submissions
 from inventory.services.reference import reference_load
 from inventory.tasks import sweep_aggregates
@@ -96,7 +96,7 @@ def point_at_redis(url: str, settings) -> None:
 
 def test_a_burst_of_edits_coalesces_into_far_fewer_recomputes(worker, submission) -> None:
     measure = Measure.objects.get(code="AZ")
-    municipalities = list(Region.objects.municipalities().filter(parent__parent__code="30000").existing_in(YEAR)[:20])
+    municipalities = list(Region.objects.municipalities().filter(parent__parent__code="30000").valid_in(YEAR)[:20])
     runs_before = count_recomputes()
     for i in range(100):
         submissions.headcount_save(submission=submission, measure=measure, region=municipalities[i % 20], persons=i)

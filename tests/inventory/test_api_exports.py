@@ -15,7 +15,8 @@ from openpyxl import load_workbook
 from accounts.models import User
 from accounts.tokens import api_token_create
 from inventory.models import Aggregate, Headcount
-from inventory.selectors import AGGREGATE_COLUMNS, aggregate_series, share_of_context
+from inventory.selectors.figures import AGGREGATE_COLUMNS
+from inventory.selectors.indicators import aggregate_series, share_of_context
 from inventory.services.aggregation import aggregates_mark_years, aggregates_recompute
 from inventory.services.exports import escape_cell
 
@@ -206,7 +207,7 @@ def test_the_home_page_of_an_organisation_user_lists_only_their_organisations(
 
 
 def test_the_headcounts_api_gives_the_export_columns_filtered(demo_aggregates, coordinator_client: Client) -> None:
-    from inventory.selectors import HEADCOUNT_COLUMNS
+    from inventory.selectors.headcounts import HEADCOUNT_COLUMNS
 
     body = coordinator_client.get("/api/headcounts/?year=2019&measure=AZ&region=30000").json()
     assert body["count"] == len(body["results"]) > 0

@@ -12,8 +12,9 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from inventory.figures import FigureSource, OwnSource, dashboard, place_get
 from inventory.models import Aggregate, AggregateDirtyKey, Headcount, Measure, Region, Submission, SubmissionStatus
+from inventory.selectors.dashboard import dashboard
+from inventory.selectors.sources import FigureSource, OwnSource, place_get
 from inventory.services.aggregation import aggregates_recompute
 from tests.conftest import logged_in
 from tests.factories import HeadcountFactory, OrganisationFactory, SubmissionFactory

@@ -15,7 +15,6 @@ from django.db import DatabaseError, transaction
 from django.test import Client
 
 from accounts.models import User
-from inventory.figures import ChangeKind, editions_compare
 from inventory.models import (
     Aggregate,
     AggregateDirtyKey,
@@ -26,6 +25,7 @@ from inventory.models import (
     Measure,
     SubmissionStatus,
 )
+from inventory.selectors.editions import ChangeKind, editions_compare
 from inventory.services.aggregation import aggregates_mark_years, aggregates_recompute
 from inventory.services.editions import edition_publish
 from tests.conftest import logged_in

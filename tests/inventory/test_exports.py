@@ -17,10 +17,12 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from inventory.constants import FORMULA_STARTS
 from inventory.models import Aggregate, Headcount, Measure, Region, SubmissionStatus
-from inventory.selectors import AGGREGATE_COLUMNS, HEADCOUNT_COLUMNS, AggregateFilters, HeadcountFilters
+from inventory.selectors.figures import AGGREGATE_COLUMNS, AggregateFilters
+from inventory.selectors.headcounts import HEADCOUNT_COLUMNS, HeadcountFilters
 from inventory.services.aggregation import aggregates_recompute
-from inventory.services.exports import FORMULA_STARTS, aggregates_export, csv_chunks, headcounts_export
+from inventory.services.exports import aggregates_export, csv_chunks, headcounts_export
 from tests.factories import HeadcountFactory, MeasureFactory, OrganisationFactory, RegionFactory, SubmissionFactory
 
 pytestmark = pytest.mark.django_db

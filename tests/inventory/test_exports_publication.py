@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from openpyxl.workbook import Workbook
 
 from inventory.models import Aggregate, Measure, Region
-from inventory.selectors import aggregate_years
+from inventory.selectors.figures import aggregate_years
 from inventory.services.aggregation import aggregates_recompute
 from inventory.services.publication import publication_workbook
 from tests.factories import HeadcountFactory, OrganisationFactory, SubmissionFactory

@@ -11,7 +11,8 @@ import pytest
 from django.test import Client
 
 from inventory.models import Measure, Region, Submission, SubmissionStatus
-from inventory.selectors import AggregateFilters, HeadcountFilters
+from inventory.selectors.figures import AggregateFilters
+from inventory.selectors.headcounts import HeadcountFilters
 from inventory.services.aggregation import aggregates_recompute
 from inventory.services.exports import FORMATS, Export, aggregates_export, csv_chunks, headcounts_export
 from inventory.services.suppression import (

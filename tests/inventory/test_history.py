@@ -20,7 +20,7 @@ from inventory.models import (
     Submission,
     SubmissionStatus,
 )
-from inventory.selectors import HistoryEntry, submission_history
+from inventory.selectors.history import HistoryEntry, submission_history
 from inventory.services import submissions
 from inventory.services.imports import headcounts_import
 from tests.factories import HeadcountFactory, MeasureFactory, OrganisationFactory, RegionFactory, SubmissionFactory

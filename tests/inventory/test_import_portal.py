@@ -86,7 +86,7 @@ def test_a_file_over_the_threshold_runs_in_the_worker_while_the_page_polls(worke
     user = UserFactory()
     MembershipFactory(user=user, organisation=organisation, role="editor")
     client = logged_in(user)
-    municipalities = list(Region.objects.municipalities().filter(parent__parent__code="30000").existing_in(2019))[:30]
+    municipalities = list(Region.objects.municipalities().filter(parent__parent__code="30000").valid_in(2019))[:30]
     content = "year,organisation,measure,region,persons\n" + "".join(
         f"2019,{organisation.kbo},CMW-BED,{region.code},{i}\n" for i, region in enumerate(municipalities)
     )

@@ -1,4 +1,4 @@
-"""Bulk imports (inventory/services/imports.py): CSV and XLSX in both header languages, updates and unchanged
+"""Bulk imports (inventory/services/imports/): CSV and XLSX in both header languages, updates and unchanged
 rows, locked submissions, duplicate keys, portal restriction, validation, aggregates, dry runs, and a catalogue
 of bad files: each error names row, column and value, and the database is left exactly as it was."""
 
@@ -434,7 +434,7 @@ def test_a_dry_run_reports_what_would_happen_and_writes_nothing(draft_2019: Subm
 def test_progress_is_reported_while_reading_and_at_the_end(
     organisation_a: Organisation, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(imports, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(imports.headcounts, "PROGRESS_EVERY", 2)
     calls: list[tuple[int, int]] = []
     lines = [f"2019,{organisation_a.kbo},VOP,{code},1" for code in ("31005", "34022", "30000", "02000", "35013")]
 
@@ -456,7 +456,7 @@ def test_errors_are_in_english_when_english_is_active(organisation_a: Organisati
 def test_the_error_list_stops_at_a_thousand_and_says_how_many_more(
     organisation_a: Organisation, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(imports, "MAX_ERRORS", 3)
+    monkeypatch.setattr(imports.report, "MAX_ERRORS", 3)
 
     report = import_csv(text_file(HEADER, *[f"2019,{organisation_a.kbo},VOP,31005,x{n}" for n in range(5)]))
 

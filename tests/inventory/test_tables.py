@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 
 from config.settings.base import redis_cache
 from inventory.models import Aggregate, Headcount, Measure, Organisation, Region, Scope, Submission
-from inventory.selectors import HeadcountFilters, regions_within
+from inventory.selectors.headcounts import HeadcountFilters, regions_within
 from inventory.services.aggregation import aggregates_mark_years, aggregates_recompute
 from inventory.services.exports import (
     FORMATS,

@@ -1,5 +1,5 @@
 from inventory.management.exporting import ExportCommand
-from inventory.selectors import HeadcountFilters
+from inventory.selectors.headcounts import HeadcountFilters
 from inventory.services.exports import headcounts_export
 
 

@@ -1,0 +1,9 @@
+"""Values that several layers share; a rule's constants live with the rule."""
+
+# REFNIS codes the product names: the Flemish Region (every share "of Flanders") and the province it is made for.
+FLANDERS = "02000"
+WEST_VLAANDEREN = "30000"
+# The `level` of a region grouping in exports and the API (regions have gewest, provincie, arrondissement, gemeente).
+GROUPING_LEVEL = "regio-indeling"
+# A text cell starting with one of these is a formula to a spreadsheet: imports refuse it, exports escape it.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

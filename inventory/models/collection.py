@@ -1,0 +1,263 @@
+"""The yearly collection: rounds, submissions and their headcounts, overlap corrections, imports, reminders."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from inventory.models.reference import IMPORTABLE, Measure, Organisation, Region, Trede, year_in_range
+
+
+class CollectionRound(models.Model):
+    year = models.PositiveSmallIntegerField(_("rapportagejaar"), unique=True)
+    opens_on = models.DateField(_("open vanaf"))
+    closes_on = models.DateField(_("sluit op"))
+    instructions = models.TextField(_("instructies"), blank=True)
+
+    class Meta:
+        verbose_name = _("bevragingsronde")
+        verbose_name_plural = _("bevragingsrondes")
+        ordering = ["-year"]
+        constraints = [
+            models.CheckConstraint(condition=year_in_range("year"), name="collectionround_year_range"),
+            models.CheckConstraint(condition=Q(closes_on__gte=F("opens_on")), name="collectionround_dates_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return _("Bevraging %(year)s") % {"year": self.year}
+
+
+class SubmissionStatus(models.TextChoices):
+    DRAFT = "draft", _("ontwerp")
+    SUBMITTED = "submitted", _("ingediend")
+    RETURNED = "returned", _("teruggestuurd")
+    VALIDATED = "validated", _("gevalideerd")
+
+
+class Scope(models.TextChoices):
+    """Which submissions a figure counts: validated ones, or (provisional) those sent to POM as well."""
+
+    VALIDATED = "validated", _("gevalideerd")
+    PROVISIONAL = "provisional", _("voorlopig")
+
+
+SCOPE_STATUSES: dict[str, tuple[str, ...]] = {
+    Scope.VALIDATED: (SubmissionStatus.VALIDATED,),
+    Scope.PROVISIONAL: (SubmissionStatus.SUBMITTED, SubmissionStatus.VALIDATED),
+}
+
+
+def scope_statuses(scope: str) -> list[str]:
+    """The submission statuses a scope counts: the one definition of "validated" and "provisional"."""
+    return [str(status) for status in SCOPE_STATUSES[scope]]
+
+
+class SubmissionQuerySet(models.QuerySet["Submission"]):
+    def in_scope(self, scope: str) -> SubmissionQuerySet:
+        return self.filter(status__in=scope_statuses(scope))
+
+
+class Submission(models.Model):
+    """One organisation's figures for one year: draft -> submitted -> validated (or returned -> draft)."""
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisatie"), on_delete=models.PROTECT, related_name="submissions"
+    )
+    year = models.PositiveSmallIntegerField(_("jaar"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=SubmissionStatus.choices, default=SubmissionStatus.DRAFT
+    )
+    # Bumped on every write; a form posts the version it was based on (optimistic locking).
+    version = models.PositiveIntegerField(_("versie"), default=1)
+    note = models.TextField(_("opmerking"), blank=True)
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("gewijzigd op"), auto_now=True)
+    submitted_at = models.DateTimeField(_("ingediend op"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ingediend door"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    validated_at = models.DateTimeField(_("gevalideerd op"), null=True, blank=True)
+    validated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("gevalideerd door"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    returned_at = models.DateTimeField(_("teruggestuurd op"), null=True, blank=True)
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("teruggestuurd door"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    return_comment = models.TextField(_("reden van terugsturen"), blank=True)
+    reopened_at = models.DateTimeField(_("heropend op"), null=True, blank=True)
+    reopen_reason = models.TextField(_("reden van heropenen"), blank=True)
+
+    objects = SubmissionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("aangifte")
+        verbose_name_plural = _("aangiften")
+        ordering = ["-year", "organisation__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "year"], name="submission_unique_organisation_year"),
+            models.CheckConstraint(condition=year_in_range("year"), name="submission_year_range"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="submission_version_positive"),
+        ]
+        indexes = [models.Index(fields=["year", "status"], name="submission_year_status")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} {self.year}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == SubmissionStatus.VALIDATED
+
+
+class HeadcountQuerySet(models.QuerySet["Headcount"]):
+    def in_scope(self, scope: str) -> HeadcountQuerySet:
+        return self.filter(submission__status__in=scope_statuses(scope))
+
+
+class Headcount(models.Model):
+    """Persons under one measure, working in one region, as reported in one submission."""
+
+    # No index of their own on submission and region: the unique (submission, measure, region) and the
+    # (region, measure) indexes start with them, and every index slows bulk imports down.
+    submission = models.ForeignKey(
+        Submission, verbose_name=_("aangifte"), on_delete=models.CASCADE, related_name="headcounts", db_index=False
+    )
+    measure = models.ForeignKey(
+        Measure, verbose_name=_("maatregel"), on_delete=models.PROTECT, related_name="headcounts"
+    )
+    region = models.ForeignKey(
+        Region, verbose_name=_("regio"), on_delete=models.PROTECT, related_name="headcounts", db_index=False
+    )
+    persons = models.IntegerField(_("personen"))
+    fte = models.DecimalField(_("VTE"), max_digits=12, decimal_places=2, null=True, blank=True)
+    explanation = models.TextField(_("toelichting"), blank=True)
+
+    objects = HeadcountQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("telling")
+        verbose_name_plural = _("tellingen")
+        default_permissions = IMPORTABLE
+        ordering = ["submission", "measure__code", "region__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "measure", "region"], name="headcount_unique_submission_measure_region"
+            ),
+            models.CheckConstraint(condition=Q(persons__gte=0), name="headcount_persons_not_negative"),
+            models.CheckConstraint(condition=Q(fte__isnull=True) | Q(fte__gte=0), name="headcount_fte_not_negative"),
+        ]
+        indexes = [models.Index(fields=["region", "measure"], name="headcount_region_measure")]
+
+    def __str__(self) -> str:
+        return f"{self.measure.code} {self.region.code}: {self.persons}"
+
+
+class OverlapCorrection(models.Model):
+    """Persons counted under two measures of one trede, subtracted from the trede total (staff only)."""
+
+    year = models.PositiveSmallIntegerField(_("jaar"))
+    region = models.ForeignKey(
+        Region, verbose_name=_("regio"), on_delete=models.PROTECT, related_name="overlap_corrections"
+    )
+    trede = models.PositiveSmallIntegerField(_("trede"), choices=Trede.choices)
+    persons = models.IntegerField(_("personen"), help_text=_("negatief of nul"))
+    reason = models.TextField(_("reden"))
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ingevoerd door"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("overlapcorrectie")
+        verbose_name_plural = _("overlapcorrecties")
+        default_permissions = IMPORTABLE
+        ordering = ["-year", "region__code", "trede"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "region", "trede"], name="overlapcorrection_unique_year_region_trede"
+            ),
+            models.CheckConstraint(condition=Q(persons__lte=0), name="overlapcorrection_persons_not_positive"),
+            models.CheckConstraint(condition=year_in_range("year"), name="overlapcorrection_year_range"),
+            models.CheckConstraint(condition=Q(trede__gte=3, trede__lte=6), name="overlapcorrection_trede_3_to_6"),
+            models.CheckConstraint(condition=~Q(reason=""), name="overlapcorrection_reason_required"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.region.name} trede {self.trede}: {self.persons}"
+
+
+class ImportJob(models.Model):
+    """One upload through the portal or the admin: checked in a dry run, then imported after confirmation.
+    Large files run in a Celery task; the page polls the job."""
+
+    class Kind(models.TextChoices):
+        HEADCOUNTS = "headcounts", _("tellingen")
+        ORGANISATIONS = "organisations", _("organisaties")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("in de wachtrij")
+        RUNNING = "running", _("bezig")
+        DONE = "done", _("klaar")
+        FAILED = "failed", _("mislukt")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs")
+    kind = models.CharField(_("soort"), max_length=20, choices=Kind.choices)
+    filename = models.CharField(_("bestand"), max_length=255)
+    data = models.BinaryField(editable=False)
+    rows = models.PositiveIntegerField(_("rijen"), default=0)
+    dry_run = models.BooleanField(_("proefdraai"), default=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    result = models.JSONField(_("resultaat"), null=True, blank=True)
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("klaar op"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"
+
+
+class Reminder(models.Model):
+    """A reminder e-mail to an organisation that has not submitted; at most one per organisation and day."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="reminders")
+    year = models.PositiveSmallIntegerField(_("jaar"))
+    sent_on = models.DateField(_("verstuurd op"))
+
+    class Meta:
+        verbose_name = _("herinnering")
+        verbose_name_plural = _("herinneringen")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "year", "sent_on"], name="reminder_one_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} {self.year} {self.sent_on}"

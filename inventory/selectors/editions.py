@@ -1,0 +1,154 @@
+"""Editions: the list with their sizes, and the figures that differ between two."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import (
+    Max,
+)
+
+from inventory.constants import GROUPING_LEVEL
+from inventory.models import (
+    Edition,
+    EditionHeadcount,
+)
+from inventory.selectors.indicators import change
+
+# --- editions -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EditionSummary:
+    edition: Edition
+    figures: int
+    headcounts: int
+    first_year: int | None
+    last_year: int | None
+
+
+def editions_list() -> list[EditionSummary]:
+    """Every edition with its size and years (two queries)."""
+    from django.db.models import Count, Min
+
+    editions = list(
+        Edition.objects.select_related("published_by")
+        .annotate(n_figures=Count("figures"), first=Min("figures__year"), last=Max("figures__year"))
+        # Meta.ordering does not apply to a grouped query.
+        .order_by("-reference_year", "-published_on", "-created_at")
+    )
+    headcounts = dict(EditionHeadcount.objects.values("edition").annotate(n=Count("id")).values_list("edition", "n"))
+    return [
+        EditionSummary(e, e.n_figures, headcounts.get(e.pk, 0), e.first, e.last)  # type: ignore[attr-defined]
+        for e in editions
+    ]
+
+
+class ChangeKind:
+    CHANGED = "changed"
+    ADDED = "added"
+    REMOVED = "removed"
+    ALL = "all"
+
+
+@dataclass(frozen=True)
+class ComparedFigure:
+    year: int
+    region: str
+    region_name: str
+    level: str
+    trede: int | None
+    group: str
+    measure: str | None
+    old: int | None
+    new: int | None
+
+    @property
+    def difference(self) -> int | None:
+        return None if self.old is None or self.new is None else self.new - self.old
+
+    @property
+    def difference_pct(self) -> Decimal | None:
+        return change(self.old, self.new)[1]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    old: Edition
+    new: Edition
+    rows: list[ComparedFigure]
+    changed: int
+    added: int
+    removed: int
+    total: int  # rows matching the chosen kind and filters (for paging)
+
+
+_COMPARE_CTE = """
+with a as (select year, coalesce(region_id, 0) r, coalesce(grouping_id, 0) g, coalesce(trede, 0) t, "group" gr,
+                  coalesce(measure_id, 0) m, persons from inventory_editionfigure where edition_id = %(old)s),
+     b as (select year, coalesce(region_id, 0) r, coalesce(grouping_id, 0) g, coalesce(trede, 0) t, "group" gr,
+                  coalesce(measure_id, 0) m, persons from inventory_editionfigure where edition_id = %(new)s),
+     d as (select year, r, g, t, gr, m, a.persons as old, b.persons as new
+           from a full join b using (year, r, g, t, gr, m)
+           where a.persons is distinct from b.persons),
+     labelled as (
+           select d.*, coalesce(reg.code, grp.code) as code, coalesce(reg.name, grp.name) as name,
+                  coalesce(reg.level, %(grouping_level)s) as level, mea.code as measure
+           from d left join inventory_region reg on reg.id = d.r
+                  left join inventory_regiongrouping grp on grp.id = d.g
+                  left join inventory_measure mea on mea.id = d.m)
+"""
+
+
+def editions_compare(
+    *,
+    old: Edition,
+    new: Edition,
+    places: list[str] | None = None,
+    years: list[int] | None = None,
+    kind: str = ChangeKind.CHANGED,
+    offset: int = 0,
+    limit: int = 100,
+) -> Comparison:
+    """The figures that differ between two editions: changed (in both, another value), added (only in `new`),
+    removed (only in `old`). Two queries: the counts, and one page of rows."""
+    params: dict[str, object] = {
+        "old": old.pk,
+        "new": new.pk,
+        "grouping_level": GROUPING_LEVEL,
+        "places": places or [],
+        "years": years or [],
+        "offset": offset,
+        "limit": limit,
+    }
+    where = ["(cardinality(%(places)s::text[]) = 0 or code = any(%(places)s))"]
+    where.append("(cardinality(%(years)s::int[]) = 0 or year = any(%(years)s))")
+    kinds = {
+        ChangeKind.CHANGED: "old is not null and new is not null",
+        ChangeKind.ADDED: "old is null",
+        ChangeKind.REMOVED: "new is null",
+        ChangeKind.ALL: "true",
+    }
+    conditions = " and ".join(where)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _COMPARE_CTE
+            + f"""select count(*) filter (where old is not null and new is not null),
+                         count(*) filter (where old is null), count(*) filter (where new is null),
+                         count(*) filter (where {kinds[kind]})
+                  from labelled where {conditions}""",
+            params,
+        )
+        changed, added, removed, total = cursor.fetchone()
+        cursor.execute(
+            _COMPARE_CTE
+            + f"""select year, code, name, level, nullif(t, 0), gr, measure, old, new from labelled
+                  where {conditions} and {kinds[kind]}
+                  order by year, code, t, gr, measure nulls first
+                  limit %(limit)s offset %(offset)s""",
+            params,
+        )
+        rows = [ComparedFigure(*row) for row in cursor.fetchall()]
+    return Comparison(old, new, rows, changed, added, removed, total)

@@ -1,0 +1,134 @@
+"""One cell read: text, year, persons, FTE, each with the error it gets."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from inventory.constants import FORMULA_STARTS
+from inventory.models import (
+    YEAR_MAX,
+    YEAR_MIN,
+)
+
+MAX_FIELD_LENGTH = 200
+MAX_PERSONS = 2_147_483_647  # the column is a PostgreSQL integer
+GROUPED_NUMBER = re.compile(r"\d{1,3}([., \u00a0\u202f]\d{3})+")
+DECIMAL_NUMBER = re.compile(r"\d+([.,]\d+)?")
+
+
+def cell_text(value: Any) -> str:
+    """A cell as text: CSV cells are text already; sheet numbers lose a trailing .0."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def number_shown(value: int) -> str:
+    return number_format(value, decimal_pos=0, use_l10n=True, force_grouping=True)
+
+
+def cell_shown(value: Any) -> str:
+    text = cell_text(value)
+    return text if len(text) <= 100 else text[:100] + "…"
+
+
+def text_problem(text: str) -> str | None:
+    """Why a text cell is refused whatever the column: too long, or a formula to a spreadsheet."""
+    if len(text) > MAX_FIELD_LENGTH:
+        return _("de waarde is te lang (%(length)s tekens); maximaal %(max)s tekens.") % {
+            "length": number_shown(len(text)),
+            "max": MAX_FIELD_LENGTH,
+        }
+    if text.startswith(FORMULA_STARTS):
+        return _(
+            "‘%(value)s’ begint met ‘%(char)s’, zodat een rekenblad het als formule zou uitvoeren; zulke waarden "
+            "worden geweigerd. Verwijder dat teken vooraan."
+        ) % {"value": cell_shown(text), "char": text[0].replace("\t", "tab").replace("\r", "CR")}
+    return None
+
+
+def parse_year(value: Any) -> int | str:
+    """The year, or why not."""
+    year: int | None = None
+    if isinstance(value, bool):
+        year = None
+    elif isinstance(value, int):
+        year = value
+    elif isinstance(value, float) and value.is_integer():
+        year = int(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.isascii() and text.isdigit() and len(text) <= 4:
+            year = int(text)
+    if year is None or not YEAR_MIN <= year <= YEAR_MAX:
+        if cell_text(value) == "":
+            return _("het jaar ontbreekt; verwacht een jaartal van %(min)s tot en met %(max)s.") % {
+                "min": YEAR_MIN,
+                "max": YEAR_MAX,
+            }
+        return _("‘%(value)s’ is geen geldig jaar; verwacht een jaartal van %(min)s tot en met %(max)s.") % {
+            "value": cell_shown(value),
+            "min": YEAR_MIN,
+            "max": YEAR_MAX,
+        }
+    return year
+
+
+def parse_persons(value: Any) -> int | str:
+    """A whole number of persons, or why not."""
+    if type(value) is int:
+        persons = value
+    elif (type(value) is str and value.isascii() and value.isdigit()) or (type(value) is float and value.is_integer()):
+        persons = int(value)
+    else:
+        text = cell_text(value)
+        if text == "":
+            return _("het aantal personen ontbreekt; verwacht een geheel getal van 0 of meer.")
+        if text.isascii() and text.isdigit():
+            persons = int(text)
+        elif GROUPED_NUMBER.fullmatch(text) or DECIMAL_NUMBER.fullmatch(text):
+            return _(
+                "‘%(value)s’ is geen geldig aantal; verwacht een geheel getal van 0 of meer, zonder decimalen en "
+                "zonder punt, komma of spatie tussen de duizendtallen (bv. 1234)."
+            ) % {"value": cell_shown(text)}
+        else:
+            return _("‘%(value)s’ is geen geldig aantal; verwacht een geheel getal van 0 of meer.") % {
+                "value": cell_shown(text)
+            }
+    if persons < 0:
+        return _("‘%(value)s’ is geen geldig aantal; verwacht een geheel getal van 0 of meer.") % {
+            "value": cell_shown(value)
+        }
+    if persons > MAX_PERSONS:
+        return _("‘%(value)s’ is te groot; verwacht een geheel getal van 0 tot %(max)s.") % {
+            "value": cell_shown(value),
+            "max": number_shown(MAX_PERSONS),
+        }
+    return persons
+
+
+def parse_fte_cents(value: Any) -> int | str | None:
+    """Full-time equivalents in hundredths (None when empty), or why not. Decimal comma or point."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        number = None
+    elif isinstance(value, int | float):
+        number = Decimal(str(value))
+    else:
+        text = cell_text(value)
+        number = Decimal(text.replace(",", ".")) if DECIMAL_NUMBER.fullmatch(text) else None
+    if number is None or not number.is_finite() or number < 0 or number >= Decimal("1e10"):
+        return _("‘%(value)s’ is geen geldig aantal VTE; verwacht een getal van 0 of meer, bv. 12,5.") % {
+            "value": cell_shown(value)
+        }
+    return int((number * 100).to_integral_value())

@@ -1,0 +1,518 @@
+"""Headcount files: parsed and checked against lookups loaded once, then stored set-based."""
+
+from __future__ import annotations
+
+import itertools
+from array import array
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from inventory.history import history_context, history_context_before_copy
+from inventory.kbo import format_kbo, normalise_kbo
+from inventory.models import (
+    Measure,
+    Organisation,
+    Region,
+    Submission,
+    SubmissionStatus,
+)
+from inventory.services.aggregation import aggregates_mark_keys
+from inventory.services.imports.cells import (
+    cell_shown,
+    cell_text,
+    parse_fte_cents,
+    parse_persons,
+    parse_year,
+    text_problem,
+)
+from inventory.services.imports.files import Table, read_table
+from inventory.services.imports.headers import HEADCOUNT_COLUMNS, Header, check_width, read_header
+from inventory.services.imports.report import (
+    PROGRESS_EVERY,
+    Errors,
+    ImportReport,
+    ProgressCallback,
+    Refused,
+    number_shown,
+)
+from inventory.services.submissions import check_measure_valid, check_region_exists, check_unlocked, submission_validate
+
+
+class _Lookups:
+    """Organisations, measures and regions, loaded once per import."""
+
+    def __init__(self, organisations: QuerySet[Organisation] | None) -> None:
+        self.organisations = list(Organisation.objects.only("id", "kbo", "name"))
+        self.organisation_index = {o.kbo: i for i, o in enumerate(self.organisations)}
+        self.allowed = None if organisations is None else set(organisations.values_list("pk", flat=True))
+        self.pom = self.organisation_index.get(settings.POM_KBO)
+        self.measures = list(Measure.objects.all())
+        self.measure_index = {m.code.upper(): i for i, m in enumerate(self.measures)}
+        self.regions = list(Region.objects.all())
+        self.region_index = {r.code: i for i, r in enumerate(self.regions)}
+
+    def organisation(self, value: Any) -> int | str:
+        text = cell_text(value)
+        if not text:
+            if self.allowed is not None:
+                return _("de organisatie ontbreekt; vul het ondernemingsnummer van uw organisatie in.")
+            if self.pom is None:
+                return _(
+                    "cijfers zonder organisatie horen bij POM West-Vlaanderen (ondernemingsnummer %(kbo)s), maar "
+                    "die organisatie bestaat niet; voeg ze eerst toe of vul een ondernemingsnummer in."
+                ) % {"kbo": format_kbo(settings.POM_KBO)}
+            return self.pom
+        problem = text_problem(text)
+        if problem:
+            return problem
+        try:
+            kbo = normalise_kbo(text)
+        except ValidationError as error:
+            return " ".join(error.messages)
+        index = self.organisation_index.get(kbo)
+        if self.allowed is not None and (index is None or self.organisations[index].pk not in self.allowed):
+            # The same answer for an unknown number: a portal user learns nothing about other organisations.
+            return _(
+                "%(kbo)s is geen van uw organisaties; u kunt enkel cijfers van uw eigen organisaties importeren."
+            ) % {"kbo": format_kbo(kbo)}
+        if index is None:
+            return _(
+                "er is geen organisatie met ondernemingsnummer %(kbo)s; voeg ze eerst toe (import_organisations "
+                "of het beheer)."
+            ) % {"kbo": format_kbo(kbo)}
+        return index
+
+    def measure(self, value: Any) -> int | str:
+        text = cell_text(value)
+        if not text:
+            return _("de maatregel ontbreekt; verwacht een maatregelcode zoals %(example)s.") % {
+                "example": self.measure_examples()
+            }
+        problem = text_problem(text)
+        if problem:
+            return problem
+        index = self.measure_index.get(text.upper())
+        if index is None:
+            return _("onbekende maatregel ‘%(value)s’; verwacht een maatregelcode zoals %(example)s.") % {
+                "value": cell_shown(text),
+                "example": self.measure_examples(),
+            }
+        return index
+
+    def measure_examples(self) -> str:
+        return ", ".join(m.code for m in self.measures[:3]) or "VOP"
+
+    def region(self, value: Any) -> int | str:
+        text = cell_text(value)
+        if not text:
+            return _("de regio ontbreekt; verwacht een NIS-code van vijf cijfers, bv. 31005 voor Brugge.")
+        problem = text_problem(text)
+        if problem:
+            return problem
+        if text.isascii() and text.isdigit() and len(text) < 5:
+            text = text.zfill(5)  # a spreadsheet drops the leading zero of 02000
+        index = self.region_index.get(text)
+        if index is None:
+            return _("onbekende regio ‘%(value)s’; verwacht een NIS-code van vijf cijfers, bv. 31005 voor Brugge.") % {
+                "value": cell_shown(value)
+            }
+        return index
+
+
+def validation_message(check: Callable[..., None], *args: Any) -> str | None:
+    try:
+        check(*args)
+    except ValidationError as error:
+        return " ".join(error.messages)
+    return None
+
+
+@dataclass
+class _ParsedHeadcounts:
+    """The valid rows, column by column in compact arrays (a 200,000-row file takes a few MB)."""
+
+    has_fte: bool
+    pairs: dict[tuple[int, int], int] = field(default_factory=dict)  # (organisation index, year) -> pair index
+    row: array = field(default_factory=lambda: array("q"))
+    pair: array = field(default_factory=lambda: array("q"))
+    measure: array = field(default_factory=lambda: array("q"))
+    region: array = field(default_factory=lambda: array("q"))
+    persons: array = field(default_factory=lambda: array("q"))
+    fte: array = field(default_factory=lambda: array("q"))  # hundredths; -1 = empty
+    key: array = field(default_factory=lambda: array("q"))
+
+
+def _parse_headcounts(
+    table: Table, header: Header, lookups: _Lookups, errors: Errors, progress: ProgressCallback | None
+) -> tuple[int, _ParsedHeadcounts]:
+    positions, names = header.positions, header.names
+    p_year, p_org, p_measure, p_region, p_persons = (
+        positions[k] for k in ("year", "organisation", "measure", "region", "persons")
+    )
+    p_fte = positions.get("fte")
+    n_year, n_org, n_measure, n_region, n_persons = (
+        names[k] for k in ("year", "organisation", "measure", "region", "persons")
+    )
+    n_fte = names.get("fte", "")
+    parsed = _ParsedHeadcounts(has_fte=p_fte is not None)
+    years: dict[Any, int | str] = {}
+    organisations: dict[Any, int | str] = {}
+    measures: dict[Any, int | str] = {}
+    regions: dict[Any, int | str] = {}
+    measure_in_year: dict[tuple[int, int], str | None] = {}
+    region_in_year: dict[tuple[int, int], str | None] = {}
+    first_row: dict[int, int] = {}  # key -> row number
+    n_measures, n_regions = len(lookups.measures) or 1, len(lookups.regions) or 1
+    max_rows = settings.IMPORT_MAX_ROWS
+    width, unnamed = header.width, header.unnamed
+    rows = 0
+    append_row, append_pair, append_measure = parsed.row.append, parsed.pair.append, parsed.measure.append
+    append_region, append_persons, append_fte = parsed.region.append, parsed.persons.append, parsed.fte.append
+    append_key, pairs = parsed.key.append, parsed.pairs
+
+    for number, cells in table.rows:
+        rows += 1
+        if rows > max_rows:
+            raise Refused(
+                _("Het bestand heeft meer dan %(max)s rijen; splits het op.") % {"max": number_shown(max_rows)}, number
+            )
+        if progress is not None and rows % PROGRESS_EVERY == 0:
+            progress(rows, max(table.estimate, rows))
+        if len(cells) < width:
+            cells = [*cells, *([None] * (width - len(cells)))]
+        ok = True if len(cells) == width and not unnamed else check_width(number, cells, header, errors)
+
+        # Unrolled on purpose, each column with its own cache of parsed values: this runs once per row of
+        # files of 200,000 rows, where a helper call per cell costs a tenth of the import's time.
+        raw = cells[p_year]
+        year = years.get(raw)
+        if year is None:
+            year = years[raw] = parse_year(raw)
+        if type(year) is str:
+            errors.add(number, n_year, raw, year)
+            ok = False
+        raw = cells[p_org]
+        organisation = organisations.get(raw)
+        if organisation is None:
+            organisation = organisations[raw] = lookups.organisation(raw)
+        if type(organisation) is str:
+            errors.add(number, n_org, raw, organisation)
+            ok = False
+        raw = cells[p_measure]
+        measure = measures.get(raw)
+        if measure is None:
+            measure = measures[raw] = lookups.measure(raw)
+        if type(measure) is str:
+            errors.add(number, n_measure, raw, measure)
+            ok = False
+        raw = cells[p_region]
+        region = regions.get(raw)
+        if region is None:
+            region = regions[raw] = lookups.region(raw)
+        if type(region) is str:
+            errors.add(number, n_region, raw, region)
+            ok = False
+        raw = cells[p_persons]
+        persons = parse_persons(raw)
+        if type(persons) is str:
+            errors.add(number, n_persons, raw, persons)
+            ok = False
+        fte: int | str | None = None
+        if p_fte is not None:
+            raw = cells[p_fte]
+            fte = parse_fte_cents(raw)
+            if type(fte) is str:
+                errors.add(number, n_fte, raw, fte)
+                ok = False
+
+        if type(year) is int and type(measure) is int:
+            problem = measure_in_year.get((measure, year), "")
+            if problem == "":
+                problem = measure_in_year[(measure, year)] = validation_message(
+                    check_measure_valid, lookups.measures[measure], year
+                )
+            if problem:
+                errors.add(number, n_measure, cells[p_measure], problem)
+                ok = False
+        if type(year) is int and type(region) is int:
+            problem = region_in_year.get((region, year), "")
+            if problem == "":
+                problem = region_in_year[(region, year)] = validation_message(
+                    check_region_exists, lookups.regions[region], year
+                )
+            if problem:
+                errors.add(number, n_region, cells[p_region], problem)
+                ok = False
+        if not ok:
+            continue
+
+        pair = pairs.get((organisation, year))  # type: ignore[arg-type]
+        if pair is None:
+            pair = pairs[(organisation, year)] = len(pairs)  # type: ignore[index]
+        key = (pair * n_measures + measure) * n_regions + region  # type: ignore[operator]
+        first = first_row.get(key)
+        if first is not None:
+            errors.add(
+                number,
+                "",
+                ", ".join(cell_text(cells[p]) for p in (p_year, p_org, p_measure, p_region)),
+                _(
+                    "dezelfde organisatie, hetzelfde jaar, dezelfde maatregel en dezelfde regio als rij %(first)s; "
+                    "elke combinatie mag maar één keer voorkomen."
+                )
+                % {"first": first},
+            )
+            continue
+        first_row[key] = number
+        append_row(number)
+        append_pair(pair)
+        append_measure(measure)  # type: ignore[arg-type]
+        append_region(region)  # type: ignore[arg-type]
+        append_persons(persons)  # type: ignore[arg-type]
+        append_fte(-1 if fte is None else fte)  # type: ignore[arg-type]
+        append_key(key)
+    return rows, parsed
+
+
+_SUBMISSIONS_SQL = """
+select id, organisation_id, year, status from inventory_submission
+where (organisation_id, year) in (select * from unnest(%(organisations)s::bigint[], %(years)s::int[]))
+"""
+
+_UPSERT_SQL = """
+insert into inventory_headcount as h (submission_id, measure_id, region_id, persons, fte, explanation)
+select submission_id, measure_id, region_id, persons, fte, '' from import_headcount
+on conflict (submission_id, measure_id, region_id) do update
+set {set}
+where {distinct}
+"""
+# A stored headcount as one int, persons and FTE (hundredths + 1, 0 = empty) packed: 200,000 of them fit in a
+# dict of plain ints.
+_FTE_BITS = 42
+
+
+def _copy_text(value: int) -> str:
+    return "\\N" if value < 0 else f"{value // 100}.{value % 100:02d}"
+
+
+def headcounts_import(
+    *,
+    data: bytes,
+    filename: str,
+    user: User | None,
+    dry_run: bool = False,
+    validate: bool = False,
+    organisations: QuerySet[Organisation] | None = None,
+    progress: ProgressCallback | None = None,
+) -> ImportReport:
+    """Import a headcount file (CSV or XLSX), all or nothing.
+
+    A row whose (organisation, year, measure, region) is stored already changes that figure (a draft, submitted
+    or returned submission) or is refused (validated: locked until staff reopen it); a row equal to what is
+    stored is counted unchanged. Submissions that do not exist yet are created as drafts. An empty organisation
+    means POM's own submission (settings.POM_KBO); `organisations` given (a portal upload) allows only rows of
+    those organisations, never an empty one. Without an `fte` column stored FTEs are left alone.
+
+    `validate`: afterwards validate every submission of the file in the name of `user`, who must be staff.
+    `progress(done, total)` is called every PROGRESS_EVERY rows (total is an estimate until the last call).
+    Every changed submission's version goes up by one; changes to submitted or validated figures are marked for
+    the aggregates.
+    """
+    if validate and (user is None or not user.is_staff):
+        raise PermissionDenied(_("Enkel POM-medewerkers kunnen aangiften valideren."))
+    report = ImportReport(dry_run=dry_run)
+    errors = Errors()
+    try:
+        table = read_table(data, filename)
+        header = read_header(table, HEADCOUNT_COLUMNS, errors)
+        if header is None:
+            report.errors = errors.result()
+            return report
+        lookups = _Lookups(organisations)
+        report.rows, parsed = _parse_headcounts(table, header, lookups, errors, progress)
+    except Refused as refused:
+        errors.add(refused.row, "", "", refused.message)
+        report.errors = errors.result()
+        return report
+    if not report.rows:
+        errors.add(0, "", "", _("Het bestand bevat enkel een kopregel en geen gegevens."))
+    if parsed.row:
+        with history_context(source="import", file=PurePath(filename).name, user=user):
+            _store_headcounts(
+                parsed, lookups, report, errors, write=not errors and not dry_run, validate=validate, user=user
+            )
+    report.errors = errors.result()
+    if report.errors:
+        report.created = report.updated = report.unchanged = report.submissions_created = 0
+        report.submission_ids = []
+    if progress is not None:
+        progress(report.rows, report.rows)
+    return report
+
+
+def _store_headcounts(
+    parsed: _ParsedHeadcounts,
+    lookups: _Lookups,
+    report: ImportReport,
+    errors: Errors,
+    *,
+    write: bool,
+    validate: bool,
+    user: User | None,
+) -> None:
+    """Compare with what is stored (locked submissions), then, when `write`, write in one transaction."""
+    pair_keys = list(parsed.pairs)  # pair index -> (organisation index, year)
+    organisation_ids = [lookups.organisations[o].pk for o, _y in pair_keys]
+    years = [y for _o, y in pair_keys]
+    pair_of = {(lookups.organisations[o].pk, y): p for p, (o, y) in enumerate(pair_keys)}
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(_SUBMISSIONS_SQL, {"organisations": organisation_ids, "years": years})
+            existing = {(o, y) for _id, o, y, _s in cursor.fetchall()}
+        missing = [
+            Submission(organisation_id=o, year=y)
+            for o, y in zip(organisation_ids, years, strict=True)
+            if (o, y) not in existing
+        ]
+        report.submissions_created = len(missing)
+        if write:
+            Submission.objects.bulk_create(missing, ignore_conflicts=True)
+        submission_of: list[int | None] = [None] * len(pair_keys)
+        status_of: list[str] = [SubmissionStatus.DRAFT] * len(pair_keys)
+        with connection.cursor() as cursor:
+            # Locked until the end of the transaction: nobody changes or validates them while we compare and write.
+            cursor.execute(
+                _SUBMISSIONS_SQL + (" for update" if write else ""), {"organisations": organisation_ids, "years": years}
+            )
+            for submission_id, organisation_id, year, status in cursor.fetchall():
+                pair = pair_of[(organisation_id, year)]
+                submission_of[pair], status_of[pair] = submission_id, status
+            pair_of_submission = {s: p for p, s in enumerate(submission_of) if s is not None}
+            stored: dict[int, int] = {}  # key -> persons and FTE, packed
+            if pair_of_submission:
+                measure_index = {m.pk: i for i, m in enumerate(lookups.measures)}
+                region_index = {r.pk: i for i, r in enumerate(lookups.regions)}
+                n_measures, n_regions = len(lookups.measures), len(lookups.regions)
+                cursor.execute(
+                    """select submission_id, measure_id, region_id, persons, (fte * 100)::bigint
+                       from inventory_headcount where submission_id = any(%(ids)s)""",
+                    {"ids": list(pair_of_submission)},
+                )
+                while batch := cursor.fetchmany(10_000):
+                    for submission_id, measure_id, region_id, persons, fte in batch:
+                        key = (pair_of_submission[submission_id] * n_measures + measure_index[measure_id]) * n_regions
+                        stored[key + region_index[region_id]] = persons << _FTE_BITS | (0 if fte is None else fte + 1)
+
+        changed = bytearray(len(parsed.row))
+        changed_pairs: set[int] = set()
+        fte_mask = (1 << _FTE_BITS) - 1 if parsed.has_fte else 0
+        locked = [status == SubmissionStatus.VALIDATED for status in status_of]
+        in_aggregates = [status in (SubmissionStatus.SUBMITTED, SubmissionStatus.VALIDATED) for status in status_of]
+        dirty: dict[int, set[tuple[int, int]]] = {}  # year -> (region id, measure id) of changed figures
+        new = bytearray(len(parsed.row))
+        for i, key in enumerate(parsed.key):
+            old = stored.get(key)
+            if old is None:
+                report.created += 1
+                new[i] = 1
+            elif old >> _FTE_BITS == parsed.persons[i] and (not fte_mask or old & fte_mask == parsed.fte[i] + 1):
+                report.unchanged += 1
+                continue
+            else:
+                report.updated += 1
+            pair = parsed.pair[i]
+            if in_aggregates[pair]:
+                dirty.setdefault(pair_keys[pair][1], set()).add(
+                    (lookups.regions[parsed.region[i]].pk, lookups.measures[parsed.measure[i]].pk)
+                )
+            if locked[pair]:
+                organisation_index, year = pair_keys[pair]
+                submission = Submission(
+                    organisation=lookups.organisations[organisation_index], year=year, status=status_of[pair]
+                )
+                errors.add(
+                    parsed.row[i],
+                    "",
+                    f"{year}, {format_kbo(submission.organisation.kbo)}, {lookups.measures[parsed.measure[i]].code}, "
+                    f"{lookups.regions[parsed.region[i]].code}",
+                    validation_message(check_unlocked, submission) or "",
+                )
+            changed[i] = 1
+            changed_pairs.add(pair)
+        report.submission_ids = sorted(s for s in submission_of if s is not None)
+        if errors or not write:
+            transaction.set_rollback(True)  # the submissions created above
+            return
+
+        measure_ids = [m.pk for m in lookups.measures]
+        region_ids = [r.pk for r in lookups.regions]
+
+        def copy_lines(indexes: Iterator[int]) -> Iterator[str]:
+            lines: list[str] = []
+            for i in indexes:
+                lines.append(
+                    f"{submission_of[parsed.pair[i]]}\t{measure_ids[parsed.measure[i]]}\t"
+                    f"{region_ids[parsed.region[i]]}\t{parsed.persons[i]}\t{_copy_text(parsed.fte[i])}\t\n"
+                )
+                if len(lines) >= 10_000:
+                    yield "".join(lines)
+                    lines.clear()
+            yield "".join(lines)
+
+        updated = bytes(c and not n for c, n in zip(changed, new, strict=True))
+        with connection.cursor() as cursor:
+            history_context_before_copy(cursor)
+            # New figures go straight into the table: the file's submissions are locked (FOR UPDATE above), so
+            # no other import adds the same keys meanwhile. Changed ones go through a temporary table.
+            with cursor.copy(
+                "copy inventory_headcount (submission_id, measure_id, region_id, persons, fte, explanation) from stdin"
+            ) as copy:
+                for chunk in copy_lines(itertools.compress(range(len(new)), new)):
+                    copy.write(chunk)
+            if any(updated):
+                cursor.execute("drop table if exists pg_temp.import_headcount")
+                cursor.execute(
+                    """create temporary table import_headcount (submission_id bigint, measure_id bigint,
+                       region_id bigint, persons integer, fte numeric(12, 2), explanation text)"""
+                )
+                with cursor.copy(
+                    "copy import_headcount (submission_id, measure_id, region_id, persons, fte, explanation) from stdin"
+                ) as copy:
+                    for chunk in copy_lines(itertools.compress(range(len(updated)), updated)):
+                        copy.write(chunk)
+                if parsed.has_fte:
+                    upsert = _UPSERT_SQL.format(
+                        set="persons = excluded.persons, fte = excluded.fte",
+                        distinct="(h.persons, h.fte) is distinct from (excluded.persons, excluded.fte)",
+                    )
+                else:
+                    upsert = _UPSERT_SQL.format(
+                        set="persons = excluded.persons", distinct="h.persons is distinct from excluded.persons"
+                    )
+                cursor.execute(upsert)
+                cursor.execute("drop table import_headcount")
+            cursor.execute(
+                "update inventory_submission set version = version + 1, updated_at = now() where id = any(%(ids)s)",
+                {"ids": sorted(submission_of[p] for p in changed_pairs)},
+            )
+        for year, keys in sorted(dirty.items()):
+            aggregates_mark_keys(year=year, keys=sorted(keys))
+        if validate:
+            for submission in Submission.objects.filter(pk__in=report.submission_ids).exclude(
+                status=SubmissionStatus.VALIDATED
+            ):
+                try:
+                    submission_validate(submission=submission, user=user)
+                except ValidationError as error:  # a returned submission goes back to draft first
+                    errors.add(0, "", str(submission), f"{submission}: {' '.join(error.messages)}")
+            if errors:
+                transaction.set_rollback(True)
