@@ -27,33 +27,26 @@ second run starts measuring within seconds. --drop empties it at the end instead
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import http.client
+import io
+import itertools
+import os
+import platform
+import resource
+import shutil
+import signal
+import socket
+import subprocess
 import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
-
-# This file is bench/http.py and Python puts its directory first on sys.path, where it would hide the standard
-# library's `http` package from Django and http.client: move the directory to the end (common.py and
-# aggregates.py are still found there).
-_BENCH_DIR = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH_DIR] + [str(_BENCH_DIR)]
-
-import argparse  # noqa: E402
-import contextlib  # noqa: E402
-import http.client  # noqa: E402
-import io  # noqa: E402
-import itertools  # noqa: E402
-import os  # noqa: E402
-import platform  # noqa: E402
-import resource  # noqa: E402
-import shutil  # noqa: E402
-import signal  # noqa: E402
-import socket  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from typing import Any  # noqa: E402
-from urllib.parse import urlsplit  # noqa: E402
+from typing import Any
+from urllib.parse import urlsplit
 
 BENCH_DB = "inventaris_bench_http"
 # common.py (re)creates the benchmark's database through the one in DATABASE_URL; when that is the benchmark's
@@ -188,7 +181,7 @@ def session_cookie() -> tuple[str, str]:
 
 
 SETTINGS_MODULE = """\
-# Written by bench/http.py: the project's settings, with the collected static files in a directory of the run's
+# Written by bench/pages.py: the project's settings, with the collected static files in a directory of the run's
 # own (DEBUG off needs whitenoise's manifest; ROOT/staticfiles is left alone).
 from {base} import *  # noqa: F403
 
