@@ -60,7 +60,7 @@ bench-exports: install
 # 20 concurrent clients against gunicorn on the dashboard, Kerncijfers, a table page and the API with ~1,000,000
 # headcounts: p50/p95 per page against a trivial page (BENCH_ARGS=--reuse uses the database a previous run built).
 bench-http: install
-	$(PY) scripts/stack.py bench bench/http.py $(BENCH_ARGS)
+	$(PY) scripts/stack.py bench bench/pages.py $(BENCH_ARGS)
 
 # The screenshots the README shows (docs/screenshots/), taken by the browser tests from the demo pages.
 .PHONY: screenshots

@@ -9,24 +9,32 @@ Prints, in one run:
 4. a burst of 1,000 edits from 4 processes: how many recomputes ran and how long until the aggregates were
    fresh (goal <= 5 s).
 
-Options: --organisations-per-municipality N (default 23), --years N (default 10), --keep (keep the database).
+Any correctness check that fails (rows that differ, totals or leaves that do not equal the headcounts) ends the
+run with exit code 1.
+
+Options: --organisations-per-municipality N (default 23), --years N (default 10), --keep (keep the database),
+--quick (tiny data for the test suite: 1 organisation per municipality, 2 years, 5 submissions, 5 edits, a
+burst of 40; the same steps, in a database of its own that is dropped at the end).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing
 import os
 import platform
+import queue
 import random
 import statistics
 import subprocess
 import sys
 import time
 
-from common import ROOT, recreate_database, setup_django, sql
+from common import ROOT, clean_up_database, recreate_database, setup_django, sql
 
 BENCH_DB = "inventaris_bench"
+QUICK_DB = "inventaris_bench_quick"
 LAST_YEAR = 2019
 MEASURES = 15
 KEY_COLUMNS = 'year, scope, region_id, grouping_id, trede, "group", measure_id, persons'
@@ -201,6 +209,19 @@ def burst_worker(ids: list[int], seed: int, out: multiprocessing.Queue) -> None:
     out.put(time.perf_counter())
 
 
+def burst_results(done: multiprocessing.Queue, processes: list) -> list[float]:
+    """When each burst process made its last edit; a process that died fails the run at once."""
+    results: list[float] = []
+    deadline = time.monotonic() + 300
+    while len(results) < len(processes):
+        try:
+            results.append(done.get(timeout=1))
+        except queue.Empty:
+            check(not any(p.exitcode for p in processes), "a burst process failed")
+            check(time.monotonic() < deadline, "the burst did not finish within 5 minutes")
+    return results
+
+
 def start_worker(env: dict[str, str]) -> subprocess.Popen:
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "-l", "warning"],
@@ -216,15 +237,37 @@ def start_worker(env: dict[str, str]) -> subprocess.Popen:
     return worker
 
 
+def check(ok: bool, what: str) -> None:
+    if not ok:
+        raise SystemExit(f"bench: FAILED: {what}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--organisations-per-municipality", type=int, default=23)
-    parser.add_argument("--years", type=int, default=10)
+    parser.add_argument("--organisations-per-municipality", type=int)
+    parser.add_argument("--years", type=int)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="tiny data, for the test suite")
     options = parser.parse_args()
+    quick = options.quick
+    options.organisations_per_municipality = options.organisations_per_municipality or (1 if quick else 23)
+    options.years = options.years or (2 if quick else 10)
+    submissions, edits, burst = (5, 5, 40) if quick else (20, 50, 1000)
+    database = QUICK_DB if quick else BENCH_DB
 
-    recreate_database(BENCH_DB)
-    setup_django(BENCH_DB)
+    recreate_database(database)
+    try:
+        run(options, database, submissions, edits, burst)
+    finally:
+        with contextlib.suppress(Exception):  # Django may not have got as far as its settings
+            from django.db import connections
+
+            connections.close_all()
+        clean_up_database(database, quick=quick, keep=options.keep)
+
+
+def run(options: argparse.Namespace, database: str, submissions: int, edits: int, burst: int) -> None:
+    setup_django(database)
     from django.core.management import call_command
     from django.db import connections
 
@@ -264,11 +307,12 @@ def main() -> None:
         f"1. full recompute: {full:.2f} s for {ours:,} aggregate rows; hand-written INSERT ... SELECT ... GROUP BY: "
         f"{base:.2f} s for {theirs:,} rows; rows that differ: {differing}; ratio {full / base:.2f}x (goal <= 2x)"
     )
+    check(ours > 0 and differing == 0, f"the full recompute's {ours:,} rows differ from the statement's in {differing}")
 
     # 2. incremental recompute after one submission changes (one organisation's 15 measures)
     rng = random.Random(2019)
     durations = []
-    for _ in range(20):
+    for _ in range(submissions):
         org = rng.choice(ORGANISATION_IDS)
         with transaction_atomic():
             for (headcount_id,) in sql(
@@ -282,7 +326,7 @@ def main() -> None:
         durations.append(time.perf_counter() - started)
         assert not result.full, result
         assert result.keys == MEASURES, result
-    check = sql(
+    flanders = sql(
         """select (select persons from inventory_aggregate a join inventory_region r on r.id = a.region_id
                    where a.year = %(y)s and a.scope = 'provisional' and r.code = '02000' and a.trede is null)
                 = (select sum(h.persons) from inventory_headcount h
@@ -292,10 +336,11 @@ def main() -> None:
     )[0][0]
     print(
         f"2. incremental recompute after one submission (15 headcounts) changes: median "
-        f"{statistics.median(durations) * 1000:.1f} ms, p95 {percentile(durations, 95) * 1000:.1f} ms over 20 "
-        f"submissions; Flanders total still equals the headcounts: {check} (goal <= 50 ms; "
+        f"{statistics.median(durations) * 1000:.1f} ms, p95 {percentile(durations, 95) * 1000:.1f} ms over "
+        f"{submissions} submissions; Flanders total still equals the headcounts: {flanders} (goal <= 50 ms; "
         f"full recompute of one year for comparison: {full / options.years * 1000:.0f} ms)"
     )
+    check(flanders is True, "after the incremental recomputes the Flanders total no longer equals the headcounts")
 
     # 3. save -> visible through the real worker
     redis_client().flushdb()
@@ -304,20 +349,20 @@ def main() -> None:
     worker = start_worker(env)
     try:
         latencies = []
-        for i in range(50):
+        for i in range(edits):
             headcount_id, _submission, region_id, measure_id = random_headcount(rng)
             edit(headcount_id, 100 + i)
             saved = time.perf_counter()
             latencies.append(wait(lambda r=region_id, m=measure_id: visible(r, m) and fresh()) - saved)
         print(
             f"3. save -> aggregate visible through the worker: p50 {statistics.median(latencies) * 1000:.0f} ms, "
-            f"p95 {percentile(latencies, 95) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms over 50 edits "
+            f"p95 {percentile(latencies, 95) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms over {edits} edits "
             f"(goal p95 <= 1 s)"
         )
 
-        # 4. burst of 1,000 edits from 4 processes
+        # 4. a burst of edits (1,000) from 4 processes
         runs_before = sql("select coalesce(sum(runs), 0) from inventory_aggregateyear")[0][0]
-        ids = [random_headcount(rng)[0] for _ in range(1000)]
+        ids = [random_headcount(rng)[0] for _ in range(burst)]
         connections.close_all()
         context = multiprocessing.get_context("fork")
         done: multiprocessing.Queue = context.Queue()
@@ -325,7 +370,7 @@ def main() -> None:
         burst_started = time.perf_counter()
         for process in processes:
             process.start()
-        last_edit = max(done.get(timeout=300) for _ in processes)
+        last_edit = max(burst_results(done, processes))
         for process in processes:
             process.join()
         fresh_at = wait(fresh)
@@ -340,17 +385,15 @@ def main() -> None:
             {"y": LAST_YEAR},
         )[0][0]
         print(
-            f"4. burst of 1,000 edits from 4 processes: edits took {last_edit - burst_started:.2f} s, "
+            f"4. burst of {burst:,} edits from 4 processes: edits took {last_edit - burst_started:.2f} s, "
             f"{runs} recomputes ran, aggregates fresh {fresh_at - last_edit:.2f} s after the last edit and "
             f"{fresh_at - burst_started:.2f} s after the first; leaves equal the headcounts: {correct} "
             f"(goal <= 5 s)"
         )
+        check(correct is True, "after the burst the aggregate leaves do not equal the headcounts")
     finally:
         worker.terminate()
         worker.wait(timeout=30)
-        connections.close_all()
-        if not options.keep:
-            recreate_database(BENCH_DB)  # leaves an empty database behind, not a gigabyte
 
 
 def transaction_atomic():

@@ -27,6 +27,25 @@ def recreate_database(name: str) -> None:
         conn.execute(f"create database {name}")
 
 
+def drop_database(name: str) -> None:
+    """For the quick runs (`--quick`), which leave nothing behind."""
+    import psycopg
+
+    with psycopg.connect(SERVER_URL, autocommit=True) as conn:
+        conn.execute(f"drop database if exists {name} with (force)")
+
+
+def clean_up_database(name: str, *, quick: bool, keep: bool) -> None:
+    """At the end of a run: a quick run drops its database, a full one leaves it empty (not a gigabyte), unless
+    --keep."""
+    if keep:
+        return
+    if quick:
+        drop_database(name)
+    else:
+        recreate_database(name)
+
+
 def setup_django(name: str, **environ: str) -> None:
     """Django on the benchmark's database, with Redis database 14 (never the tests' 15 or the site's 0)."""
     os.environ["DATABASE_URL"] = database_url(name)

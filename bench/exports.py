@@ -11,15 +11,18 @@ RSS a small launcher reads with getrusage(RUSAGE_CHILDREN):
 - cursor: the same file made the way the other formats and public files are made (a server-side cursor
   and the csv module; csv_chunks(..., use_copy=False)), for comparison.
 Each runs on one year (~10 % of the rows) and on all years, so that constant memory shows as the same peak
-RSS at both sizes. Goal: >= 200,000 rows/s (service and http).
+RSS at both sizes. Goal: >= 200,000 rows/s (service and http). Every way must give as many rows as COPY, and
+COPY of all years every headcount; otherwise, or when an export fails, the exit code is 1.
 
 Options: --organisations-per-municipality N (default 24), --years N (default 10), --repeat N (best of, default
-2), --keep (keep the database), --child MODE (internal).
+2), --keep (keep the database), --quick (tiny data for the test suite: 1 organisation per municipality, 2 years,
+1 run each; in a database of its own that is dropped at the end), --child MODE (internal).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -27,9 +30,10 @@ import subprocess
 import sys
 import time
 
-from common import ROOT, recreate_database, setup_django, sql
+from common import ROOT, clean_up_database, recreate_database, setup_django, sql
 
 BENCH_DB = "inventaris_bench_exports"
+QUICK_DB = "inventaris_bench_exports_quick"
 LAST_YEAR = 2019
 MEASURES = 15
 
@@ -91,10 +95,10 @@ def copy_sql(year: int | None) -> str:
     """
 
 
-def child(mode: str, year: int | None) -> None:
+def child(database: str, mode: str, year: int | None) -> None:
     """One measured export; prints {"rows": N, "bytes": N, "seconds": S} as JSON. Imports and the login
     happen before the clock starts."""
-    setup_django(BENCH_DB, ALLOWED_HOSTS="testserver")
+    setup_django(database, ALLOWED_HOSTS="testserver")
     from django.db import connection
     from django.test import Client
 
@@ -147,11 +151,12 @@ print(json.dumps(result))
 """
 
 
-def measure(mode: str, year: int | None, repeat: int) -> dict:
+def measure(mode: str, year: int | None, repeat: int, quick: bool) -> dict:
     """Best of `repeat` runs, each in a fresh process."""
     best: dict | None = None
     for _ in range(repeat):
         args = [sys.executable, __file__, "--child", mode] + (["--year", str(year)] if year else [])
+        args += ["--quick"] if quick else []
         done = subprocess.run([sys.executable, "-c", LAUNCHER, *args], stdout=subprocess.PIPE, cwd=ROOT)
         if done.returncode:
             raise SystemExit(f"bench: the {mode} export failed")
@@ -164,21 +169,27 @@ def measure(mode: str, year: int | None, repeat: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--organisations-per-municipality", type=int, default=24)
-    parser.add_argument("--years", type=int, default=10)
-    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--organisations-per-municipality", type=int)
+    parser.add_argument("--years", type=int)
+    parser.add_argument("--repeat", type=int)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="tiny data, for the test suite")
     parser.add_argument("--child", choices=["copy", "service", "cursor", "http"])
     parser.add_argument("--year", type=int)
     options = parser.parse_args()
+    quick = options.quick
+    options.organisations_per_municipality = options.organisations_per_municipality or (1 if quick else 24)
+    options.years = options.years or (2 if quick else 10)
+    options.repeat = options.repeat or (1 if quick else 2)
+    database = QUICK_DB if quick else BENCH_DB
     if options.child:
-        child(options.child, options.year)
+        child(database, options.child, options.year)
         return
 
-    recreate_database(BENCH_DB)
+    recreate_database(database)
     try:
         # The test client's host; the bench talks to no real server.
-        setup_django(BENCH_DB, ALLOWED_HOSTS="testserver")
+        setup_django(database, ALLOWED_HOSTS="testserver")
         from django.core.management import call_command
         from django.db import connections
 
@@ -195,7 +206,7 @@ def main() -> None:
         results: dict[tuple[str, str], dict] = {}
         for size, year in (("one year", LAST_YEAR), ("all years", None)):
             for mode in ("copy", "service", "http", "cursor"):
-                result = measure(mode, year, options.repeat)
+                result = measure(mode, year, options.repeat, quick)
                 results[(mode, size)] = result
                 print(
                     f"{size:>9} {mode:>7}: {result['rows']:>9,} rows, {result['bytes'] / 1e6:7.1f} MB in "
@@ -212,12 +223,22 @@ def main() -> None:
                 f"{full['rows']:,} rows vs {small['rss_mb']:.0f} MB at {small['rows']:,} rows "
                 f"(ratio {full['rss_mb'] / small['rss_mb']:.2f})"
             )
+        wrong = [
+            f"{mode} on {size}: {result['rows']:,} rows, COPY {results[('copy', size)]['rows']:,}"
+            for (mode, size), result in results.items()
+            if result["rows"] != results[("copy", size)]["rows"]
+        ]
+        if results[("copy", "all years")]["rows"] != headcounts or not results[("copy", "one year")]["rows"]:
+            wrong.append(f"COPY: {results[('copy', 'all years')]['rows']:,} rows of {headcounts:,} headcounts")
+        if wrong:
+            raise SystemExit(f"bench: FAILED: the exports do not give the headcounts: {'; '.join(wrong)}")
+        print(f"every export gave the same rows as COPY: {headcounts:,} headcounts over all years")
     finally:
-        from django.db import connections
+        with contextlib.suppress(Exception):  # Django may not have got as far as its settings
+            from django.db import connections
 
-        connections.close_all()
-        if not options.keep:
-            recreate_database(BENCH_DB)  # leaves an empty database behind, not a gigabyte
+            connections.close_all()
+        clean_up_database(database, quick=quick, keep=options.keep)
 
 
 if __name__ == "__main__":

@@ -9,15 +9,19 @@ goes in through `headcounts_import`, against two baselines on the same rows in t
 
 Every variant runs in a subprocess of its own, after the headcounts were emptied and the submissions created;
 its peak RSS is the child's ru_maxrss (os.wait4). Printed: rows per second, the ratio to COPY, peak RSS.
-Goals: >= 50,000 validated rows per second (within 3x of COPY), peak RSS <= 300 MB.
+Goals: >= 50,000 validated rows per second (within 3x of COPY), peak RSS <= 300 MB. A variant that fails, leaves
+another number of headcounts than it should or reports other counts than expected (every row new; unchanged
+the second time) ends the run with exit code 1.
 
 Options: --rows N (default 200,000), --import-export-rows N (default: all; it takes minutes for 200,000),
---skip-import-export, --keep (keep the database).
+--skip-import-export, --keep (keep the database), --quick (tiny data for the test suite: 300 rows, all of them
+through django-import-export too; in a database of its own that is dropped at the end).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -28,9 +32,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, recreate_database, setup_django, sql
+from common import ROOT, clean_up_database, recreate_database, setup_django, sql
 
 BENCH_DB = "inventaris_bench_imports"
+QUICK_DB = "inventaris_bench_imports_quick"
+QUICK_ROWS = 300
 YEARS = (2018, 2019)
 
 
@@ -93,17 +99,16 @@ def reset() -> None:
     sql("vacuum analyze inventory_headcount")
 
 
-def run_variant(name: str, path: Path, env: dict[str, str]) -> dict:
+def run_variant(name: str, path: Path, env: dict[str, str], quick: bool) -> dict:
     """The variant in a child process; its own figures plus its peak RSS from the kernel."""
-    process = subprocess.Popen(
-        [sys.executable, __file__, "--variant", name, "--file", str(path)], cwd=ROOT, env=env, stdout=subprocess.PIPE
-    )
+    args = [sys.executable, __file__, "--variant", name, "--file", str(path)] + (["--quick"] if quick else [])
+    process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE)
     assert process.stdout is not None
     output = process.stdout.read()
     _pid, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode:
-        raise SystemExit(f"bench: variant {name} failed ({process.returncode})")
+        raise SystemExit(f"bench: FAILED: variant {name} exited with code {process.returncode}")
     result = json.loads(output.decode().strip().splitlines()[-1])
     result["peak_rss_mb"] = usage.ru_maxrss / 1024  # kilobytes on Linux
     return result
@@ -111,18 +116,47 @@ def run_variant(name: str, path: Path, env: dict[str, str]) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--rows", type=int)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="tiny data, for the test suite")
     parser.add_argument("--skip-import-export", action="store_true")
     parser.add_argument("--import-export-rows", type=int)
     parser.add_argument("--variant")
     parser.add_argument("--file")
     options = parser.parse_args()
+    options.rows = options.rows or (QUICK_ROWS if options.quick else 200_000)
+    database = QUICK_DB if options.quick else BENCH_DB
     if options.variant:
-        return child(options.variant, Path(options.file))
+        return child(database, options.variant, Path(options.file))
 
-    recreate_database(BENCH_DB)
-    setup_django(BENCH_DB)
+    recreate_database(database)
+    folder = Path(tempfile.mkdtemp(prefix="bench-imports-"))
+    try:
+        run(options, database, folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        with contextlib.suppress(Exception):  # Django may not have got as far as its settings
+            from django.db import connections
+
+            connections.close_all()
+        clean_up_database(database, quick=options.quick, keep=options.keep)
+
+
+def expect(name: str, result: dict, rows: int) -> None:
+    """What each variant must report, beyond the number of headcounts it leaves."""
+    expected = {
+        "service": {"created": rows, "updated": 0, "unchanged": 0},
+        "service-unchanged": {"created": 0, "updated": 0, "unchanged": rows},
+        "service-dry-run": {"created": rows, "updated": 0, "unchanged": 0},
+        "import-export": {"totals": {**result.get("totals", {}), "new": rows, "error": 0, "invalid": 0}},
+    }.get(name, {})
+    reported = {key: result.get(key) for key in expected}
+    if reported != expected:
+        raise SystemExit(f"bench: FAILED: {name} reported {reported}, not {expected}")
+
+
+def run(options: argparse.Namespace, database: str, folder: Path) -> None:
+    setup_django(database)
     from django.core.management import call_command
     from django.db import connections
 
@@ -130,7 +164,6 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     reference_load()
-    folder = Path(tempfile.mkdtemp(prefix="bench-imports-"))
     data = generate(options.rows, folder)
     reset()
     write_id_files(data["keys"], data, options.import_export_rows)  # type: ignore[arg-type]
@@ -158,14 +191,15 @@ def main() -> None:
         if empty:
             reset()
         connections.close_all()
-        results[name] = run_variant(name, data[file], env)  # type: ignore[arg-type]
+        results[name] = run_variant(name, data[file], env, options.quick)  # type: ignore[arg-type]
         results[name]["rows"] = rows
         if name == "import-export":
             results[name]["rows"] = min(rows, options.import_export_rows or rows)
         count = sql("select count(*) from inventory_headcount")[0][0]
         expected = 0 if name == "service-dry-run" else results[name]["rows"]
         if count != expected:
-            raise SystemExit(f"bench: {name} left {count:,} headcounts, not {expected:,}")
+            raise SystemExit(f"bench: FAILED: {name} left {count:,} headcounts, not {expected:,}")
+        expect(name, results[name], results[name]["rows"])
 
     copy = results["copy"]["seconds"] / rows  # per row
     print()
@@ -195,17 +229,13 @@ def main() -> None:
         print(
             f"headcounts_import is {theirs / (service['seconds'] / rows):.0f}x faster per row than django-import-export"
         )
-    shutil.rmtree(folder)
-    if not options.keep:
-        connections.close_all()
-        recreate_database(BENCH_DB)
 
 
 # --- the children: one variant each --------------------------------------------------------------------------
 
 
-def child(name: str, path: Path) -> None:
-    setup_django(BENCH_DB)
+def child(database: str, name: str, path: Path) -> None:
+    setup_django(database)
     from django.db import connection, transaction
 
     connection.ensure_connection()

@@ -23,46 +23,44 @@ an error (exit code 1). A missed goal is a measurement, not an error: exit code 
 
 The database is kept after the run (about 400 MB); --reuse uses it again when it holds the same dataset, so a
 second run starts measuring within seconds. --drop empties it at the end instead.
+
+--quick, for the test suite: the same steps on tiny data (1 organisation per municipality, 2 years, the demo),
+1 gunicorn worker, 2 clients, 2 warm-up and 10 requests per page, 3 places x 2 years cold, and --queries; in a
+database of its own (`inventaris_bench_http_quick`) that is dropped at the end.
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import http.client
+import io
+import itertools
+import os
+import platform
+import resource
+import shutil
+import signal
+import socket
+import subprocess
 import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
-
-# This file is bench/http.py and Python puts its directory first on sys.path, where it would hide the standard
-# library's `http` package from Django and http.client: move the directory to the end (common.py and
-# aggregates.py are still found there).
-_BENCH_DIR = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH_DIR] + [str(_BENCH_DIR)]
-
-import argparse  # noqa: E402
-import contextlib  # noqa: E402
-import http.client  # noqa: E402
-import io  # noqa: E402
-import itertools  # noqa: E402
-import os  # noqa: E402
-import platform  # noqa: E402
-import resource  # noqa: E402
-import shutil  # noqa: E402
-import signal  # noqa: E402
-import socket  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from typing import Any  # noqa: E402
-from urllib.parse import urlsplit  # noqa: E402
+from typing import Any
+from urllib.parse import urlsplit
 
 BENCH_DB = "inventaris_bench_http"
+QUICK_DB = "inventaris_bench_http_quick"
 # common.py (re)creates the benchmark's database through the one in DATABASE_URL; when that is the benchmark's
 # own (DATABASE_URL=.../inventaris_bench_http), the server's `postgres` database does that instead.
-if urlsplit(os.environ.get("DATABASE_URL", "")).path == f"/{BENCH_DB}":
+if urlsplit(os.environ.get("DATABASE_URL", "")).path in (f"/{BENCH_DB}", f"/{QUICK_DB}"):
     os.environ["DATABASE_URL"] = urlsplit(os.environ["DATABASE_URL"])._replace(path="/postgres").geturl()
 
 from aggregates import generate, percentile  # noqa: E402
-from common import ROOT, database_url, recreate_database, setup_django, sql  # noqa: E402
+from common import ROOT, database_url, drop_database, recreate_database, setup_django, sql  # noqa: E402
 
 GOAL_P95_MS = 150
 USERNAME = "coordinator"
@@ -111,12 +109,12 @@ def dataset_key(options: argparse.Namespace) -> str:
     return f"organisations_per_municipality={options.organisations_per_municipality} years={options.years}"
 
 
-def holds_dataset(key: str) -> bool:
+def holds_dataset(database: str, key: str) -> bool:
     """Whether the benchmark's database exists and a complete build of this dataset was recorded in it."""
     import psycopg
 
     try:
-        with psycopg.connect(database_url(BENCH_DB), autocommit=True) as conn:
+        with psycopg.connect(database_url(database), autocommit=True) as conn:
             if not conn.execute("select to_regclass('bench_http_dataset')").fetchone()[0]:
                 return False
             return conn.execute("select 1 from bench_http_dataset where key = %s", [key]).fetchone() is not None
@@ -188,7 +186,7 @@ def session_cookie() -> tuple[str, str]:
 
 
 SETTINGS_MODULE = """\
-# Written by bench/http.py: the project's settings, with the collected static files in a directory of the run's
+# Written by bench/pages.py: the project's settings, with the collected static files in a directory of the run's
 # own (DEBUG off needs whitenoise's manifest; ROOT/staticfiles is left alone).
 from {base} import *  # noqa: F403
 
@@ -196,7 +194,7 @@ STATIC_ROOT = {static_root!r}
 """
 
 
-def prepare_settings(workdir: Path) -> dict[str, str]:
+def prepare_settings(workdir: Path, database: str) -> dict[str, str]:
     """The environment for gunicorn and for this process: a settings module in `workdir` that is the project's
     with STATIC_ROOT in `workdir`, and the static files collected there."""
     base = os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.base")
@@ -210,7 +208,7 @@ def prepare_settings(workdir: Path) -> dict[str, str]:
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
     }
     env = dict(os.environ, **environ)
-    env["DATABASE_URL"] = database_url(BENCH_DB)
+    env["DATABASE_URL"] = database_url(database)
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"], cwd=ROOT, env=env, check=True
     )
@@ -400,9 +398,9 @@ def main() -> int:
         epilog=__doc__.split("\n\n", 1)[1],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--clients", type=int, default=20, help="concurrent clients (default 20)")
-    parser.add_argument("--requests", type=int, default=400, help="measured requests per page (default 400)")
-    parser.add_argument("--warmup", type=int, default=60, help="requests per page before measuring (default 60)")
+    parser.add_argument("--clients", type=int, help="concurrent clients (default 20)")
+    parser.add_argument("--requests", type=int, help="measured requests per page (default 400)")
+    parser.add_argument("--warmup", type=int, help="requests per page before measuring (default 60)")
     parser.add_argument(
         "--reuse",
         action="store_true",
@@ -410,9 +408,9 @@ def main() -> int:
         "pending aggregates recomputed); otherwise it is built anew",
     )
     parser.add_argument("--drop", action="store_true", help="empty the database at the end (no --reuse next time)")
-    parser.add_argument("--organisations-per-municipality", type=int, default=23)
-    parser.add_argument("--years", type=int, default=10)
-    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help=f"gunicorn (default {DEFAULT_WORKERS})")
+    parser.add_argument("--organisations-per-municipality", type=int, help="default 23")
+    parser.add_argument("--years", type=int, help="default 10")
+    parser.add_argument("--workers", type=int, help=f"gunicorn (default {DEFAULT_WORKERS})")
     parser.add_argument("--threads", type=int, default=DEFAULT_THREADS, help=f"gunicorn (default {DEFAULT_THREADS})")
     parser.add_argument(
         "--worker-class",
@@ -430,7 +428,24 @@ def main() -> int:
         help="also, per page, where one request's time goes without load (Django's test client in this "
         "process): with the cache emptied and warm, SQL statements and their time, the rest",
     )
+    parser.add_argument(
+        "--quick", action="store_true", help="tiny data and load, for the test suite (see above); implies --queries"
+    )
     options = parser.parse_args()
+    quick = options.quick
+    for name, full, small in (
+        ("clients", 20, 2),
+        ("requests", 400, 10),
+        ("warmup", 60, 2),
+        ("organisations_per_municipality", 23, 1),
+        ("years", 10, 2),
+        ("workers", DEFAULT_WORKERS, 1),
+    ):
+        if getattr(options, name) is None:
+            setattr(options, name, small if quick else full)
+    options.queries = options.queries or quick
+    options.database = QUICK_DB if quick else BENCH_DB
+    cold_places, cold_years = (COLD_PLACES[:3], COLD_YEARS[-2:]) if quick else (COLD_PLACES, COLD_YEARS)
     pages = PAGES
     if options.pages:
         wanted = set(options.pages.split(","))
@@ -442,14 +457,14 @@ def main() -> int:
     # Stopped with SIGTERM (kill, a CI timeout): unwind like Ctrl-C, so that gunicorn is stopped too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
-    options.reused = options.reuse and holds_dataset(dataset_key(options))
+    options.reused = options.reuse and holds_dataset(options.database, dataset_key(options))
     if not options.reused:
-        recreate_database(BENCH_DB)
+        recreate_database(options.database)
     workdir = Path(tempfile.mkdtemp(prefix="bench-http-"))
     server = None
     failed = False
     try:
-        setup_django(BENCH_DB, **prepare_settings(workdir))
+        setup_django(options.database, **prepare_settings(workdir, options.database))
         from django.conf import settings
         from django.db import connections
 
@@ -532,11 +547,11 @@ def main() -> int:
             )
         print()
         print(
-            f"cold: every request another place and year ({len(COLD_PLACES)} x {len(COLD_YEARS)}), cache emptied "
+            f"cold: every request another place and year ({len(cold_places)} x {len(cold_years)}), cache emptied "
             "first, no warm-up"
         )
         for name, template in COLD_PAGES:
-            paths = [template.format(place=p, year=y) for y in COLD_YEARS for p in COLD_PLACES]
+            paths = [template.format(place=p, year=y) for y in cold_years for p in cold_places]
             redis_client().flushdb()
             run = hammer(port, paths, headers, options.clients, len(paths))
             if run.failures:
@@ -575,8 +590,10 @@ def main() -> int:
             from django.db import connections
 
             connections.close_all()
-        if options.drop:
-            recreate_database(BENCH_DB)  # an empty database stays behind, not 400 MB
+        if quick:
+            drop_database(options.database)
+        elif options.drop:
+            recreate_database(options.database)  # an empty database stays behind, not 400 MB
     return 1 if failed else 0
 
 
