@@ -14,8 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from accounts.access import is_coordinator
 from accounts.models import User
+from inventory.access import is_coordinator
 from inventory.models import Aggregate, Edition, Scope, SubmissionStatus
 from inventory.services.aggregation import aggregates_sweep
 

@@ -16,8 +16,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.access import is_staff_member, organisations_editable_by
 from accounts.models import User
+from inventory.access import is_staff_member, organisations_editable_by
 from inventory.models import ImportJob, Organisation
 from inventory.services import imports
 from inventory.services.aggregation import redis_client

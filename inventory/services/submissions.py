@@ -16,8 +16,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.access import is_staff_member
 from accounts.models import User
+from inventory.access import is_staff_member
 from inventory.history import history_context
 from inventory.models import CollectionRound, Headcount, Measure, Organisation, Region, Submission, SubmissionStatus
 from inventory.services.aggregation import aggregates_mark_keys, aggregates_mark_submissions

@@ -15,9 +15,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from accounts.access import is_coordinator, is_staff_member, organisations_visible_to
 from accounts.models import User
 from accounts.tokens import user_from_token
+from inventory.access import is_coordinator, is_staff_member, organisations_visible_to
 from inventory.selectors.figures import (
     AGGREGATE_COLUMNS,
     AGGREGATE_FIELDS,

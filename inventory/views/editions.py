@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.access import is_coordinator
+from inventory.access import is_coordinator
 from inventory.models import Edition
 from inventory.selectors.editions import ChangeKind, editions_compare, editions_list
 from inventory.selectors.figures import aggregate_years

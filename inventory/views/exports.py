@@ -19,7 +19,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from accounts.access import is_coordinator, is_staff_member
+from inventory.access import is_coordinator, is_staff_member
 from inventory.models import Edition, Measure, Region, RegionGrouping, Scope, Submission, Trede
 from inventory.selectors.figures import AggregateFilters, aggregate_years, aggregates_freshness
 from inventory.selectors.headcounts import HeadcountFilters

@@ -15,7 +15,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from accounts.access import is_coordinator, is_staff_member, organisations_visible_to
+from inventory.access import is_coordinator, is_staff_member, organisations_visible_to
 from inventory.constants import WEST_VLAANDEREN
 from inventory.models import CollectionRound, Edition, Scope
 from inventory.selectors.dashboard import Dashboard, KeyFigures, dashboard, key_figures

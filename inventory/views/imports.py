@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from accounts.access import is_staff_member, organisations_editable_by
+from inventory.access import is_staff_member, organisations_editable_by
 from inventory.models import ImportJob
 from inventory.services.import_jobs import import_job_confirm, import_job_create, import_job_progress
 from inventory.services.imports import import_size_check

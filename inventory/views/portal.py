@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from accounts.access import get_organisation_for, is_staff_member, organisations_editable_by
+from inventory.access import get_organisation_for, is_staff_member, organisations_editable_by
 from inventory.models import CollectionRound, Measure, Region, Submission, SubmissionStatus
 from inventory.services.plausibility import Flag, plausibility_flags, previous_figures
 from inventory.services.submissions import (

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from accounts.access import is_staff_member
+from inventory.access import is_staff_member
 from inventory.filters import SubmissionFilter
 from inventory.models import CollectionRound, Submission
 from inventory.selectors.history import submission_history

@@ -29,8 +29,8 @@ from django.utils.translation import gettext_lazy
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from accounts.access import is_coordinator, is_staff_member, organisations_visible_to
 from accounts.models import User
+from inventory.access import is_coordinator, is_staff_member, organisations_visible_to
 from inventory.filters import AggregateTableFilter, HeadcountTableFilter, MeasureTableFilter, OrganisationTableFilter
 from inventory.models import Aggregate, Headcount, Measure, Organisation, Scope, SubmissionStatus
 from inventory.selectors.figures import AggregateFilters, aggregate_queryset

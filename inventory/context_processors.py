@@ -1,6 +1,6 @@
 from django.http import HttpRequest
 
-from accounts.access import is_coordinator, is_staff_member, organisations_editable_by
+from inventory.access import is_coordinator, is_staff_member, organisations_editable_by
 
 
 def roles(request: HttpRequest) -> dict[str, object]:
