@@ -1,20 +1,49 @@
-"""Who may see and change what. Views fetch through these helpers; outsiders get 404, not 403."""
+"""Who sees and changes what: the one place. Views, the API, exports, tables, the dashboard and the services
+ask here; views guard themselves with the decorators at the end.
+
+Roles (README, "Roles"): staff (`is_staff`) may do everything; coordinators (`is_coordinator`) see every
+organisation's validated figures, export and publish; organisation editors report their own organisations'
+figures, viewers read them. Outsiders get 404 (a page they may not see does not exist for them); someone who
+may see a page but not do what they asked gets 403 with the reason, both on the same Dutch error page.
+
+Provisional figures (submitted but not yet validated) are for staff only: a coordinator who asks for them gets
+403 with PROVISIONAL_STAFF_ONLY on every page, export and API, never a silent fallback to validated figures.
+Organisation users read their own organisations' headcounts in both scopes: those are their own figures.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import MembershipRole, User
-from inventory.models import Organisation
+from inventory.models import CollectionRound, Headcount, ImportJob, Organisation, Scope, Submission, SubmissionStatus
+
+PROVISIONAL_STAFF_ONLY = gettext_lazy("Voorlopige cijfers zijn enkel voor POM-medewerkers.")
+
+# --- roles ----------------------------------------------------------------------------------------------------
 
 
-def is_staff_member(user: User) -> bool:
-    return user.is_authenticated and user.is_active and user.is_staff
+def is_staff_member(user: User | Any) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active and user.is_staff)
 
 
-def is_coordinator(user: User) -> bool:
-    return user.is_authenticated and user.is_active and (user.is_coordinator or user.is_staff)
+def is_coordinator(user: User | Any) -> bool:
+    """Coordinators and staff: everyone who sees every organisation's validated figures."""
+    return bool(
+        user is not None and user.is_authenticated and user.is_active and (user.is_coordinator or user.is_staff)
+    )
+
+
+# --- organisations and their figures ------------------------------------------------------------------------
 
 
 def organisations_visible_to(user: User) -> QuerySet[Organisation]:
@@ -29,8 +58,146 @@ def organisations_editable_by(user: User) -> QuerySet[Organisation]:
     return Organisation.objects.filter(memberships__user=user, memberships__role=MembershipRole.EDITOR)
 
 
-def get_organisation_for(user: User, pk: int) -> Organisation:
+def organisation_get_for(user: User, pk: int) -> Organisation:
+    """An organisation the user may see; 404 otherwise."""
     try:
         return organisations_visible_to(user).get(pk=pk)
     except Organisation.DoesNotExist:
         raise Http404 from None
+
+
+def may_upload(user: User) -> bool:
+    """Staff, and editors of at least one organisation (their own organisations' headcount files)."""
+    return is_staff_member(user) or (user.is_authenticated and organisations_editable_by(user).exists())
+
+
+def headcounts_visible_to(user: User) -> QuerySet[Headcount]:
+    """Every headcount the user may read, in any scope: staff every sent submission's (not drafts, which are
+    still the organisation's), coordinators validated ones, organisation users their own organisations' in
+    any status."""
+    headcounts = Headcount.objects.all()
+    if is_staff_member(user):
+        return headcounts.exclude(submission__status=SubmissionStatus.DRAFT)
+    if is_coordinator(user):
+        return headcounts.in_scope(Scope.VALIDATED)
+    return headcounts.filter(submission__organisation__in=organisations_visible_to(user))
+
+
+def headcounts_in_scope_for(user: User, scope: str) -> QuerySet[Headcount]:
+    """The headcounts of `scope` the user may read (scope_check first: a coordinator never gets here with
+    provisional)."""
+    return headcounts_visible_to(user).in_scope(scope)
+
+
+# --- scopes ---------------------------------------------------------------------------------------------------
+
+
+def scope_readable(user: User, scope: str, *, aggregates: bool) -> bool:
+    """Whether the user may read figures of `scope`: aggregates (which mix every organisation's figures) for
+    coordinators, provisional ones for staff; headcounts in both scopes for organisation users (their own)."""
+    if aggregates and not is_coordinator(user):
+        return False
+    if scope == Scope.PROVISIONAL:
+        return is_staff_member(user) or not is_coordinator(user)
+    return True
+
+
+def scope_check(user: User, scope: str, *, aggregates: bool) -> None:
+    """PermissionDenied with the reason when the user may not read figures of `scope` (see scope_readable)."""
+    if not scope_readable(user, scope, aggregates=aggregates):
+        if aggregates and not is_coordinator(user):
+            raise PermissionDenied(_("Enkel POM-medewerkers en coördinatoren zien aggregaten."))
+        raise PermissionDenied(str(PROVISIONAL_STAFF_ONLY))
+
+
+# --- changing a submission ------------------------------------------------------------------------------------
+
+
+def submission_locked_check(submission: Submission) -> None:
+    """A validated submission is locked for everyone, staff included, until staff reopen it."""
+    if submission.is_locked:
+        raise ValidationError(
+            _("De aangifte %(submission)s is gevalideerd en dus vergrendeld; een medewerker moet ze eerst heropenen.")
+            % {"submission": submission},
+            code="locked",
+        )
+
+
+def submission_change_check(*, user: User | None, submission: Submission) -> None:
+    """ValidationError with the reason when `user` may not change the submission's figures now: validated
+    (locked until staff reopen it), the year's round not open (staff always may), or sent to POM (staff only;
+    POM returns it when something must change). `user` None: a command or task acting for POM."""
+    submission_locked_check(submission)
+    if not (user is None or is_staff_member(user)):
+        round_ = CollectionRound.objects.filter(year=submission.year).first()
+        today = timezone.localdate()
+        if round_ is None or not round_.opens_on <= today <= round_.closes_on:
+            raise ValidationError(
+                _("De bevraging voor %(year)s is niet open; enkel POM-medewerkers kunnen de cijfers nog wijzigen.")
+                % {"year": submission.year},
+                code="round_closed",
+            )
+        if submission.status == SubmissionStatus.SUBMITTED:
+            raise ValidationError(
+                _("De aangifte is al ingediend; POM kan ze terugsturen als er nog iets moet veranderen."),
+                code="submitted",
+            )
+
+
+def submission_change_problem(*, user: User, submission: Submission) -> str | None:
+    """Why the user may not change the submission now (the first reason), or None when they may."""
+    if not organisations_editable_by(user).filter(pk=submission.organisation_id).exists():
+        return _("U kunt deze cijfers lezen maar niet wijzigen.")
+    try:
+        submission_change_check(user=user, submission=submission)
+    except ValidationError as error:
+        return error.messages[0]
+    return None
+
+
+# --- import jobs ----------------------------------------------------------------------------------------------
+
+
+def import_jobs_visible_to(user: User) -> QuerySet[ImportJob]:
+    """A job belongs to whoever uploaded it; staff see every job."""
+    jobs = ImportJob.objects.defer("data")
+    return jobs if is_staff_member(user) else jobs.filter(user=user)
+
+
+def import_job_get_for(user: User, pk: object) -> ImportJob:
+    try:
+        return import_jobs_visible_to(user).get(pk=pk)
+    except (ImportJob.DoesNotExist, ValueError, ValidationError):
+        raise Http404 from None
+
+
+# --- guards for views -----------------------------------------------------------------------------------------
+
+View = TypeVar("View", bound=Callable[..., HttpResponse])
+
+
+def _guard(allowed: Callable[[User], bool], *, denied: Callable[[], Exception]) -> Callable[[View], View]:
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not allowed(request.user):  # type: ignore[arg-type]  # LoginRequiredMiddleware: never anonymous
+                raise denied()
+            return view(request, *args, **kwargs)
+
+        return guarded  # type: ignore[return-value]  # same signature as the view it wraps
+
+    return decorator
+
+
+def _not_found() -> Exception:
+    return Http404(_("Deze pagina bestaat niet of is niet voor u."))
+
+
+# Pages for one role only: everyone else gets 404, the page does not exist for them.
+staff_required = _guard(is_staff_member, denied=_not_found)
+coordinator_required = _guard(is_coordinator, denied=_not_found)
+# Uploading: a viewer sees that the page exists (the header does not link it) and gets the reason.
+uploader_required = _guard(
+    may_upload,
+    denied=lambda: PermissionDenied(_("Enkel POM-medewerkers en invoerders van een organisatie laden bestanden op.")),
+)

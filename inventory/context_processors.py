@@ -1,6 +1,6 @@
 from django.http import HttpRequest
 
-from inventory.access import is_coordinator, is_staff_member, organisations_editable_by
+from inventory.access import is_coordinator, is_staff_member, may_upload
 
 
 def roles(request: HttpRequest) -> dict[str, object]:
@@ -10,5 +10,5 @@ def roles(request: HttpRequest) -> dict[str, object]:
         "is_pom_staff": staff,
         "is_coordinator": is_coordinator(user),
         # Lazy: only pages that show the upload link run the query.
-        "may_upload": lambda: staff or (user.is_authenticated and organisations_editable_by(user).exists()),
+        "may_upload": lambda: may_upload(user),
     }

@@ -131,3 +131,21 @@ def test_forms_refuse_a_post_without_its_csrf_token(world: dict, path: Callable[
     assert response.status_code == 403
     assert Submission.objects.filter(organisation=world["a"], year=2020).count() == 0
     assert Organisation.objects.count() == 2
+
+
+def test_refusals_are_the_same_dutch_page_with_the_reason(world: dict) -> None:
+    coordinator = client_for(world, "coordinator")
+    for url in ("/?scope=provisional", "/tabellen/aggregaten/?scope=provisional", "/exports/?scope=provisional"):
+        response = coordinator.get(url)
+        assert response.status_code == 403, url
+        assert "Dit mag u niet doen" in response.content.decode()
+        assert "Voorlopige cijfers zijn enkel voor POM-medewerkers." in response.content.decode()
+    viewer = client_for(world, "viewer_a").get("/import/")
+    assert viewer.status_code == 403
+    assert "Enkel POM-medewerkers en invoerders van een organisatie laden bestanden op." in viewer.content.decode()
+
+
+def test_pages_for_another_role_do_not_exist_for_outsiders(world: dict) -> None:
+    response = client_for(world, "editor_a").get("/beheer/aangiften/")
+    assert response.status_code == 404
+    assert "Deze pagina bestaat niet of is niet voor u" in response.content.decode()

@@ -64,7 +64,7 @@ class AggregateFilters:
     scope: str = Scope.VALIDATED
 
     @classmethod
-    def parse(cls, params: dict[str, list[str]], *, allow_provisional: bool = True) -> AggregateFilters:
+    def parse(cls, params: dict[str, list[str]]) -> AggregateFilters:
         """From query parameters (each may repeat or hold commas); Dutch errors naming parameter and value."""
 
         def values(name: str) -> list[str]:
@@ -86,8 +86,6 @@ class AggregateFilters:
             raise ValidationError(
                 _("Parameter scope: ‘%(value)s’ is onbekend; verwacht validated of provisional.") % {"value": scope}
             )
-        if scope == Scope.PROVISIONAL and not allow_provisional:
-            raise ValidationError(_("Voorlopige cijfers zijn enkel voor POM-medewerkers."))
         regions = values("region")
         known = set(Region.objects.filter(code__in=regions).values_list("code", flat=True))
         known |= set(RegionGrouping.objects.filter(code__in=regions).values_list("code", flat=True))

@@ -86,8 +86,9 @@ def regions_within(codes: list[str]) -> list[int]:
         return [region_id for (region_id,) in cursor.fetchall()]
 
 
-def headcount_queryset(filters: AggregateFilters) -> QuerySet[Headcount]:
-    qs = Headcount.objects.in_scope(filters.scope)
+def headcount_queryset(filters: AggregateFilters, *, visible: QuerySet[Headcount] | None = None) -> QuerySet[Headcount]:
+    """The headcounts the filters select, among `visible` (a user's: inventory.access.headcounts_visible_to)."""
+    qs = (Headcount.objects.all() if visible is None else visible).in_scope(filters.scope)
     qs = headcounts_filtered(qs, filters, year="submission__year", trede="measure__trede")
     return headcount_shape(qs, scope=filters.scope)
 

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
 from accounts.models import User
+from inventory.access import headcounts_in_scope_for
 from inventory.constants import GROUPING_LEVEL
 from inventory.models import (
     Aggregate,
@@ -223,9 +224,7 @@ class OwnSource:
     label = gettext_lazy("cijfers van uw organisaties (ingediend en gevalideerd)")
 
     def headcounts(self) -> QuerySet[Headcount]:
-        return Headcount.objects.in_scope(Scope.PROVISIONAL).filter(
-            submission__organisation__memberships__user=self.user
-        )
+        return headcounts_in_scope_for(self.user, Scope.PROVISIONAL)
 
     def years(self) -> list[int]:
         return sorted(set(self.headcounts().values_list("submission__year", flat=True)))

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from inventory.access import is_staff_member
+from inventory.access import is_staff_member, submission_locked_check
 from inventory.history import history_context
 from inventory.models import CollectionRound, Headcount, Measure, Organisation, Region, Submission, SubmissionStatus
 from inventory.services.aggregation import aggregates_mark_keys, aggregates_mark_submissions
@@ -44,12 +44,7 @@ def check_region_exists(region: Region, year: int) -> None:
 
 
 def check_unlocked(submission: Submission) -> None:
-    if submission.is_locked:
-        raise ValidationError(
-            _("De aangifte %(submission)s is gevalideerd en dus vergrendeld; een medewerker moet ze eerst heropenen.")
-            % {"submission": submission},
-            code="locked",
-        )
+    submission_locked_check(submission)
 
 
 def check_persons(persons: int) -> None:

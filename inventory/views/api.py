@@ -1,15 +1,16 @@
 """The read API: JSON `{"count": N, "results": [...]}` with the export's fields.
 
-Authentication: a session (logged-in browser) or `Authorization: Token <key>`. Staff and coordinators see
-every aggregate and headcount; provisional figures are for staff only. Organisation users get 403 on
-aggregates (an aggregate mixes many organisations' figures, so it belongs to none of them) and see the
-headcounts of their own organisations, validated or provisional.
+Authentication: a session (logged-in browser) or `Authorization: Token <key>`. Who sees what is
+inventory/access.py's: staff and coordinators see every aggregate and headcount, provisional figures are for
+staff only (403 for a coordinator); organisation users get 403 on aggregates (an aggregate mixes many
+organisations' figures, so it belongs to none of them) and see the headcounts of their own organisations,
+validated or provisional.
 """
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
@@ -17,7 +18,8 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import User
 from accounts.tokens import user_from_token
-from inventory.access import is_coordinator, is_staff_member, organisations_visible_to
+from inventory.access import headcounts_visible_to, is_staff_member, scope_check
+from inventory.models import Scope
 from inventory.selectors.figures import (
     AGGREGATE_COLUMNS,
     AGGREGATE_FIELDS,
@@ -56,11 +58,9 @@ def _unauthorised() -> JsonResponse:
     return JsonResponse({"detail": _("Aanmelden vereist (sessie of API-sleutel).")}, status=401)
 
 
-def _query(
-    request: HttpRequest, filters_class: type[AggregateFilters], *, allow_provisional: bool
-) -> tuple[AggregateFilters, int, int]:
+def _query(request: HttpRequest, filters_class: type[AggregateFilters]) -> tuple[AggregateFilters, int, int]:
     """(filters, offset, limit) from the query string; ValidationError with a Dutch message when wrong."""
-    filters = filters_class.parse(dict(request.GET.lists()), allow_provisional=allow_provisional)
+    filters = filters_class.parse(dict(request.GET.lists()))
     return filters, _int(request, "offset", 0, 10**9), _int(request, "limit", PAGE_SIZE, MAX_PAGE_SIZE)
 
 
@@ -79,19 +79,25 @@ def _bad_request(error: ValidationError) -> JsonResponse:
     return JsonResponse({"detail": " ".join(error.messages)}, status=400)
 
 
+def _forbidden(error: PermissionDenied) -> JsonResponse:
+    return JsonResponse({"detail": str(error)}, status=403)
+
+
 @login_not_required
 @require_GET
 def aggregates(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if user is None:
         return _unauthorised()
-    if not is_coordinator(user):
-        return JsonResponse({"detail": _("Enkel POM-medewerkers en coördinatoren zien aggregaten.")}, status=403)
+    try:
+        scope_check(user, request.GET.get("scope", Scope.VALIDATED), aggregates=True)
+    except PermissionDenied as error:
+        return _forbidden(error)
     staff = is_staff_member(user)
 
     def build() -> tuple[int, bytes]:
         try:
-            filters, offset, limit = _query(request, AggregateFilters, allow_provisional=staff)
+            filters, offset, limit = _query(request, AggregateFilters)
         except ValidationError as error:
             response = _bad_request(error)
         else:
@@ -114,15 +120,14 @@ def headcounts(request: HttpRequest) -> JsonResponse:
     user = _user(request)
     if user is None:
         return _unauthorised()
-    # Organisation users read their own organisations' figures in both scopes; coordinators validated ones.
-    allow_provisional = is_staff_member(user) or not is_coordinator(user)
     try:
-        filters, offset, limit = _query(request, HeadcountFilters, allow_provisional=allow_provisional)
+        filters, offset, limit = _query(request, HeadcountFilters)
+        scope_check(user, filters.scope, aggregates=False)
     except ValidationError as error:
         return _bad_request(error)
-    qs = headcount_queryset(filters)
-    if not is_coordinator(user):
-        qs = qs.filter(submission__organisation__in=organisations_visible_to(user))
+    except PermissionDenied as error:
+        return _forbidden(error)
+    qs = headcount_queryset(filters, visible=headcounts_visible_to(user))
     rows = qs.values_list(*HEADCOUNT_FIELDS)[offset : offset + limit]
     results = [dict(zip(HEADCOUNT_COLUMNS, r, strict=True)) for r in rows]
     last_changed = headcounts_last_changed(filters)

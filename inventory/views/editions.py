@@ -7,14 +7,14 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from inventory.access import is_coordinator
+from inventory.access import coordinator_required
 from inventory.models import Edition
 from inventory.selectors.editions import ChangeKind, editions_compare, editions_list
 from inventory.selectors.figures import aggregate_years
@@ -22,11 +22,6 @@ from inventory.services.editions import edition_publish
 from inventory.templatetags.numbers import persons
 
 COMPARE_PAGE_SIZE = 100
-
-
-def _coordinators_only(request: HttpRequest) -> None:
-    if not is_coordinator(request.user):
-        raise Http404
 
 
 class PublishForm(forms.Form):
@@ -70,8 +65,8 @@ class CompareForm(forms.Form):
 
 
 @require_GET
+@coordinator_required
 def edition_list(request: HttpRequest) -> HttpResponse:
-    _coordinators_only(request)
     editions = editions_list()
     compare = CompareForm(
         initial={"old": editions[1].edition.pk, "new": editions[0].edition.pk} if len(editions) > 1 else None
@@ -81,8 +76,8 @@ def edition_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@coordinator_required
 def edition_publish_view(request: HttpRequest) -> HttpResponse:
-    _coordinators_only(request)
     form = PublishForm(request.POST)
     if form.is_valid():
         try:
@@ -105,8 +100,8 @@ def edition_publish_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@coordinator_required
 def edition_compare(request: HttpRequest) -> HttpResponse:
-    _coordinators_only(request)
     form = CompareForm(request.GET or None)
     comparison = page = None
     if form.is_bound and form.is_valid():

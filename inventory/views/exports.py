@@ -3,7 +3,7 @@
 Coordinators export validated figures; staff may choose provisional ones. Organisation users get 404 (an
 export mixes many organisations' figures, so it belongs to none of them). CSV, SDMX-CSV, JSON and JSON-stat
 stream from a server-side cursor; XLSX is written to a temporary file first, then sent. The list pages
-(views/tables.py) send their exports through require_coordinator and export_response too.
+(views/tables.py) send their exports through export_response too. Who may export what: inventory/access.py.
 """
 
 from __future__ import annotations
@@ -13,13 +13,12 @@ from collections.abc import Callable
 from typing import IO
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from inventory.access import is_coordinator, is_staff_member
+from inventory.access import coordinator_required, is_staff_member, scope_check
 from inventory.models import Edition, Measure, Region, RegionGrouping, Scope, Submission, Trede
 from inventory.selectors.figures import AggregateFilters, aggregate_years, aggregates_freshness
 from inventory.selectors.headcounts import HeadcountFilters
@@ -109,16 +108,6 @@ class ExportForm(forms.Form):
         )
 
 
-def require_coordinator(request: HttpRequest) -> bool:
-    """Whether the user is staff; organisation users get 404, and only staff may ask for provisional figures."""
-    if not is_coordinator(request.user):
-        raise Http404
-    staff = is_staff_member(request.user)
-    if request.GET.get("scope", Scope.VALIDATED) != Scope.VALIDATED and not staff:
-        raise PermissionDenied(_("Voorlopige cijfers zijn enkel voor POM-medewerkers."))
-    return staff
-
-
 def _file_response(write: Callable[[IO[bytes]], None], *, filename: str, content_type: str) -> FileResponse:
     """openpyxl needs a seekable file: write to a temporary one, then send it; it is gone once the response
     is closed, so no context manager here."""
@@ -143,8 +132,10 @@ def export_response(export: Export, format_id: str) -> StreamingHttpResponse | F
 
 
 @require_GET
+@coordinator_required
 def exports(request: HttpRequest) -> HttpResponse:
-    staff = require_coordinator(request)
+    scope_check(request.user, request.GET.get("scope", Scope.VALIDATED), aggregates=True)
+    staff = is_staff_member(request.user)
     bound = "format" in request.GET
     # The editions page links here with ?edition=<pk>: the form opens with that edition chosen.
     form = ExportForm(request.GET if bound else None, staff=staff, initial={"edition": request.GET.get("edition")})
@@ -157,15 +148,16 @@ def exports(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@coordinator_required
 def publication(request: HttpRequest) -> FileResponse:
     """The publication workbook (tabellenbijlage): public unless ?public=0."""
-    staff = require_coordinator(request)
     scope = request.GET.get("scope", Scope.VALIDATED)
     if scope not in Scope.values:
         raise Http404
+    scope_check(request.user, scope, aggregates=True)
     public = request.GET.get("public", "1") != "0"
     return _file_response(
-        lambda out: publication_workbook(out=out, scope=scope if staff else Scope.VALIDATED, public=public),
+        lambda out: publication_workbook(out=out, scope=scope, public=public),
         filename=publication_filename(scope=scope, public=public),
         content_type=FORMATS["xlsx"].content_type,
     )

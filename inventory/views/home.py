@@ -15,7 +15,13 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from inventory.access import is_coordinator, is_staff_member, organisations_visible_to
+from inventory.access import (
+    coordinator_required,
+    is_coordinator,
+    is_staff_member,
+    organisations_visible_to,
+    scope_check,
+)
 from inventory.constants import WEST_VLAANDEREN
 from inventory.models import CollectionRound, Edition, Scope
 from inventory.selectors.dashboard import Dashboard, KeyFigures, dashboard, key_figures
@@ -53,11 +59,14 @@ class PlaceForm(forms.Form):
 
 
 def _source_for(request: HttpRequest) -> FigureSource | OwnSource:
+    """Organisation users: their own figures. Coordinators: the validated aggregates (403 when they ask for
+    provisional ones, as everywhere); staff may choose. An unknown scope falls back, like the other choices."""
     if not is_coordinator(request.user):
         return OwnSource(request.user)
     scope = request.GET.get("scope", Scope.VALIDATED)
-    if scope not in Scope.values or not is_staff_member(request.user):
+    if scope not in Scope.values:
         scope = Scope.VALIDATED
+    scope_check(request.user, scope, aggregates=True)
     return FigureSource(scope=scope)
 
 
@@ -91,10 +100,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@coordinator_required
 def key_figures_page(request: HttpRequest) -> HttpResponse:
     """An edition's headline facts the way the press release states them (the latest edition by default)."""
-    if not is_coordinator(request.user):
-        raise Http404
     editions = list(Edition.objects.order_by("-reference_year", "-published_on", "-created_at"))
     chosen = request.GET.get("edition", "")
     if chosen == LIVE:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from inventory.access import is_staff_member, organisations_editable_by
+from inventory.access import import_job_get_for, is_staff_member, may_upload, uploader_required
 from inventory.models import ImportJob
 from inventory.services.import_jobs import import_job_confirm, import_job_create, import_job_progress
 from inventory.services.imports import import_size_check
@@ -35,13 +36,8 @@ class UploadForm(forms.Form):
         return upload
 
 
-def _may_upload(request: HttpRequest) -> bool:
-    return is_staff_member(request.user) or organisations_editable_by(request.user).exists()
-
-
+@uploader_required
 def upload(request: HttpRequest) -> HttpResponse:
-    if not _may_upload(request):
-        raise PermissionDenied
     staff = is_staff_member(request.user)
     form = UploadForm(request.POST or None, request.FILES or None, staff=staff)
     if request.method == "POST" and form.is_valid():
@@ -54,18 +50,8 @@ def upload(request: HttpRequest) -> HttpResponse:
     return render(request, "inventory/import_upload.html", {"form": form, "jobs": jobs})
 
 
-def _job_for(request: HttpRequest, pk: str) -> ImportJob:
-    jobs = ImportJob.objects.defer("data")
-    if not is_staff_member(request.user):
-        jobs = jobs.filter(user=request.user)
-    try:
-        return jobs.get(pk=pk)
-    except (ImportJob.DoesNotExist, ValueError):
-        raise Http404 from None
-
-
 def job(request: HttpRequest, pk: str) -> HttpResponse:
-    import_job = _job_for(request, pk)
+    import_job = import_job_get_for(request.user, pk)
     running = import_job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING)
     return render(
         request,
@@ -75,7 +61,7 @@ def job(request: HttpRequest, pk: str) -> HttpResponse:
 
 
 def job_status(request: HttpRequest, pk: str) -> JsonResponse:
-    import_job = _job_for(request, pk)
+    import_job = import_job_get_for(request.user, pk)
     progress = import_job_progress(import_job)
     return JsonResponse(
         {
@@ -89,9 +75,9 @@ def job_status(request: HttpRequest, pk: str) -> JsonResponse:
 
 @require_POST
 def job_confirm(request: HttpRequest, pk: str) -> HttpResponse:
-    import_job = _job_for(request, pk)
+    import_job = import_job_get_for(request.user, pk)
     if not (import_job.dry_run and import_job.status == ImportJob.Status.DONE and (import_job.result or {}).get("ok")):
-        raise PermissionDenied
-    if not _may_upload(request):
-        raise PermissionDenied
+        raise PermissionDenied(_("Enkel een geslaagde proefdraai kan bevestigd worden."))
+    if not may_upload(request.user):
+        raise PermissionDenied(_("Enkel POM-medewerkers en invoerders van een organisatie laden bestanden op."))
     return redirect("inventory:import-job", pk=import_job_confirm(job=ImportJob.objects.get(pk=import_job.pk)).pk)

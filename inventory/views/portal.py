@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from inventory.access import get_organisation_for, is_staff_member, organisations_editable_by
+from inventory.access import is_staff_member, organisation_get_for, organisations_editable_by
 from inventory.models import CollectionRound, Measure, Region, Submission, SubmissionStatus
 from inventory.services.plausibility import Flag, plausibility_flags, previous_figures
 from inventory.services.submissions import (
@@ -101,7 +101,7 @@ def _posted_figures(request: HttpRequest, cells: list[str]) -> tuple[dict, list[
 
 
 def portal_form(request: HttpRequest, organisation_pk: int, year: int) -> HttpResponse:
-    organisation = get_organisation_for(request.user, organisation_pk)
+    organisation = organisation_get_for(request.user, organisation_pk)
     if (
         not CollectionRound.objects.filter(year=year).exists()
         and not Submission.objects.filter(organisation=organisation, year=year).exists()

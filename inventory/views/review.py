@@ -10,12 +10,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from inventory.access import is_staff_member
+from inventory.access import staff_required
 from inventory.filters import SubmissionFilter
 from inventory.models import CollectionRound, Submission
 from inventory.selectors.history import submission_history
@@ -27,21 +28,13 @@ from inventory.tables import SubmissionTable
 from inventory.tasks import send_reminders
 
 
-def _staff_only(request: HttpRequest) -> None:
-    if not is_staff_member(request.user):
-        raise Http404
-
-
+@method_decorator(staff_required, name="dispatch")
 class SubmissionQueue(SingleTableMixin, FilterView):
     table_class = SubmissionTable
     filterset_class = SubmissionFilter
     template_name = "inventory/review_queue.html"
     # table_pagination, not paginate_by: the latter makes django-tables2 count twice.
     table_pagination = {"per_page": 25}
-
-    def dispatch(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        _staff_only(request)
-        return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
         return Submission.objects.exclude(status="draft").select_related("organisation__home_region__parent")
@@ -76,8 +69,8 @@ class SubmissionQueue(SingleTableMixin, FilterView):
         return response
 
 
+@staff_required
 def review(request: HttpRequest, pk: int) -> HttpResponse:
-    _staff_only(request)
     submission = get_object_or_404(Submission.objects.select_related("organisation"), pk=pk)
     previous = previous_figures(submission)
     rows = []
@@ -97,8 +90,8 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@staff_required
 def review_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
-    _staff_only(request)
     submission = get_object_or_404(Submission, pk=pk)
     text = request.POST.get("text", "")
     try:
@@ -119,8 +112,8 @@ def review_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     return redirect("inventory:review", pk=pk)
 
 
+@staff_required
 def completeness_page(request: HttpRequest, year: int) -> HttpResponse:
-    _staff_only(request)
     return render(
         request,
         "inventory/completeness.html",
@@ -134,8 +127,8 @@ def completeness_page(request: HttpRequest, year: int) -> HttpResponse:
 
 
 @require_POST
+@staff_required
 def completeness_remind(request: HttpRequest, year: int) -> HttpResponse:
-    _staff_only(request)
     transaction.on_commit(lambda: send_reminders.delay(year), robust=True)
     messages.success(request, _("Herinneringen worden verstuurd (hoogstens één per organisatie per dag)."))
     return redirect("inventory:completeness", year=year)

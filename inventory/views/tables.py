@@ -22,6 +22,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.functional import Promise
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -29,8 +30,14 @@ from django.utils.translation import gettext_lazy
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from accounts.models import User
-from inventory.access import is_coordinator, is_staff_member, organisations_visible_to
+from inventory.access import (
+    coordinator_required,
+    headcounts_visible_to,
+    is_coordinator,
+    is_staff_member,
+    organisations_visible_to,
+    scope_check,
+)
 from inventory.filters import AggregateTableFilter, HeadcountTableFilter, MeasureTableFilter, OrganisationTableFilter
 from inventory.models import Aggregate, Headcount, Measure, Organisation, Scope, SubmissionStatus
 from inventory.selectors.figures import AggregateFilters, aggregate_queryset
@@ -45,21 +52,12 @@ from inventory.services.exports import (
     organisations_export,
 )
 from inventory.tables import AggregateTable, HeadcountTable, MeasureTable, OrganisationTable
-from inventory.views.exports import export_response, require_coordinator
+from inventory.views.exports import export_response
 
 # A list has no dimensions for SDMX-CSV or JSON-stat (the service refuses them).
 LIST_FORMATS = ("csv", "excel-nl", "xlsx", "json")
 # Parameters of the page itself, not of its selection.
 PAGE_PARAMETERS = ("page", "sort", "export")
-
-
-def headcounts_visible_to(user: User) -> QuerySet[Headcount]:
-    headcounts = Headcount.objects.all()
-    if is_staff_member(user):
-        return headcounts.exclude(submission__status=SubmissionStatus.DRAFT)
-    if is_coordinator(user):
-        return headcounts.filter(submission__status=SubmissionStatus.VALIDATED)
-    return headcounts.filter(submission__organisation__in=organisations_visible_to(user))
 
 
 def _plain(value: Any) -> Any:
@@ -196,11 +194,13 @@ class AggregateTablePage(TablePage):
     title = gettext_lazy("Aggregaten")
     export_format_ids = tuple(FORMATS)
 
+    @method_decorator(coordinator_required)
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.staff = require_coordinator(request)
+        self.staff = is_staff_member(request.user)
         self.scope = request.GET.get("scope") or Scope.VALIDATED
         if self.scope not in Scope.values:
             raise Http404
+        scope_check(request.user, self.scope, aggregates=True)
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Aggregate]:

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from inventory.access import is_staff_member
 from inventory.history import command_history_context
 from inventory.management.commands._imports import progress_printer, read_file, report
 from inventory.services.imports import headcounts_import
@@ -35,7 +36,7 @@ class Command(BaseCommand):
         if options["validate"]:
             if user is None:
                 raise CommandError(_("--validate heeft --user nodig: de POM-medewerker die valideert."))
-            if not user.is_staff:
+            if not is_staff_member(user):
                 raise CommandError(
                     _("%(name)s is geen POM-medewerker en kan niet valideren.") % {"name": user.username}
                 )

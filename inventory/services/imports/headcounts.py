@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from inventory.access import is_staff_member
 from inventory.history import history_context, history_context_before_copy
 from inventory.kbo import format_kbo, normalise_kbo
 from inventory.models import (
@@ -327,7 +328,7 @@ def headcounts_import(
     Every changed submission's version goes up by one; changes to submitted or validated figures are marked for
     the aggregates.
     """
-    if validate and (user is None or not user.is_staff):
+    if validate and not is_staff_member(user):
         raise PermissionDenied(_("Enkel POM-medewerkers kunnen aangiften valideren."))
     report = ImportReport(dry_run=dry_run)
     errors = Errors()
