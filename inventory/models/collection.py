@@ -127,6 +127,11 @@ class Submission(models.Model):
     def is_locked(self) -> bool:
         return self.status == SubmissionStatus.VALIDATED
 
+    @property
+    def counts_in_aggregates(self) -> bool:
+        """Whether its figures are in the (provisional) aggregates, so that a change must be recomputed."""
+        return self.status in SCOPE_STATUSES[Scope.PROVISIONAL]
+
 
 class HeadcountQuerySet(models.QuerySet["Headcount"]):
     def in_scope(self, scope: str) -> HeadcountQuerySet:

@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from inventory.models import AggregateDirtyKey
+from inventory.models import AggregateDirtyKey, Scope, scope_statuses
 
 logger = logging.getLogger(__name__)
 
@@ -142,12 +142,12 @@ def clear_queued(year: int) -> None:
 _LEAF_SQL = """
 insert into inventory_aggregateleaf (year, region_id, measure_id, validated, provisional, has_validated)
 select s.year, h.region_id, h.measure_id,
-       coalesce(sum(h.persons) filter (where s.status = 'validated'), 0),
+       coalesce(sum(h.persons) filter (where s.status = any(%(validated_statuses)s)), 0),
        sum(h.persons),
-       bool_or(s.status = 'validated')
+       bool_or(s.status = any(%(validated_statuses)s))
 from inventory_headcount h
 join inventory_submission s on s.id = h.submission_id
-where s.year = %(year)s and s.status in ('submitted', 'validated') {keys}
+where s.year = %(year)s and s.status = any(%(provisional_statuses)s) {keys}
 group by s.year, h.region_id, h.measure_id
 """
 _LEAF_KEYS = "and (h.region_id, h.measure_id) in (select * from unnest(%(regions)s::bigint[], %(measures)s::bigint[]))"
@@ -211,9 +211,9 @@ rolled as (
 ),
 picked as (
     select r.*, s.scope,
-           case when s.scope = 'validated' then (case when r.lvl = 7 then r.v35 else r.v end)
+           case when s.scope = %(validated)s then (case when r.lvl = 7 then r.v35 else r.v end)
                 else (case when r.lvl = 7 then r.p35 else r.p end) end as persons
-    from rolled r cross join (values ('validated'), ('provisional')) as s(scope)
+    from rolled r cross join (values (%(validated)s::text), (%(provisional)s::text)) as s(scope)
     where not (r.lvl in (0, 1) and r.grp is null)
 )
 insert into inventory_aggregate (year, scope, region_id, grouping_id, trede, "group", measure_id, persons, computed_at)
@@ -252,7 +252,15 @@ def aggregates_recompute(*, year: int, full: bool = False) -> RecomputeResult:
         if not full and not keys:
             return RecomputeResult(year=year, full=False, keys=0, rows=0, skipped=True)
         now = timezone.now()
-        params: dict[str, object] = {"year": year, "now": now}
+        # The scopes and the submission statuses they count are inventory.models' (scope_statuses), not literals.
+        params: dict[str, object] = {
+            "year": year,
+            "now": now,
+            "validated": Scope.VALIDATED.value,
+            "provisional": Scope.PROVISIONAL.value,
+            "validated_statuses": scope_statuses(Scope.VALIDATED),
+            "provisional_statuses": scope_statuses(Scope.PROVISIONAL),
+        }
         if full:
             cursor.execute("delete from inventory_aggregateleaf where year = %s", [year])
             cursor.execute(_LEAF_SQL.format(keys=""), params)

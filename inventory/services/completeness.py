@@ -12,11 +12,11 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from inventory.models import Organisation, OrganisationKind, Reminder, SubmissionStatus
+from inventory.models import Organisation, OrganisationKind, Reminder, Scope, scope_statuses
 from inventory.services.notifications import organisation_recipients
 
 logger = logging.getLogger(__name__)
-SENT = (SubmissionStatus.SUBMITTED, SubmissionStatus.VALIDATED)
+SENT = scope_statuses(Scope.PROVISIONAL)
 
 
 def expected_organisations() -> QuerySet[Organisation]:
@@ -43,7 +43,7 @@ def _counted(year: int, group_by: str) -> QuerySet:
             ),
             validated=Count(
                 "submissions",
-                filter=Q(submissions__year=year, submissions__status=SubmissionStatus.VALIDATED),
+                filter=Q(submissions__year=year, submissions__status__in=scope_statuses(Scope.VALIDATED)),
                 distinct=True,
             ),
         )

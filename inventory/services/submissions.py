@@ -94,7 +94,7 @@ def headcount_save(
     headcount.persons, headcount.fte, headcount.explanation = persons, fte, explanation
     headcount.save()
     _touch(submission)
-    if submission.status in (SubmissionStatus.SUBMITTED, SubmissionStatus.VALIDATED):
+    if submission.counts_in_aggregates:
         aggregates_mark_keys(year=submission.year, keys=keys)
     return headcount
 
@@ -105,7 +105,7 @@ def headcount_delete(*, headcount: Headcount) -> None:
     check_unlocked(submission)
     headcount.delete()
     _touch(submission)
-    if submission.status in (SubmissionStatus.SUBMITTED, SubmissionStatus.VALIDATED):
+    if submission.counts_in_aggregates:
         aggregates_mark_keys(year=submission.year, keys=[(headcount.region_id, headcount.measure_id)])
 
 

@@ -18,7 +18,7 @@ from django_tables2 import SingleTableMixin
 
 from inventory.access import staff_required
 from inventory.filters import SubmissionFilter
-from inventory.models import CollectionRound, Submission
+from inventory.models import CollectionRound, Submission, SubmissionStatus
 from inventory.selectors.history import submission_history
 from inventory.services import submissions
 from inventory.services.completeness import completeness, missing_organisations
@@ -37,7 +37,9 @@ class SubmissionQueue(SingleTableMixin, FilterView):
     table_pagination = {"per_page": 25}
 
     def get_queryset(self):
-        return Submission.objects.exclude(status="draft").select_related("organisation__home_region__parent")
+        return Submission.objects.exclude(status=SubmissionStatus.DRAFT).select_related(
+            "organisation__home_region__parent"
+        )
 
     def get_table(self, **kwargs: object) -> SubmissionTable:
         table = super().get_table(**kwargs)

@@ -20,9 +20,11 @@ from inventory.access import is_staff_member
 from inventory.history import history_context, history_context_before_copy
 from inventory.kbo import format_kbo, normalise_kbo
 from inventory.models import (
+    SCOPE_STATUSES,
     Measure,
     Organisation,
     Region,
+    Scope,
     Submission,
     SubmissionStatus,
 )
@@ -417,7 +419,7 @@ def _store_headcounts(
         changed_pairs: set[int] = set()
         fte_mask = (1 << _FTE_BITS) - 1 if parsed.has_fte else 0
         locked = [status == SubmissionStatus.VALIDATED for status in status_of]
-        in_aggregates = [status in (SubmissionStatus.SUBMITTED, SubmissionStatus.VALIDATED) for status in status_of]
+        in_aggregates = [status in SCOPE_STATUSES[Scope.PROVISIONAL] for status in status_of]
         dirty: dict[int, set[tuple[int, int]]] = {}  # year -> (region id, measure id) of changed figures
         new = bytearray(len(parsed.row))
         for i, key in enumerate(parsed.key):
