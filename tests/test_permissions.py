@@ -1,13 +1,16 @@
-"""Every page against every role: outsiders get 404, viewers 403 on writes, anonymous visitors the login page
-(programs on the API a 401). One table, read row by row."""
+"""Every URL against every role: outsiders get 404, viewers 403 on writes, anonymous visitors the login page
+(programs on the API a 401). One table, keyed by URL pattern name and read row by row; every named pattern of the
+project must have a row, so a new URL cannot go unguarded without this file noticing."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 
 import pytest
 from django.test import Client
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.models import User
@@ -18,12 +21,17 @@ from tests.factories import MembershipFactory, OrganisationFactory, RegionFactor
 pytestmark = pytest.mark.django_db
 
 ROLES = ["anonymous", "editor_a", "viewer_a", "editor_b", "coordinator", "staff"]
-LOGIN, API_401 = "login", 401
+# Answers other than a status code: a redirect to the login page (or the admin's), and a password-reset page
+# that says its link is invalid.
+LOGIN, ADMIN_LOGIN, INVALID_LINK = "login", "admin-login", "invalid-link"
+API_401 = 401
+# django.contrib.admin's own pages guard themselves; one row for its index stands for all of them.
+ADMIN_NAMESPACE = "admin"
 
 
 @pytest.fixture
 def world(db: None) -> dict:
-    # No reference data: each test makes its own small world, and the table has ~100 rows.
+    # No reference data: each test makes its own small world, and the table has ~50 rows times 6 roles.
     brugge = RegionFactory(code="31005", name="Brugge")
     a = OrganisationFactory(home_region=brugge, kind="maatwerkbedrijf")
     b = OrganisationFactory(home_region=brugge, kind="maatwerkbedrijf")
@@ -52,85 +60,196 @@ def client_for(world: dict, role: str, *, csrf: bool = False) -> Client:
     return client
 
 
-# (method, path maker, data, expected per role in ROLES order)
-Case = tuple[str, Callable[[dict], str], dict, list[object]]
-CASES: list[Case] = [
-    ("get", lambda w: "/", {}, [LOGIN, 200, 200, 200, 200, 200]),
-    ("get", lambda w: "/kerncijfers/", {}, [LOGIN, 404, 404, 404, 200, 200]),
-    ("get", lambda w: "/edities/", {}, [LOGIN, 404, 404, 404, 200, 200]),
-    ("post", lambda w: "/edities/publiceren/", {"name": ""}, [LOGIN, 404, 404, 404, 400, 400]),
-    ("get", lambda w: "/edities/vergelijken/", {}, [LOGIN, 404, 404, 404, 200, 200]),
-    ("get", lambda w: "/api/aggregates/", {}, [API_401, 403, 403, 403, 200, 200]),
-    ("get", lambda w: "/api/headcounts/", {}, [API_401, 200, 200, 200, 200, 200]),
-    ("get", lambda w: "/exports/", {}, [LOGIN, 404, 404, 404, 200, 200]),
-    ("get", lambda w: "/exports/publication/", {}, [LOGIN, 404, 404, 404, 200, 200]),
-    ("get", lambda w: "/tabellen/tellingen/", {}, [LOGIN, 200, 200, 200, 200, 200]),
-    ("get", lambda w: "/tabellen/tellingen/?export=csv", {}, [LOGIN, 200, 200, 200, 200, 200]),
-    ("get", lambda w: "/tabellen/organisaties/", {}, [LOGIN, 200, 200, 200, 200, 200]),
-    ("get", lambda w: "/tabellen/organisaties/?export=xlsx", {}, [LOGIN, 200, 200, 200, 200, 200]),
-    ("get", lambda w: "/tabellen/maatregelen/", {}, [LOGIN, 200, 200, 200, 200, 200]),
-    ("get", lambda w: "/tabellen/maatregelen/?export=json", {}, [LOGIN, 200, 200, 200, 200, 200]),
-    ("get", lambda w: "/tabellen/aggregaten/", {}, [LOGIN, 404, 404, 404, 200, 200]),
-    ("get", lambda w: "/tabellen/aggregaten/?export=csv", {}, [LOGIN, 404, 404, 404, 200, 200]),
-    ("get", lambda w: "/tabellen/aggregaten/?scope=provisional", {}, [LOGIN, 404, 404, 404, 403, 200]),
-    ("get", lambda w: f"/portaal/{w['a'].pk}/2020/", {}, [LOGIN, 200, 200, 404, 200, 200]),
-    ("post", lambda w: f"/portaal/{w['a'].pk}/2020/", {"version": "1", "save": "1"}, [LOGIN, 302, 403, 404, 403, 302]),
-    ("get", lambda w: "/import/", {}, [LOGIN, 200, 403, 200, 403, 200]),
-    ("get", lambda w: f"/import/{w['job'].pk}/", {}, [LOGIN, 200, 404, 404, 404, 200]),
-    ("get", lambda w: f"/import/{w['job'].pk}/status/", {}, [LOGIN, 200, 404, 404, 404, 200]),
-    ("post", lambda w: f"/import/{w['job'].pk}/confirm/", {}, [LOGIN, 403, 404, 404, 404, 403]),
-    ("get", lambda w: "/beheer/aangiften/", {}, [LOGIN, 404, 404, 404, 404, 200]),
-    ("get", lambda w: f"/beheer/aangiften/{w['submitted'].pk}/", {}, [LOGIN, 404, 404, 404, 404, 200]),
-    ("post", lambda w: f"/beheer/aangiften/{w['submitted'].pk}/validate/", {}, [LOGIN, 404, 404, 404, 404, 302]),
-    ("get", lambda w: "/beheer/volledigheid/2020/", {}, [LOGIN, 404, 404, 404, 404, 200]),
-    ("post", lambda w: "/beheer/volledigheid/2020/herinneren/", {}, [LOGIN, 404, 404, 404, 404, 302]),
-    ("get", lambda w: "/admin/", {}, ["admin-login", "admin-login", "admin-login", "admin-login", "admin-login", 200]),
+@dataclass(frozen=True)
+class Row:
+    """One request: the URL pattern's name, its kwargs from the world, and the answer for each role in ROLES order."""
+
+    name: str
+    expected: list[object]
+    method: str = "get"
+    kwargs: Callable[[dict], dict] = lambda w: {}
+    data: dict = field(default_factory=dict)
+    query: str = ""
+
+    def url(self, world: dict) -> str:
+        path = reverse(self.name, kwargs=self.kwargs(world))
+        return f"{path}?{self.query}" if self.query else path
+
+    @property
+    def id(self) -> str:
+        return f"{self.method.upper()} {self.name}" + (f"?{self.query}" if self.query else "")
+
+
+def portal_a_2020(w: dict) -> dict:
+    return {"organisation_pk": w["a"].pk, "year": 2020}
+
+
+def the_job(w: dict) -> dict:
+    return {"pk": w["job"].pk}
+
+
+def year_2020(w: dict) -> dict:
+    return {"year": 2020}
+
+
+ROWS: list[Row] = [
+    Row("inventory:home", [LOGIN, 200, 200, 200, 200, 200]),
+    # Provisional figures are for staff: a coordinator is told so everywhere (inventory.access.scope_check);
+    # organisation users see their own figures, whatever the scope asked.
+    Row("inventory:home", [LOGIN, 200, 200, 200, 403, 200], query="scope=provisional"),
+    Row("inventory:key-figures", [LOGIN, 404, 404, 404, 200, 200]),
+    Row("inventory:editions", [LOGIN, 404, 404, 404, 200, 200]),
+    Row("inventory:edition-publish", [LOGIN, 404, 404, 404, 400, 400], method="post", data={"name": ""}),
+    Row("inventory:editions-compare", [LOGIN, 404, 404, 404, 200, 200]),
+    Row("inventory:api-aggregates", [API_401, 403, 403, 403, 200, 200]),
+    Row("inventory:api-aggregates", [API_401, 403, 403, 403, 403, 200], query="scope=provisional"),
+    Row("inventory:api-headcounts", [API_401, 200, 200, 200, 200, 200]),
+    Row("inventory:api-headcounts", [API_401, 200, 200, 200, 403, 200], query="scope=provisional"),
+    Row("inventory:exports", [LOGIN, 404, 404, 404, 200, 200]),
+    Row("inventory:exports", [LOGIN, 404, 404, 404, 403, 200], query="scope=provisional"),
+    Row("inventory:exports-publication", [LOGIN, 404, 404, 404, 200, 200]),
+    Row("inventory:exports-publication", [LOGIN, 404, 404, 404, 403, 200], query="scope=provisional"),
+    Row("inventory:table-headcounts", [LOGIN, 200, 200, 200, 200, 200]),
+    Row("inventory:table-headcounts", [LOGIN, 200, 200, 200, 200, 200], query="export=csv"),
+    Row("inventory:table-organisations", [LOGIN, 200, 200, 200, 200, 200]),
+    Row("inventory:table-organisations", [LOGIN, 200, 200, 200, 200, 200], query="export=xlsx"),
+    Row("inventory:table-measures", [LOGIN, 200, 200, 200, 200, 200]),
+    Row("inventory:table-measures", [LOGIN, 200, 200, 200, 200, 200], query="export=json"),
+    Row("inventory:table-aggregates", [LOGIN, 404, 404, 404, 200, 200]),
+    Row("inventory:table-aggregates", [LOGIN, 404, 404, 404, 200, 200], query="export=csv"),
+    Row("inventory:table-aggregates", [LOGIN, 404, 404, 404, 403, 200], query="scope=provisional"),
+    Row("inventory:portal-form", [LOGIN, 200, 200, 404, 200, 200], kwargs=portal_a_2020),
+    Row(
+        "inventory:portal-form",
+        [LOGIN, 302, 403, 404, 403, 302],
+        method="post",
+        kwargs=portal_a_2020,
+        data={"version": "1", "save": "1"},
+    ),
+    Row("inventory:import", [LOGIN, 200, 403, 200, 403, 200]),
+    # An empty upload: the form again with its errors for those who may import.
+    Row("inventory:import", [LOGIN, 200, 403, 200, 403, 200], method="post"),
+    Row("inventory:import-job", [LOGIN, 200, 404, 404, 404, 200], kwargs=the_job),
+    Row("inventory:import-job-status", [LOGIN, 200, 404, 404, 404, 200], kwargs=the_job),
+    Row("inventory:import-job-confirm", [LOGIN, 403, 404, 404, 404, 403], method="post", kwargs=the_job),
+    Row("inventory:review-queue", [LOGIN, 404, 404, 404, 404, 200]),
+    Row("inventory:review", [LOGIN, 404, 404, 404, 404, 200], kwargs=lambda w: {"pk": w["submitted"].pk}),
+    Row(
+        "inventory:review-step",
+        [LOGIN, 404, 404, 404, 404, 302],
+        method="post",
+        kwargs=lambda w: {"pk": w["submitted"].pk, "step": "validate"},
+    ),
+    Row("inventory:completeness", [LOGIN, 404, 404, 404, 404, 200], kwargs=year_2020),
+    Row("inventory:completeness-remind", [LOGIN, 404, 404, 404, 404, 302], method="post", kwargs=year_2020),
+    # accounts/: the login and password-reset pages are open to all; an empty form comes back with its errors.
+    Row("login", [200, 200, 200, 200, 200, 200]),
+    Row("login", [200, 200, 200, 200, 200, 200], method="post"),
+    # Logging out takes a POST (then the login page); a GET, a plain link, does not log anyone out.
+    Row("logout", [LOGIN, 302, 302, 302, 302, 302], method="post"),
+    Row("logout", [LOGIN, 405, 405, 405, 405, 405]),
+    Row("password_change", [LOGIN, 200, 200, 200, 200, 200]),
+    Row("password_change", [LOGIN, 200, 200, 200, 200, 200], method="post"),
+    Row("password_change_done", [LOGIN, 200, 200, 200, 200, 200]),
+    Row("password_reset", [200, 200, 200, 200, 200, 200]),
+    # An unknown address goes to the "mail sent" page all the same: the form does not tell who has an account.
+    Row("password_reset", [302, 302, 302, 302, 302, 302], method="post", data={"email": "niemand@example.org"}),
+    Row("password_reset_done", [200, 200, 200, 200, 200, 200]),
+    Row(
+        "password_reset_confirm",
+        [INVALID_LINK] * len(ROLES),
+        kwargs=lambda w: {"uidb64": "MQ", "token": "geen-geldige-token"},
+    ),
+    Row("password_reset_complete", [200, 200, 200, 200, 200, 200]),
+    # The language switch works before logging in too, and sends back to where one came from (here: home).
+    Row("set_language", [302, 302, 302, 302, 302, 302], method="post", data={"language": "en"}),
+    Row("set_language", [302, 302, 302, 302, 302, 302]),
+    Row("admin:index", [ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200]),
 ]
+POST_ROWS = [row for row in ROWS if row.method == "post"]
 
 
-@pytest.mark.parametrize(
-    ("method", "path", "data", "expected"), CASES, ids=[f"{c[0]} {i}" for i, c in enumerate(CASES)]
-)
+def url_patterns(
+    patterns: list[URLPattern | URLResolver] | None = None, prefix: str = "/", namespace: str = ""
+) -> Iterator[tuple[str | None, str]]:
+    """(name, route) of every URL pattern outside the admin, the name with its namespaces ("inventory:home"), or
+    None for a pattern without a name."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == ADMIN_NAMESPACE:
+                continue
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from url_patterns(pattern.url_patterns, route, inner)
+        else:
+            yield (f"{namespace}{pattern.name}" if pattern.name else None, route)
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
 @pytest.mark.parametrize("role", ROLES)
-def test_every_url_answers_every_role_as_the_table_says(
-    world: dict, role: str, method: str, path: Callable[[dict], str], data: dict, expected: list[object]
-) -> None:
-    url = path(world)
-    response = getattr(client_for(world, role), method)(url, data)
-    want = expected[ROLES.index(role)]
+def test_every_url_answers_every_role_as_the_table_says(world: dict, role: str, row: Row) -> None:
+    url = row.url(world)
+    client = client_for(world, role)
+    response = client.post(url, row.data) if row.method == "post" else client.get(url)
+    want = row.expected[ROLES.index(role)]
     if want == LOGIN:
-        assert response.status_code == 302
+        assert response.status_code == 302, (role, row.id, url)
         assert response["Location"].startswith("/accounts/login/?next=")
-    elif want == "admin-login":
-        assert response.status_code == 302
+    elif want == ADMIN_LOGIN:
+        assert response.status_code == 302, (role, row.id, url)
         assert response["Location"].startswith("/admin/login/")
+    elif want == INVALID_LINK:
+        assert response.status_code == 200, (role, row.id, url)
+        assert response.context["validlink"] is False
     else:
-        assert response.status_code == want, (role, method, url)
+        assert response.status_code == want, (role, row.id, url)
 
 
-def test_the_table_covers_every_non_admin_url_pattern(world: dict) -> None:
-    from tests.test_accounts import every_url
-
-    covered = {path(world).split("/")[1] for _m, path, _d, _e in CASES}
-    prefixes = {p.split("/")[1] for _name, p in every_url() if not p.startswith(("/admin/", "/accounts/", "/i18n/"))}
-    assert prefixes <= covered
+def test_every_row_gives_one_answer_per_role() -> None:
+    assert [row.id for row in ROWS if len(row.expected) != len(ROLES)] == []
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        lambda w: f"/portaal/{w['a'].pk}/2020/",
-        lambda w: "/import/",
-        lambda w: f"/beheer/aangiften/{w['submitted'].pk}/validate/",
-        lambda w: "/edities/publiceren/",
-    ],
-)
-def test_forms_refuse_a_post_without_its_csrf_token(world: dict, path: Callable[[dict], str]) -> None:
-    role = "staff"
-    response = client_for(world, role, csrf=True).post(path(world), {"version": "1", "save": "1"})
+def test_every_named_url_pattern_has_a_row_in_the_table() -> None:
+    in_table = {row.name for row in ROWS}
+    missing = sorted({name for name, _route in url_patterns() if name is not None} - in_table)
+    assert not missing, f"URL patterns without a row in ROWS (add one per role's answer): {', '.join(missing)}"
+
+
+def test_every_url_pattern_outside_the_admin_has_a_name() -> None:
+    unnamed = [route for name, route in url_patterns() if name is None]
+    assert not unnamed, f"URL patterns without a name, which the table cannot list: {', '.join(unnamed)}"
+
+
+def test_every_row_names_a_url_pattern_that_still_exists(world: dict) -> None:
+    stale = []
+    for row in ROWS:
+        try:
+            row.url(world)
+        except NoReverseMatch:
+            stale.append(row.id)
+    assert not stale, f"Rows whose URL pattern no longer exists: {', '.join(stale)}"
+
+
+def test_the_url_walk_finds_the_inventory_accounts_and_language_patterns_but_not_the_admin() -> None:
+    names = {name for name, _route in url_patterns()}
+    assert {"inventory:home", "inventory:review-step", "login", "password_reset_confirm", "set_language"} <= names
+    assert not any(name and name.startswith(f"{ADMIN_NAMESPACE}:") for name in names)
+
+
+@pytest.mark.parametrize("row", POST_ROWS, ids=[row.id for row in POST_ROWS])
+def test_every_form_refuses_a_post_without_its_csrf_token(world: dict, row: Row) -> None:
+    client = client_for(world, "staff", csrf=True)
+    response = client.post(row.url(world), row.data)
+
     assert response.status_code == 403
+    assert response.context["reason"].startswith("CSRF")
+    world["submitted"].refresh_from_db()
+    world["job"].refresh_from_db()
+    assert world["submitted"].status == "submitted"
+    assert world["job"].status == "done"
     assert Submission.objects.filter(organisation=world["a"], year=2020).count() == 0
     assert Organisation.objects.count() == 2
+    assert client.session.get("_auth_user_id") == str(world["users"]["staff"].pk)
 
 
 def test_refusals_are_the_same_dutch_page_with_the_reason(world: dict) -> None:
