@@ -362,6 +362,24 @@ def headcounts_import(
     return report
 
 
+@dataclass
+class _Stored:
+    """The file's submissions (one per (organisation, year) pair) and the figures they hold."""
+
+    pair_keys: list[tuple[int, int]]  # pair index -> (organisation index, year)
+    submission_of: list[int | None]  # pair index -> submission id (None: not created, a dry run)
+    status_of: list[str]
+    figures: dict[int, int]  # key -> persons and FTE, packed
+
+
+@dataclass
+class _Changes:
+    changed: bytearray  # per parsed row: to write
+    new: bytearray  # per parsed row: not stored yet
+    pairs: set[int] = field(default_factory=set)  # pairs with a change: their version goes up once
+    dirty: dict[int, set[tuple[int, int]]] = field(default_factory=dict)  # year -> (region id, measure id)
+
+
 def _store_headcounts(
     parsed: _ParsedHeadcounts,
     lookups: _Lookups,
@@ -373,149 +391,175 @@ def _store_headcounts(
     user: User | None,
 ) -> None:
     """Compare with what is stored (locked submissions), then, when `write`, write in one transaction."""
-    pair_keys = list(parsed.pairs)  # pair index -> (organisation index, year)
-    organisation_ids = [lookups.organisations[o].pk for o, _y in pair_keys]
-    years = [y for _o, y in pair_keys]
-    pair_of = {(lookups.organisations[o].pk, y): p for p, (o, y) in enumerate(pair_keys)}
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(_SUBMISSIONS_SQL, {"organisations": organisation_ids, "years": years})
-            existing = {(o, y) for _id, o, y, _s in cursor.fetchall()}
-        missing = [
-            Submission(organisation_id=o, year=y)
-            for o, y in zip(organisation_ids, years, strict=True)
-            if (o, y) not in existing
-        ]
-        report.submissions_created = len(missing)
-        if write:
-            Submission.objects.bulk_create(missing, ignore_conflicts=True)
-        submission_of: list[int | None] = [None] * len(pair_keys)
-        status_of: list[str] = [SubmissionStatus.DRAFT] * len(pair_keys)
-        with connection.cursor() as cursor:
-            # Locked until the end of the transaction: nobody changes or validates them while we compare and write.
-            cursor.execute(
-                _SUBMISSIONS_SQL + (" for update" if write else ""), {"organisations": organisation_ids, "years": years}
-            )
-            for submission_id, organisation_id, year, status in cursor.fetchall():
-                pair = pair_of[(organisation_id, year)]
-                submission_of[pair], status_of[pair] = submission_id, status
-            pair_of_submission = {s: p for p, s in enumerate(submission_of) if s is not None}
-            stored: dict[int, int] = {}  # key -> persons and FTE, packed
-            if pair_of_submission:
-                measure_index = {m.pk: i for i, m in enumerate(lookups.measures)}
-                region_index = {r.pk: i for i, r in enumerate(lookups.regions)}
-                n_measures, n_regions = len(lookups.measures), len(lookups.regions)
-                cursor.execute(
-                    """select submission_id, measure_id, region_id, persons, (fte * 100)::bigint
-                       from inventory_headcount where submission_id = any(%(ids)s)""",
-                    {"ids": list(pair_of_submission)},
-                )
-                while batch := cursor.fetchmany(10_000):
-                    for submission_id, measure_id, region_id, persons, fte in batch:
-                        key = (pair_of_submission[submission_id] * n_measures + measure_index[measure_id]) * n_regions
-                        stored[key + region_index[region_id]] = persons << _FTE_BITS | (0 if fte is None else fte + 1)
-
-        changed = bytearray(len(parsed.row))
-        changed_pairs: set[int] = set()
-        fte_mask = (1 << _FTE_BITS) - 1 if parsed.has_fte else 0
-        locked = [status == SubmissionStatus.VALIDATED for status in status_of]
-        in_aggregates = [status in SCOPE_STATUSES[Scope.PROVISIONAL] for status in status_of]
-        dirty: dict[int, set[tuple[int, int]]] = {}  # year -> (region id, measure id) of changed figures
-        new = bytearray(len(parsed.row))
-        for i, key in enumerate(parsed.key):
-            old = stored.get(key)
-            if old is None:
-                report.created += 1
-                new[i] = 1
-            elif old >> _FTE_BITS == parsed.persons[i] and (not fte_mask or old & fte_mask == parsed.fte[i] + 1):
-                report.unchanged += 1
-                continue
-            else:
-                report.updated += 1
-            pair = parsed.pair[i]
-            if in_aggregates[pair]:
-                dirty.setdefault(pair_keys[pair][1], set()).add(
-                    (lookups.regions[parsed.region[i]].pk, lookups.measures[parsed.measure[i]].pk)
-                )
-            if locked[pair]:
-                organisation_index, year = pair_keys[pair]
-                submission = Submission(
-                    organisation=lookups.organisations[organisation_index], year=year, status=status_of[pair]
-                )
-                errors.add(
-                    parsed.row[i],
-                    "",
-                    f"{year}, {format_kbo(submission.organisation.kbo)}, {lookups.measures[parsed.measure[i]].code}, "
-                    f"{lookups.regions[parsed.region[i]].code}",
-                    validation_message(check_unlocked, submission) or "",
-                )
-            changed[i] = 1
-            changed_pairs.add(pair)
-        report.submission_ids = sorted(s for s in submission_of if s is not None)
+        stored = _submissions_locked(parsed, lookups, report, write=write)
+        changes = _compared(parsed, lookups, stored, report, errors)
+        report.submission_ids = sorted(s for s in stored.submission_of if s is not None)
         if errors or not write:
             transaction.set_rollback(True)  # the submissions created above
             return
-
-        measure_ids = [m.pk for m in lookups.measures]
-        region_ids = [r.pk for r in lookups.regions]
-
-        def copy_lines(indexes: Iterator[int]) -> Iterator[str]:
-            lines: list[str] = []
-            for i in indexes:
-                lines.append(
-                    f"{submission_of[parsed.pair[i]]}\t{measure_ids[parsed.measure[i]]}\t"
-                    f"{region_ids[parsed.region[i]]}\t{parsed.persons[i]}\t{_copy_text(parsed.fte[i])}\t\n"
-                )
-                if len(lines) >= 10_000:
-                    yield "".join(lines)
-                    lines.clear()
-            yield "".join(lines)
-
-        updated = bytes(c and not n for c, n in zip(changed, new, strict=True))
-        with connection.cursor() as cursor:
-            history_context_before_copy(cursor)
-            # New figures go straight into the table: the file's submissions are locked (FOR UPDATE above), so
-            # no other import adds the same keys meanwhile. Changed ones go through a temporary table.
-            with cursor.copy(
-                "copy inventory_headcount (submission_id, measure_id, region_id, persons, fte, explanation) from stdin"
-            ) as copy:
-                for chunk in copy_lines(itertools.compress(range(len(new)), new)):
-                    copy.write(chunk)
-            if any(updated):
-                cursor.execute("drop table if exists pg_temp.import_headcount")
-                cursor.execute(
-                    """create temporary table import_headcount (submission_id bigint, measure_id bigint,
-                       region_id bigint, persons integer, fte numeric(12, 2), explanation text)"""
-                )
-                with cursor.copy(
-                    "copy import_headcount (submission_id, measure_id, region_id, persons, fte, explanation) from stdin"
-                ) as copy:
-                    for chunk in copy_lines(itertools.compress(range(len(updated)), updated)):
-                        copy.write(chunk)
-                if parsed.has_fte:
-                    upsert = _UPSERT_SQL.format(
-                        set="persons = excluded.persons, fte = excluded.fte",
-                        distinct="(h.persons, h.fte) is distinct from (excluded.persons, excluded.fte)",
-                    )
-                else:
-                    upsert = _UPSERT_SQL.format(
-                        set="persons = excluded.persons", distinct="h.persons is distinct from excluded.persons"
-                    )
-                cursor.execute(upsert)
-                cursor.execute("drop table import_headcount")
-            cursor.execute(
-                "update inventory_submission set version = version + 1, updated_at = now() where id = any(%(ids)s)",
-                {"ids": sorted(submission_of[p] for p in changed_pairs)},
-            )
-        for year, keys in sorted(dirty.items()):
+        _write_changes(parsed, lookups, stored, changes)
+        for year, keys in sorted(changes.dirty.items()):
             aggregates_mark_keys(year=year, keys=sorted(keys))
         if validate:
-            for submission in Submission.objects.filter(pk__in=report.submission_ids).exclude(
-                status=SubmissionStatus.VALIDATED
-            ):
-                try:
-                    submission_validate(submission=submission, user=user)
-                except ValidationError as error:  # a returned submission goes back to draft first
-                    errors.add(0, "", str(submission), f"{submission}: {' '.join(error.messages)}")
+            _validate_submissions(report.submission_ids, user, errors)
             if errors:
                 transaction.set_rollback(True)
+
+
+def _submissions_locked(parsed: _ParsedHeadcounts, lookups: _Lookups, report: ImportReport, *, write: bool) -> _Stored:
+    """The file's submissions, created as drafts where missing (when writing), locked FOR UPDATE until the end of
+    the transaction so that nobody changes or validates them meanwhile, with the figures they hold."""
+    pair_keys = list(parsed.pairs)
+    organisation_ids = [lookups.organisations[o].pk for o, _y in pair_keys]
+    years = [y for _o, y in pair_keys]
+    pair_of = {(lookups.organisations[o].pk, y): p for p, (o, y) in enumerate(pair_keys)}
+    wanted = {"organisations": organisation_ids, "years": years}
+    with connection.cursor() as cursor:
+        cursor.execute(_SUBMISSIONS_SQL, wanted)
+        existing = {(o, y) for _id, o, y, _s in cursor.fetchall()}
+    missing = [
+        Submission(organisation_id=o, year=y)
+        for o, y in zip(organisation_ids, years, strict=True)
+        if (o, y) not in existing
+    ]
+    report.submissions_created = len(missing)
+    if write:
+        Submission.objects.bulk_create(missing, ignore_conflicts=True)
+    stored = _Stored(pair_keys, [None] * len(pair_keys), [SubmissionStatus.DRAFT] * len(pair_keys), {})
+    with connection.cursor() as cursor:
+        cursor.execute(_SUBMISSIONS_SQL + (" for update" if write else ""), wanted)
+        for submission_id, organisation_id, year, status in cursor.fetchall():
+            pair = pair_of[(organisation_id, year)]
+            stored.submission_of[pair], stored.status_of[pair] = submission_id, status
+        stored.figures = _stored_figures(cursor, stored.submission_of, lookups)
+    return stored
+
+
+def _stored_figures(cursor: Any, submission_of: list[int | None], lookups: _Lookups) -> dict[int, int]:
+    """The submissions' headcounts by the parsed rows' key, persons and FTE packed in one int."""
+    pair_of_submission = {s: p for p, s in enumerate(submission_of) if s is not None}
+    figures: dict[int, int] = {}
+    if not pair_of_submission:
+        return figures
+    measure_index = {m.pk: i for i, m in enumerate(lookups.measures)}
+    region_index = {r.pk: i for i, r in enumerate(lookups.regions)}
+    n_measures, n_regions = len(lookups.measures), len(lookups.regions)
+    cursor.execute(
+        """select submission_id, measure_id, region_id, persons, (fte * 100)::bigint
+           from inventory_headcount where submission_id = any(%(ids)s)""",
+        {"ids": list(pair_of_submission)},
+    )
+    while batch := cursor.fetchmany(10_000):
+        for submission_id, measure_id, region_id, persons, fte in batch:
+            key = (pair_of_submission[submission_id] * n_measures + measure_index[measure_id]) * n_regions
+            figures[key + region_index[region_id]] = persons << _FTE_BITS | (0 if fte is None else fte + 1)
+    return figures
+
+
+def _compared(
+    parsed: _ParsedHeadcounts, lookups: _Lookups, stored: _Stored, report: ImportReport, errors: Errors
+) -> _Changes:
+    """Which rows are new, changed or unchanged (counted in the report); a change to a validated submission is
+    an error (locked until staff reopen it)."""
+    changes = _Changes(changed=bytearray(len(parsed.row)), new=bytearray(len(parsed.row)))
+    fte_mask = (1 << _FTE_BITS) - 1 if parsed.has_fte else 0
+    locked = [status == SubmissionStatus.VALIDATED for status in stored.status_of]
+    in_aggregates = [status in SCOPE_STATUSES[Scope.PROVISIONAL] for status in stored.status_of]
+    for i, key in enumerate(parsed.key):
+        old = stored.figures.get(key)
+        if old is None:
+            report.created += 1
+            changes.new[i] = 1
+        elif old >> _FTE_BITS == parsed.persons[i] and (not fte_mask or old & fte_mask == parsed.fte[i] + 1):
+            report.unchanged += 1
+            continue
+        else:
+            report.updated += 1
+        pair = parsed.pair[i]
+        if in_aggregates[pair]:
+            changes.dirty.setdefault(stored.pair_keys[pair][1], set()).add(
+                (lookups.regions[parsed.region[i]].pk, lookups.measures[parsed.measure[i]].pk)
+            )
+        if locked[pair]:
+            organisation_index, year = stored.pair_keys[pair]
+            submission = Submission(
+                organisation=lookups.organisations[organisation_index], year=year, status=stored.status_of[pair]
+            )
+            errors.add(
+                parsed.row[i],
+                "",
+                f"{year}, {format_kbo(submission.organisation.kbo)}, {lookups.measures[parsed.measure[i]].code}, "
+                f"{lookups.regions[parsed.region[i]].code}",
+                validation_message(check_unlocked, submission) or "",
+            )
+        changes.changed[i] = 1
+        changes.pairs.add(pair)
+    return changes
+
+
+def _write_changes(parsed: _ParsedHeadcounts, lookups: _Lookups, stored: _Stored, changes: _Changes) -> None:
+    """New figures by COPY straight into the table, changed ones by COPY into a temporary table and one
+    INSERT ... ON CONFLICT DO UPDATE; then each changed submission's version goes up once."""
+    measure_ids = [m.pk for m in lookups.measures]
+    region_ids = [r.pk for r in lookups.regions]
+    submission_of = stored.submission_of
+
+    def copy_lines(indexes: Iterator[int]) -> Iterator[str]:
+        lines: list[str] = []
+        for i in indexes:
+            lines.append(
+                f"{submission_of[parsed.pair[i]]}\t{measure_ids[parsed.measure[i]]}\t"
+                f"{region_ids[parsed.region[i]]}\t{parsed.persons[i]}\t{_copy_text(parsed.fte[i])}\t\n"
+            )
+            if len(lines) >= 10_000:
+                yield "".join(lines)
+                lines.clear()
+        yield "".join(lines)
+
+    new = changes.new
+    updated = bytes(c and not n for c, n in zip(changes.changed, new, strict=True))
+    with connection.cursor() as cursor:
+        history_context_before_copy(cursor)
+        # New figures go straight into the table: the file's submissions are locked (FOR UPDATE), so no other
+        # import adds the same keys meanwhile.
+        with cursor.copy(
+            "copy inventory_headcount (submission_id, measure_id, region_id, persons, fte, explanation) from stdin"
+        ) as copy:
+            for chunk in copy_lines(itertools.compress(range(len(new)), new)):
+                copy.write(chunk)
+        if any(updated):
+            cursor.execute("drop table if exists pg_temp.import_headcount")
+            cursor.execute(
+                """create temporary table import_headcount (submission_id bigint, measure_id bigint,
+                   region_id bigint, persons integer, fte numeric(12, 2), explanation text)"""
+            )
+            with cursor.copy(
+                "copy import_headcount (submission_id, measure_id, region_id, persons, fte, explanation) from stdin"
+            ) as copy:
+                for chunk in copy_lines(itertools.compress(range(len(updated)), updated)):
+                    copy.write(chunk)
+            if parsed.has_fte:
+                upsert = _UPSERT_SQL.format(
+                    set="persons = excluded.persons, fte = excluded.fte",
+                    distinct="(h.persons, h.fte) is distinct from (excluded.persons, excluded.fte)",
+                )
+            else:
+                upsert = _UPSERT_SQL.format(
+                    set="persons = excluded.persons", distinct="h.persons is distinct from excluded.persons"
+                )
+            cursor.execute(upsert)
+            cursor.execute("drop table import_headcount")
+        cursor.execute(
+            "update inventory_submission set version = version + 1, updated_at = now() where id = any(%(ids)s)",
+            {"ids": sorted(submission_of[p] for p in changes.pairs)},
+        )
+
+
+def _validate_submissions(submission_ids: list[int], user: User | None, errors: Errors) -> None:
+    """Validate the file's submissions in the name of `user` (staff: checked by headcounts_import)."""
+    for submission in Submission.objects.filter(pk__in=submission_ids).exclude(status=SubmissionStatus.VALIDATED):
+        try:
+            submission_validate(submission=submission, user=user)
+        except ValidationError as error:  # a returned submission goes back to draft first
+            errors.add(0, "", str(submission), f"{submission}: {' '.join(error.messages)}")
