@@ -29,7 +29,3 @@ def format_kbo(digits: str) -> str:
     if len(digits) != 10:
         return digits
     return f"{digits[:4]}.{digits[4:7]}.{digits[7:]}"
-
-
-def kbo_validator(value: str) -> None:
-    normalise_kbo(value)

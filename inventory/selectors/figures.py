@@ -229,7 +229,3 @@ def aggregates_freshness(years: list[int] | None = None) -> Freshness:
     computed = states.aggregate(latest=Max("computed_at"))["latest"]
     pending = sorted(set(dirty.values_list("year", flat=True)))
     return Freshness(computed_at=computed, pending=bool(pending), pending_years=pending)
-
-
-def year_pending(year: int) -> bool:
-    return AggregateDirtyKey.objects.filter(year=year).exists()

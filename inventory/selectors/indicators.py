@@ -7,11 +7,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from inventory.constants import FLANDERS
-from inventory.models import (
-    Aggregate,
-    ContextFigure,
-    Scope,
-)
 
 
 def change(old: int | None, new: int | None) -> tuple[int | None, Decimal | None]:
@@ -52,34 +47,3 @@ def series_point(value: Callable[[str, int], int | None], *, region: str, year: 
         flanders,
         share(persons, flanders),
     )
-
-
-def aggregate_series(
-    *,
-    region: str,
-    years: list[int],
-    base_year: int,
-    trede: int | None = None,
-    group: str = "",
-    measure: str | None = None,
-    scope: str = Scope.VALIDATED,
-) -> list[SeriesPoint]:
-    """A figure over the years with its change against the previous year and the base year and its share of
-    Flanders, in one query."""
-    wanted = sorted(set(years) | {base_year} | {y - 1 for y in years})
-    qs = Aggregate.objects.filter(
-        scope=scope, year__in=wanted, trede=trede, group=group, region__code__in=[region, FLANDERS]
-    )
-    qs = qs.filter(measure__code=measure) if measure else qs.filter(measure__isnull=True)
-    values = {(code, year): persons for code, year, persons in qs.values_list("region__code", "year", "persons")}
-
-    def value(code: str, year: int) -> int | None:
-        return values.get((code, year))
-
-    return [series_point(value, region=region, year=year, base_year=base_year) for year in years]
-
-
-def share_of_context(*, region: str, year: int, indicator: str, persons: int | None) -> Decimal | None:
-    """`persons` as a % of a context figure (63.552 of 433.385 wage earners = 14,7 %)."""
-    figure = ContextFigure.objects.filter(region__code=region, year=year, indicator=indicator).first()
-    return share(persons, figure.value) if figure else None

@@ -98,12 +98,6 @@ class Place:
     name: str
     level: str
 
-    @property
-    def level_label(self) -> str:
-        if self.level == GROUPING_LEVEL:
-            return str(RegionGrouping._meta.verbose_name)
-        return str(Region.Level(self.level).label)
-
 
 def place_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     """What the dashboard offers: Flanders, the provinces, the arrondissements and the region groupings."""

@@ -20,7 +20,7 @@ from inventory.models import (
     RegionGrouping,
     Submission,
 )
-from inventory.selectors.figures import year_pending
+from inventory.selectors.figures import aggregates_freshness
 from inventory.services import catalogue, submissions
 from inventory.services.aggregation import aggregates_recompute, aggregates_recompute_all
 from tests.factories import OrganisationFactory
@@ -193,7 +193,7 @@ def test_changes_through_the_services_recompute_incrementally_to_what_a_full_run
     assert incremental == {scope: aggregates(scope) for scope in ("validated", "provisional")}
     assert incremental["validated"] == expected("validated")
     assert AggregateDirtyKey.objects.count() == 0
-    assert not year_pending(YEAR)
+    assert not aggregates_freshness([YEAR]).pending
 
 
 def test_a_measure_reclassified_to_another_trede_moves_its_figures(world) -> None:
@@ -201,7 +201,7 @@ def test_a_measure_reclassified_to_another_trede_moves_its_figures(world) -> Non
     measure.trede = 3
     measure.group = "arbeidszorg"
     catalogue.measure_save(measure=measure)
-    assert year_pending(YEAR)
+    assert aggregates_freshness([YEAR]).pending
     aggregates_recompute(year=YEAR)
     assert aggregates("provisional") == expected("provisional")
     assert all(trede == 3 for (_t, trede, _g, code) in aggregates("provisional") if code == "WW")
@@ -245,7 +245,7 @@ def test_a_failure_in_the_middle_of_a_recompute_leaves_the_previous_aggregates_a
             "drop trigger fail_aggregate_insert on inventory_aggregate; drop function fail_aggregate_insert()"
         )
     assert aggregates("provisional") == before
-    assert year_pending(YEAR)
+    assert aggregates_freshness([YEAR]).pending
     assert AggregateDirtyKey.objects.filter(year=YEAR).exists()
     aggregates_recompute(year=YEAR)
     assert aggregates("provisional") == expected("provisional") != before

@@ -10,7 +10,7 @@ from django.db import connections
 
 from config.celery import app
 from inventory.models import Aggregate, AggregateYear, Headcount, Measure, Region, Submission
-from inventory.selectors.figures import year_pending
+from inventory.selectors.figures import aggregates_freshness
 from inventory.services import aggregation, submissions
 from inventory.services.reference import reference_load
 from inventory.tasks import sweep_aggregates
@@ -34,7 +34,10 @@ def west_vlaanderen_total(scope: str = "provisional") -> int | None:
 
 
 def fresh() -> bool:
-    return AggregateYear.objects.filter(year=YEAR, computed_at__isnull=False).exists() and not year_pending(YEAR)
+    return (
+        AggregateYear.objects.filter(year=YEAR, computed_at__isnull=False).exists()
+        and not aggregates_freshness([YEAR]).pending
+    )
 
 
 @pytest.fixture
@@ -78,7 +81,7 @@ def test_with_the_broker_unreachable_the_save_succeeds_and_the_sweep_catches_up(
         point_at_redis(redis_url, settings)
     assert Headcount.objects.get(submission=submission, measure=measure, region=region).persons == 25
     assert west_vlaanderen_total() == 10
-    assert year_pending(YEAR)
+    assert aggregates_freshness([YEAR]).pending
 
     sweep_aggregates.delay()
     wait_for(lambda: west_vlaanderen_total() == 25 and fresh())
@@ -121,7 +124,7 @@ def test_a_dead_broker_behind_a_live_redis_does_not_fail_the_save_nor_block_late
         assert aggregation.redis_client().get(aggregation.QUEUED_KEY.format(year=YEAR)) is None
     finally:
         point_at_redis(settings.REDIS_URL, settings)
-    assert year_pending(YEAR)
+    assert aggregates_freshness([YEAR]).pending
     submissions.headcount_save(submission=submission, measure=measure, region=region, persons=6)
     wait_for(lambda: west_vlaanderen_total() == 6 and fresh())
 
@@ -181,4 +184,4 @@ def test_the_recompute_command_runs_the_service_for_every_year_or_one(submission
     call_command("recompute_aggregates", "--year", str(YEAR), stdout=out)
     assert out.getvalue().startswith(f"{YEAR}: ")
     assert west_vlaanderen_total() == 9
-    assert not year_pending(YEAR)
+    assert not aggregates_freshness([YEAR]).pending

@@ -15,8 +15,9 @@ from openpyxl import load_workbook
 from accounts.models import User
 from accounts.tokens import api_token_create
 from inventory.models import Aggregate, Headcount
+from inventory.selectors.dashboard import key_figures
 from inventory.selectors.figures import AGGREGATE_COLUMNS
-from inventory.selectors.indicators import aggregate_series, share_of_context
+from inventory.selectors.sources import FigureSource, place_get
 from inventory.services.aggregation import aggregates_mark_years, aggregates_recompute
 from inventory.services.exports import escape_cell
 
@@ -58,20 +59,23 @@ def test_the_demo_aggregates_reproduce_the_press_release(demo_aggregates) -> Non
 
 
 def test_derived_indicators_give_the_release_percentages(demo_aggregates) -> None:
-    series = aggregate_series(region=WVL, years=list(range(2014, 2020)), base_year=2014)
-    latest = series[-1]
-    assert (latest.year, latest.persons, latest.change_previous, latest.change_base) == (2019, 63_552, 6_090, 7_846)
-    assert one_decimal(latest.change_previous_pct) == Decimal("10.6")
-    assert one_decimal(latest.change_base_pct) == Decimal("14.1")
-    assert one_decimal(latest.share_of_flanders) == Decimal("20.0")
-    assert series[0].change_previous is None
-    assert one_decimal(share_of_context(region=WVL, year=2019, indicator="loontrekkenden", persons=63_552)) == Decimal(
-        "14.7"
+    place = place_get(WVL)
+    assert place is not None
+    figures = key_figures(source=FigureSource(), place=place, year=2019)
+    assert figures is not None
+    assert (figures.base_year, figures.total, figures.change_previous, figures.change_base) == (
+        2014,
+        63_552,
+        6_090,
+        7_846,
     )
-    trede4 = aggregate_series(region=WVL, years=[2019], base_year=2014, trede=4)[0]
-    assert one_decimal(trede4.change_base_pct) == Decimal("-16.0")
-    dgk = aggregate_series(region=FLANDERS, years=[2019], base_year=2014, trede=5, group="doelgroepkortingen")[0]
-    assert one_decimal(dgk.change_base_pct) == Decimal("29.2")
+    assert one_decimal(figures.change_previous_pct) == Decimal("10.6")
+    assert one_decimal(figures.change_base_pct) == Decimal("14.1")
+    assert one_decimal(figures.share_of_flanders) == Decimal("20.0")
+    assert one_decimal(figures.share_of_wage_earners) == Decimal("14.7")
+    trede4, doelgroepkortingen, _young = figures.trends
+    assert one_decimal(trede4.change_pct) == Decimal("-16.0")
+    assert one_decimal(doelgroepkortingen.flanders_change_pct) == Decimal("29.2")
 
 
 def test_coordinators_read_filtered_aggregates_with_freshness(demo_aggregates, coordinator_client: Client) -> None:
