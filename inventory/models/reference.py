@@ -203,7 +203,7 @@ class MeasureQuerySet(models.QuerySet["Measure"]):
         return self.filter(reporter_kinds__contains=[kind])
 
 
-class Measure(models.Model):
+class Measure(models.Model):  # type: ignore[django-manager-missing]  # 'events' comes from pghistory's event model, built at run time
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("naam"), max_length=200)
     trede = models.PositiveSmallIntegerField(_("trede"), choices=Trede.choices)
