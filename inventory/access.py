@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest
 
 from accounts.models import MembershipRole, User
 from inventory.models import Organisation
 
 
-def is_staff_member(user: User) -> bool:
+class AuthenticatedHttpRequest(HttpRequest):
+    """A request past LoginRequiredMiddleware, for type checking: its user is signed in."""
+
+    user: User
+
+
+def is_staff_member(user: User | AnonymousUser) -> bool:
     return user.is_authenticated and user.is_active and user.is_staff
 
 
-def is_coordinator(user: User) -> bool:
+def is_coordinator(user: User | AnonymousUser) -> bool:
     return user.is_authenticated and user.is_active and (user.is_coordinator or user.is_staff)
 
 

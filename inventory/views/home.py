@@ -6,8 +6,10 @@ dashboard computed from their own organisations' figures only, with their open r
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -15,7 +17,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from inventory.access import is_coordinator, is_staff_member, organisations_visible_to
+from inventory.access import AuthenticatedHttpRequest, is_coordinator, is_staff_member, organisations_visible_to
 from inventory.constants import WEST_VLAANDEREN
 from inventory.models import CollectionRound, Edition, Scope
 from inventory.selectors.dashboard import Dashboard, KeyFigures, dashboard, key_figures
@@ -31,11 +33,11 @@ class PlaceForm(forms.Form):
     region = forms.ChoiceField(label=_("Regio"), required=False, widget=QuickSelect)
     year = forms.TypedChoiceField(label=_("Jaar"), coerce=int, required=False, empty_value=None)
 
-    def __init__(self, data: object, *, years: list[int], places: list | None = None, **kwargs: object) -> None:
+    def __init__(self, data: Any, *, years: list[int], places: list[Any] | None = None, **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
         self.years = years
-        self.fields["region"].choices = place_choices() if places is None else places
-        self.fields["year"].choices = [(y, str(y)) for y in reversed(years)]
+        cast(forms.ChoiceField, self.fields["region"]).choices = place_choices() if places is None else places
+        cast(forms.ChoiceField, self.fields["year"]).choices = [(y, str(y)) for y in reversed(years)]
 
     def chosen_place(self) -> Place:
         code = self.cleaned_data.get("region") if self.is_valid() else None
@@ -47,12 +49,13 @@ class PlaceForm(forms.Form):
     def showing(self, place: Place, year: int) -> PlaceForm:
         """The form again, set to what the page shows (the defaults, when the request asked for nothing or for
         something unknown)."""
-        form = PlaceForm({"region": place.code, "year": year}, years=self.years, places=self.fields["region"].choices)
+        places = cast("list[Any]", cast(forms.ChoiceField, self.fields["region"]).choices)  # a list once set
+        form = PlaceForm({"region": place.code, "year": year}, years=self.years, places=places)
         form.is_valid()
         return form
 
 
-def _source_for(request: HttpRequest) -> FigureSource | OwnSource:
+def _source_for(request: AuthenticatedHttpRequest) -> FigureSource | OwnSource:
     if not is_coordinator(request.user):
         return OwnSource(request.user)
     scope = request.GET.get("scope", Scope.VALIDATED)
@@ -62,7 +65,7 @@ def _source_for(request: HttpRequest) -> FigureSource | OwnSource:
 
 
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     source = _source_for(request)
     own = isinstance(source, OwnSource)
     staff = is_staff_member(request.user)
@@ -80,7 +83,7 @@ def home(request: HttpRequest) -> HttpResponse:
         data, html = build()  # an organisation's own figures are few and read live
     else:
         chosen = (staff, request.GET.get("region"), request.GET.get("year"))
-        data, html = figures_cached("dashboard", build, source=source, parts=chosen)
+        data, html = figures_cached("dashboard", build, source=cast(FigureSource, source), parts=chosen)
     # The fragment was rendered (and escaped) by our own template, above or when it was cached.
     context: dict[str, object] = {"dashboard": data, "dashboard_html": mark_safe(html), "own": own}
     if own:
@@ -91,7 +94,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def key_figures_page(request: HttpRequest) -> HttpResponse:
+def key_figures_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """An edition's headline facts the way the press release states them (the latest edition by default)."""
     if not is_coordinator(request.user):
         raise Http404
@@ -116,7 +119,7 @@ def key_figures_page(request: HttpRequest) -> HttpResponse:
         context = {"figures": figures, "form": form, "editions": editions, "edition": edition, "live": LIVE}
         return figures, render_to_string("inventory/_key_figures.html", context, request)
 
-    chosen = ([(e.pk, e.name) for e in editions], request.GET.get("region"), request.GET.get("year"))
-    figures, html = figures_cached("kerncijfers", build, source=source, parts=chosen)
+    parts = ([(e.pk, e.name) for e in editions], request.GET.get("region"), request.GET.get("year"))
+    figures, html = figures_cached("kerncijfers", build, source=source, parts=parts)
     context = {"figures": figures, "edition": edition, "key_figures_html": mark_safe(html)}
     return render(request, "inventory/key_figures.html", context)

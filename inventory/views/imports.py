@@ -3,14 +3,16 @@ organisations). A dry run first, then the import after confirmation."""
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from inventory.access import is_staff_member, organisations_editable_by
+from inventory.access import AuthenticatedHttpRequest, is_staff_member, organisations_editable_by
 from inventory.models import ImportJob
 from inventory.services.import_jobs import import_job_confirm, import_job_create, import_job_progress
 from inventory.services.imports import import_size_check
@@ -23,10 +25,12 @@ class UploadForm(forms.Form):
         help_text=gettext_lazy("Kolommen jaar, organisatie, maatregel, regio, personen (of in het Engels)."),
     )
 
-    def __init__(self, *args: object, staff: bool, **kwargs: object) -> None:
+    def __init__(self, *args: Any, staff: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not staff:
-            self.fields["kind"].choices = [(ImportJob.Kind.HEADCOUNTS, ImportJob.Kind.HEADCOUNTS.label)]
+            cast(forms.ChoiceField, self.fields["kind"]).choices = [
+                (ImportJob.Kind.HEADCOUNTS, ImportJob.Kind.HEADCOUNTS.label)
+            ]
 
     def clean_file(self) -> object:
         upload = self.cleaned_data["file"]
@@ -35,11 +39,11 @@ class UploadForm(forms.Form):
         return upload
 
 
-def _may_upload(request: HttpRequest) -> bool:
+def _may_upload(request: AuthenticatedHttpRequest) -> bool:
     return is_staff_member(request.user) or organisations_editable_by(request.user).exists()
 
 
-def upload(request: HttpRequest) -> HttpResponse:
+def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not _may_upload(request):
         raise PermissionDenied
     staff = is_staff_member(request.user)
@@ -54,7 +58,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     return render(request, "inventory/import_upload.html", {"form": form, "jobs": jobs})
 
 
-def _job_for(request: HttpRequest, pk: str) -> ImportJob:
+def _job_for(request: AuthenticatedHttpRequest, pk: str) -> ImportJob:
     jobs = ImportJob.objects.defer("data")
     if not is_staff_member(request.user):
         jobs = jobs.filter(user=request.user)
@@ -64,7 +68,7 @@ def _job_for(request: HttpRequest, pk: str) -> ImportJob:
         raise Http404 from None
 
 
-def job(request: HttpRequest, pk: str) -> HttpResponse:
+def job(request: AuthenticatedHttpRequest, pk: str) -> HttpResponse:
     import_job = _job_for(request, pk)
     running = import_job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING)
     return render(
@@ -74,7 +78,7 @@ def job(request: HttpRequest, pk: str) -> HttpResponse:
     )
 
 
-def job_status(request: HttpRequest, pk: str) -> JsonResponse:
+def job_status(request: AuthenticatedHttpRequest, pk: str) -> JsonResponse:
     import_job = _job_for(request, pk)
     progress = import_job_progress(import_job)
     return JsonResponse(
@@ -88,7 +92,7 @@ def job_status(request: HttpRequest, pk: str) -> JsonResponse:
 
 
 @require_POST
-def job_confirm(request: HttpRequest, pk: str) -> HttpResponse:
+def job_confirm(request: AuthenticatedHttpRequest, pk: str) -> HttpResponse:
     import_job = _job_for(request, pk)
     if not (import_job.dry_run and import_job.status == ImportJob.Status.DONE and (import_job.result or {}).get("ok")):
         raise PermissionDenied
