@@ -20,7 +20,8 @@ import contextlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
+from typing import Any
 
 import redis
 from django.conf import settings
@@ -41,7 +42,7 @@ QUEUED_TTL_SECONDS = 120
 
 def _bump(years: list[int]) -> None:
     for year in set(years):
-        transaction.on_commit(lambda year=year: queue_recompute(year), robust=True)
+        transaction.on_commit(partial(queue_recompute, year), robust=True)
 
 
 def aggregates_mark_keys(*, year: int, keys: Iterable[tuple[int, int | None]]) -> None:
@@ -252,7 +253,7 @@ def aggregates_recompute(*, year: int, full: bool = False) -> RecomputeResult:
         if not full and not keys:
             return RecomputeResult(year=year, full=False, keys=0, rows=0, skipped=True)
         now = timezone.now()
-        params: dict[str, object] = {"year": year, "now": now}
+        params: dict[str, Any] = {"year": year, "now": now}
         if full:
             cursor.execute("delete from inventory_aggregateleaf where year = %s", [year])
             cursor.execute(_LEAF_SQL.format(keys=""), params)
