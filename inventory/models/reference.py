@@ -25,7 +25,7 @@ def year_in_range(field: str) -> Q:
     return Q(**{f"{field}__gte": YEAR_MIN, f"{field}__lte": YEAR_MAX})
 
 
-def valid_in(year: int | Expression, prefix: str = "") -> Q:
+def valid_in(year: int | Expression | F, prefix: str = "") -> Q:
     """Rows whose [first_year, last_year] covers `year` (an empty bound is open); `year` may be a column
     (OuterRef). The one definition of "valid in a year"; `covers` is the same in Python."""
     return (Q(**{f"{prefix}first_year__isnull": True}) | Q(**{f"{prefix}first_year__lte": year})) & (

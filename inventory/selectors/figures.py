@@ -187,7 +187,7 @@ def aggregate_values(
     return rows.iterator(chunk_size=CHUNK_SIZE)
 
 
-def aggregate_keyed_values(*, year: int, scope: str, edition: Edition | None = None) -> list[tuple[object, ...]]:
+def aggregate_keyed_values(*, year: int, scope: str, edition: Edition | None = None) -> list[tuple[Any, ...]]:
     """A whole year of aggregates (or of an edition's figures) in AGGREGATE_COLUMNS order, each followed by
     (region id, grouping id, measure id): the table small-cell protection works on (one year at a time, so memory
     stays bounded)."""

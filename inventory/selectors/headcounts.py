@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from enum import IntEnum
+from typing import Any, TypeVar, cast
 
 from django.db import connection
 from django.db.models import (
@@ -29,6 +30,8 @@ from inventory.models import (
     valid_in,
 )
 from inventory.selectors.figures import CHUNK_SIZE, AggregateFilters
+
+HeadcountsT = TypeVar("HeadcountsT", bound="QuerySet[Any]")
 
 
 class HeadcountColumn(IntEnum):
@@ -92,7 +95,7 @@ def headcount_queryset(filters: AggregateFilters) -> QuerySet[Headcount]:
     return headcount_shape(qs, scope=filters.scope)
 
 
-def headcounts_filtered(qs: QuerySet, filters: AggregateFilters, *, year: str, trede: str) -> QuerySet:
+def headcounts_filtered(qs: HeadcountsT, filters: AggregateFilters, *, year: str, trede: str) -> HeadcountsT:
     """Live headcounts or an edition's (`year` and `trede`: where each keeps them) narrowed by the filters; a
     region selects the headcounts in it or inside it, a grouping those in its municipalities that year."""
     if filters.years:
@@ -139,7 +142,7 @@ def headcounts_last_changed(filters: AggregateFilters) -> dt.datetime | None:
     submissions = Submission.objects.in_scope(filters.scope)
     if filters.years:
         submissions = submissions.filter(year__in=filters.years)
-    return submissions.aggregate(latest=Max("updated_at"))["latest"]
+    return cast("dt.datetime | None", submissions.aggregate(latest=Max("updated_at"))["latest"])
 
 
 def edition_headcount_queryset(edition: Edition, filters: AggregateFilters) -> QuerySet[EditionHeadcount]:
