@@ -18,7 +18,7 @@ install: $(VENV)/.installed
 run: install
 	$(PY) scripts/stack.py run
 
-# ruff, makemigrations --check and pytest on PostgreSQL with Redis. Uses DATABASE_URL / REDIS_URL when set,
+# ruff, mypy, makemigrations --check and pytest on PostgreSQL with Redis. Uses DATABASE_URL / REDIS_URL when set,
 # else the machine's PostgreSQL and Redis on 127.0.0.1 when this machine has them (started if down),
 # else the project-local ones. SERVICES=embedded forces the project-local ones.
 test: install browser

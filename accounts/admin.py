@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
@@ -17,10 +20,10 @@ class MembershipInline(admin.TabularInline):
     extra = 0
 
 
-def with_coordinator(fieldsets: tuple) -> tuple:
+def with_coordinator(fieldsets: Sequence[tuple[Any, Any]] | None) -> tuple[tuple[Any, Any], ...]:
     """Django's user fieldsets with is_coordinator right after is_staff."""
     result = []
-    for name, options in fieldsets:
+    for name, options in fieldsets or ():
         fields = tuple(options.get("fields", ()))
         if "is_staff" in fields:
             at = fields.index("is_staff") + 1

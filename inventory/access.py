@@ -17,19 +17,36 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import MembershipRole, User
-from inventory.models import CollectionRound, Headcount, ImportJob, Organisation, Scope, Submission, SubmissionStatus
+from inventory.models import (
+    CollectionRound,
+    Headcount,
+    HeadcountQuerySet,
+    ImportJob,
+    Organisation,
+    Scope,
+    Submission,
+    SubmissionStatus,
+)
 
 PROVISIONAL_STAFF_ONLY = gettext_lazy("Voorlopige cijfers zijn enkel voor POM-medewerkers.")
 
 # --- roles ----------------------------------------------------------------------------------------------------
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """A request past LoginRequiredMiddleware, for type checking: its user is signed in."""
+
+    user: User
 
 
 def is_staff_member(user: User | Any) -> bool:
@@ -66,12 +83,12 @@ def organisation_get_for(user: User, pk: int) -> Organisation:
         raise Http404 from None
 
 
-def may_upload(user: User) -> bool:
+def may_upload(user: User | AnonymousUser) -> bool:
     """Staff, and editors of at least one organisation (their own organisations' headcount files)."""
-    return is_staff_member(user) or (user.is_authenticated and organisations_editable_by(user).exists())
+    return is_staff_member(user) or (isinstance(user, User) and organisations_editable_by(user).exists())
 
 
-def headcounts_visible_to(user: User) -> QuerySet[Headcount]:
+def headcounts_visible_to(user: User) -> HeadcountQuerySet:
     """Every headcount the user may read, in any scope: staff every sent submission's (not drafts, which are
     still the organisation's), coordinators validated ones, organisation users their own organisations' in
     any status."""
@@ -83,7 +100,7 @@ def headcounts_visible_to(user: User) -> QuerySet[Headcount]:
     return headcounts.filter(submission__organisation__in=organisations_visible_to(user))
 
 
-def headcounts_in_scope_for(user: User, scope: str) -> QuerySet[Headcount]:
+def headcounts_in_scope_for(user: User, scope: str) -> HeadcountQuerySet:
     """The headcounts of `scope` the user may read (scope_check first: a coordinator never gets here with
     provisional)."""
     return headcounts_visible_to(user).in_scope(scope)
@@ -164,7 +181,7 @@ def import_jobs_visible_to(user: User) -> QuerySet[ImportJob]:
     return jobs if is_staff_member(user) else jobs.filter(user=user)
 
 
-def import_job_get_for(user: User, pk: object) -> ImportJob:
+def import_job_get_for(user: User, pk: str) -> ImportJob:
     try:
         return import_jobs_visible_to(user).get(pk=pk)
     except (ImportJob.DoesNotExist, ValueError, ValidationError):
@@ -173,13 +190,13 @@ def import_job_get_for(user: User, pk: object) -> ImportJob:
 
 # --- guards for views -----------------------------------------------------------------------------------------
 
-View = TypeVar("View", bound=Callable[..., HttpResponse])
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 
 def _guard(allowed: Callable[[User], bool], *, denied: Callable[[], Exception]) -> Callable[[View], View]:
     def decorator(view: View) -> View:
         @wraps(view)
-        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not allowed(request.user):  # type: ignore[arg-type]  # LoginRequiredMiddleware: never anonymous
                 raise denied()
             return view(request, *args, **kwargs)

@@ -8,7 +8,7 @@ admin adds is the lock of validated submissions in its pages.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -21,7 +21,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
 from import_export.formats.base_formats import CSV, XLSX
+from pghistory.models import Event
 
+from accounts.models import User
 from inventory.kbo import format_kbo, normalise_kbo
 from inventory.models import (
     HISTORY_BASELINE,
@@ -52,8 +54,17 @@ from inventory.resources import (
     OverlapCorrectionResource,
     UploadedFile,
 )
-from inventory.selectors.history import history_entries, submission_history
+from inventory.selectors.history import HistoryEntry, history_entries, submission_history
 from inventory.services import catalogue, submissions
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from django_stubs_ext import StrOrPromise, WithAnnotations
+
+    class PendingAnnotation(TypedDict):
+        is_pending: bool
+
 
 admin.site.site_header = _("Inventaris sociale economie – beheer")
 admin.site.site_title = _("Inventaris sociale economie – beheer")
@@ -274,7 +285,7 @@ class SubmissionAdmin(admin.ModelAdmin):
         # The autocomplete of a headcount's submission prints the organisation of every result.
         return super().get_queryset(request).select_related("organisation")
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Submission | None = None) -> tuple[str, ...]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Submission | None = None) -> list[str] | tuple[str, ...]:
         if is_locked(obj):
             return tuple(field.name for field in Submission._meta.fields if field.name != "id")
         return super().get_readonly_fields(request, obj)
@@ -311,7 +322,7 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     actions = ("submit_submissions", "validate_submissions")
 
-    def _run(self, request: HttpRequest, queryset: QuerySet[Submission], step: Any, done: str) -> None:
+    def _run(self, request: HttpRequest, queryset: QuerySet[Submission], step: Any, done: StrOrPromise) -> None:
         count = 0
         for submission in queryset:
             try:
@@ -343,7 +354,7 @@ class HeadcountAdminForm(forms.ModelForm):
         return submission
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = cast("dict[str, Any]", super().clean())  # ModelForm.clean returns cleaned_data
         submission, measure, region = data.get("submission"), data.get("measure"), data.get("region")
         if submission and measure:
             try:
@@ -372,7 +383,7 @@ class HeadcountAdmin(FileImportMixin, admin.ModelAdmin):
     def submission_status(self, obj: Headcount) -> str:
         return obj.submission.get_status_display()
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Headcount | None = None) -> tuple[str, ...]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Headcount | None = None) -> list[str] | tuple[str, ...]:
         if obj is not None and obj.submission.is_locked:
             return ("submission", "measure", "region", "persons", "fte", "explanation")
         return super().get_readonly_fields(request, obj)
@@ -417,7 +428,7 @@ class OverlapCorrectionAdmin(ServiceImportMixin, admin.ModelAdmin):
         return {"created_by": request.user.pk, **super().get_changeform_initial_data(request)}
 
     def save_model(self, request: HttpRequest, obj: OverlapCorrection, form: forms.ModelForm, change: bool) -> None:
-        catalogue.overlap_correction_save(correction=obj, user=request.user)
+        catalogue.overlap_correction_save(correction=obj, user=cast(User, request.user))  # admin users: signed in
 
     def delete_model(self, request: HttpRequest, obj: OverlapCorrection) -> None:
         catalogue.overlap_correction_delete(correction=obj)
@@ -484,10 +495,10 @@ class AggregateYearAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AggregateYear]:
         dirty = AggregateDirtyKey.objects.filter(year=OuterRef("year"))
-        return super().get_queryset(request).annotate(is_pending=Exists(dirty))
+        return cast("QuerySet[AggregateYear]", super().get_queryset(request).annotate(is_pending=Exists(dirty)))
 
     @admin.display(boolean=True, description=_("herberekening bezig"), ordering="is_pending")
-    def pending(self, obj: AggregateYear) -> bool:
+    def pending(self, obj: WithAnnotations[AggregateYear, PendingAnnotation]) -> bool:
         return obj.is_pending
 
 
@@ -495,7 +506,7 @@ class HistoryActionFilter(admin.SimpleListFilter):
     title = _("actie")
     parameter_name = "actie"
 
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, StrOrPromise]]:
         return [
             ("insert", _("aangemaakt")),
             ("update", _("gewijzigd")),
@@ -512,10 +523,19 @@ class HistoryChangeList(ChangeList):
         super().get_results(request)
         # The page's previous snapshots in one query, then the rows they name in one query per model.
         page = list(self.result_list)
-        before = self.model._default_manager.in_bulk([event.before_id for event in page if event.before_id])
+        before = cast(
+            "dict[int, Event]",
+            self.model._default_manager.in_bulk([event.before_id for event in page if event.before_id]),
+        )
         entries = history_entries([(event, before.get(event.before_id)) for event in page], parents=True)
         for event, entry in zip(page, entries, strict=True):
             event.history = entry
+
+
+class ShownEvent(Protocol):
+    """An event on HistoryChangeList's page, its entry set on it."""
+
+    history: HistoryEntry
 
 
 class HistoryAdmin(ReadOnlyAdmin):
@@ -536,7 +556,7 @@ class HistoryAdmin(ReadOnlyAdmin):
             .order_by("-pgh_id")
             .values("pgh_id")[:1]
         )
-        return super().get_queryset(request).annotate(before_id=Subquery(before))
+        return cast("QuerySet[Model]", super().get_queryset(request).annotate(before_id=Subquery(before)))
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[HistoryChangeList]:
         return HistoryChangeList
@@ -548,27 +568,27 @@ class HistoryAdmin(ReadOnlyAdmin):
         return request.user.is_active and request.user.is_staff
 
     @admin.display(description=_("tijdstip"), ordering="pgh_id")
-    def at_column(self, obj: Model) -> str:
+    def at_column(self, obj: ShownEvent) -> str:
         return date_format(timezone.localtime(obj.history.at), "SHORT_DATETIME_FORMAT")
 
     @admin.display(description=_("object"))
-    def object_column(self, obj: Model) -> str:
+    def object_column(self, obj: ShownEvent) -> str:
         return obj.history.object
 
     @admin.display(description=_("actie"))
-    def action_column(self, obj: Model) -> str:
+    def action_column(self, obj: ShownEvent) -> str:
         return obj.history.action
 
     @admin.display(description=_("gebruiker"))
-    def user_column(self, obj: Model) -> str:
+    def user_column(self, obj: ShownEvent) -> str:
         return obj.history.user or ""
 
     @admin.display(description=_("wijzigingen"))
-    def changes_column(self, obj: Model) -> str:
+    def changes_column(self, obj: ShownEvent) -> str:
         return "; ".join(f"{label}: {old or '–'} → {new or '–'}" for label, old, new in obj.history.changes)
 
     @admin.display(description=_("reden en herkomst"))
-    def reason_column(self, obj: Model) -> str:
+    def reason_column(self, obj: ShownEvent) -> str:
         return " – ".join(part for part in (obj.history.reason, obj.history.source) if part)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import django_filters
 from django.db.models import Q, QuerySet
@@ -16,6 +16,7 @@ from inventory.models import (
     Headcount,
     Measure,
     MeasureMode,
+    MeasureQuerySet,
     Organisation,
     OrganisationKind,
     Region,
@@ -27,6 +28,9 @@ from inventory.models import (
 )
 from inventory.selectors.headcounts import regions_within
 from inventory.widgets import QuickSelect, quick_selects
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class FilterSet(django_filters.FilterSet):
@@ -62,12 +66,14 @@ class SubmissionFilter(FilterSet):
 # --- the list pages ("Tabellen", views/tables.py) --------------------------------------------------------------
 
 
-def region_choices(*, groupings: bool = False) -> list[tuple[str, list[tuple[str, str]]]]:
+def region_choices(*, groupings: bool = False) -> list[tuple[StrOrPromise, list[tuple[str, str]]]]:
     """The regions by code for a select, grouped (Flanders, provinces and arrondissements; region groupings;
     municipalities, merged ones too): one query each, evaluated when the form is validated or shown."""
     regions = Region.objects.exclude(level=Region.Level.GEMEENTE).order_by("code")
     municipalities = Region.objects.municipalities().order_by("name", "code")
-    choices = [(_("Gewest, provincies en arrondissementen"), [(r.code, f"{r.name} ({r.code})") for r in regions])]
+    choices: list[tuple[StrOrPromise, list[tuple[str, str]]]] = [
+        (_("Gewest, provincies en arrondissementen"), [(r.code, f"{r.name} ({r.code})") for r in regions])
+    ]
     if groupings:
         named = dict(RegionGrouping.objects.order_by("code", "first_year").values_list("code", "name"))
         choices.append((_("Regio-indelingen"), sorted(named.items())))
@@ -144,7 +150,7 @@ class MeasureTableFilter(FilterSet):
         model = Measure
         fields = ["trede", "group", "mode", "year"]
 
-    def filter_year(self, queryset: QuerySet[Measure], name: str, value: Decimal) -> QuerySet[Measure]:
+    def filter_year(self, queryset: MeasureQuerySet, name: str, value: Decimal) -> MeasureQuerySet:
         return queryset.valid_in(int(value))
 
 

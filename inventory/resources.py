@@ -134,7 +134,9 @@ class ServiceFileResource(resources.ModelResource):
     def run_service(self, *, data: bytes, filename: str, dry_run: bool, user: Any) -> imports.ImportReport:
         raise NotImplementedError
 
-    def import_data(self, dataset: tablib.Dataset, dry_run: bool = False, raise_errors: bool = False, **kwargs: Any):
+    def import_data(
+        self, dataset: tablib.Dataset, dry_run: bool = False, raise_errors: bool = False, **kwargs: Any
+    ) -> Result:
         report = self.run_service(
             data=dataset[0][0],
             filename=kwargs.get("file_name") or "bestand.csv",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import django_tables2 as tables
 from django.urls import reverse
@@ -14,6 +14,17 @@ from django.utils.translation import gettext_lazy as _
 from inventory.constants import GROUPING_LEVEL
 from inventory.models import Aggregate, Headcount, Measure, Organisation, Region, Submission
 from inventory.templatetags.numbers import persons as count_text
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from django_stubs_ext import StrOrPromise, WithAnnotations
+
+    class ShapeAnnotation(TypedDict):
+        """What figure_shape (selectors/figures.py) adds to an aggregate."""
+
+        region_code: str
+        region_label: str
 
 
 class SubmissionTable(tables.Table):
@@ -165,11 +176,11 @@ class AggregateTable(tables.Table):
     class Meta:
         attrs = {"class": "list"}
 
-    def render_region(self, record: Aggregate) -> str:
+    def render_region(self, record: WithAnnotations[Aggregate, ShapeAnnotation]) -> str:
         return f"{record.region_label} ({record.region_code})"
 
     def render_level(self, value: str) -> str:
         return str(LEVEL_LABELS.get(value, value))
 
-    def render_trede(self, record: Aggregate) -> str:
+    def render_trede(self, record: Aggregate) -> StrOrPromise:
         return _("3-5 (totaal)") if record.trede is None else str(record.trede)

@@ -1,7 +1,7 @@
 """PostgreSQL and Redis for `make run` and `make test` (DESIGN.md "Runtime").
 
     python scripts/stack.py run                 site, Celery worker and beat; Ctrl-C stops everything
-    python scripts/stack.py test [pytest args]  ruff, makemigrations --check, pytest
+    python scripts/stack.py test [pytest args]  ruff, mypy, makemigrations --check, pytest
     python scripts/stack.py bench SCRIPT [args] a benchmark on the same servers as `test`
     python scripts/stack.py stop                stop the project-local servers
 
@@ -291,6 +291,7 @@ def test(pytest_args: list[str]) -> int:
     steps = [
         [PY, "-m", "ruff", "check", "."],
         [PY, "-m", "ruff", "format", "--check", "."],
+        [PY, "-m", "mypy"],
         [PY, "manage.py", "makemigrations", "--check", "--dry-run"],
         [PY, "-m", "pytest", *pytest_args],
     ]
@@ -299,8 +300,9 @@ def test(pytest_args: list[str]) -> int:
         for args in steps:
             code = call(args, env)
             if code == 5 and args is steps[-1]:
-                say("WARNING: pytest collected no tests")
-            elif code:
+                say("FAILED: pytest collected no tests (exit code 5): a run that tests nothing does not pass")
+                return code
+            if code:
                 return code
     return 0
 

@@ -159,7 +159,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 
-def redis_cache(url: str) -> dict:
+def redis_cache(url: str) -> dict[str, object]:
     # The dashboard and Kerncijfers keep their rendered figures here (inventory/figures.py `cached`); short
     # timeouts, because a page builds them itself when Redis is away.
     return {

@@ -43,7 +43,7 @@ def history_indexes(table: str, *more: models.Index) -> list[models.Index]:
     return [models.Index(fields=["pgh_obj", "pgh_id"], name=f"{table}_obj"), *more]
 
 
-class SubmissionEvent(history_base(Submission, exclude=["version", "updated_at"])):
+class SubmissionEvent(history_base(Submission, exclude=["version", "updated_at"])):  # type: ignore[misc]  # pghistory builds the event model at run time
     """Version and updated_at change with every headcount write; the headcount's own event says what changed."""
 
     class Meta:
@@ -53,7 +53,7 @@ class SubmissionEvent(history_base(Submission, exclude=["version", "updated_at"]
         triggers = history_append_only()
 
 
-class HeadcountEvent(history_base(Headcount)):
+class HeadcountEvent(history_base(Headcount)):  # type: ignore[misc]  # pghistory builds the event model at run time
     class Meta:
         verbose_name = _("wijziging van een telling")
         verbose_name_plural = _("wijzigingen van tellingen")
@@ -63,7 +63,7 @@ class HeadcountEvent(history_base(Headcount)):
         triggers = history_append_only()
 
 
-class OverlapCorrectionEvent(history_base(OverlapCorrection)):
+class OverlapCorrectionEvent(history_base(OverlapCorrection)):  # type: ignore[misc]  # pghistory builds the event model at run time
     class Meta:
         verbose_name = _("wijziging van een overlapcorrectie")
         verbose_name_plural = _("wijzigingen van overlapcorrecties")
@@ -71,7 +71,7 @@ class OverlapCorrectionEvent(history_base(OverlapCorrection)):
         triggers = history_append_only()
 
 
-class MeasureEvent(history_base(Measure)):
+class MeasureEvent(history_base(Measure)):  # type: ignore[misc]  # pghistory builds the event model at run time
     class Meta:
         verbose_name = _("wijziging van een maatregel")
         verbose_name_plural = _("wijzigingen van maatregelen")

@@ -61,7 +61,7 @@ class SubmissionQuerySet(models.QuerySet["Submission"]):
         return self.filter(status__in=scope_statuses(scope))
 
 
-class Submission(models.Model):
+class Submission(models.Model):  # type: ignore[django-manager-missing]  # 'events' comes from pghistory's event model, built at run time
     """One organisation's figures for one year: draft -> submitted -> validated (or returned -> draft)."""
 
     organisation = models.ForeignKey(
@@ -138,7 +138,7 @@ class HeadcountQuerySet(models.QuerySet["Headcount"]):
         return self.filter(submission__status__in=scope_statuses(scope))
 
 
-class Headcount(models.Model):
+class Headcount(models.Model):  # type: ignore[django-manager-missing]  # 'events' comes from pghistory's event model, built at run time
     """Persons under one measure, working in one region, as reported in one submission."""
 
     # No index of their own on submission and region: the unique (submission, measure, region) and the
@@ -176,7 +176,7 @@ class Headcount(models.Model):
         return f"{self.measure.code} {self.region.code}: {self.persons}"
 
 
-class OverlapCorrection(models.Model):
+class OverlapCorrection(models.Model):  # type: ignore[django-manager-missing]  # 'events' comes from pghistory's event model, built at run time
     """Persons counted under two measures of one trede, subtracted from the trede total (staff only)."""
 
     year = models.PositiveSmallIntegerField(_("jaar"))

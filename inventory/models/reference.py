@@ -25,7 +25,7 @@ def year_in_range(field: str) -> Q:
     return Q(**{f"{field}__gte": YEAR_MIN, f"{field}__lte": YEAR_MAX})
 
 
-def valid_in(year: int | Expression, prefix: str = "") -> Q:
+def valid_in(year: int | Expression | F, prefix: str = "") -> Q:
     """Rows whose [first_year, last_year] covers `year` (an empty bound is open); `year` may be a column
     (OuterRef). The one definition of "valid in a year"; `covers` is the same in Python."""
     return (Q(**{f"{prefix}first_year__isnull": True}) | Q(**{f"{prefix}first_year__lte": year})) & (
@@ -203,7 +203,7 @@ class MeasureQuerySet(models.QuerySet["Measure"]):
         return self.filter(reporter_kinds__contains=[kind])
 
 
-class Measure(models.Model):
+class Measure(models.Model):  # type: ignore[django-manager-missing]  # 'events' comes from pghistory's event model, built at run time
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("naam"), max_length=200)
     trede = models.PositiveSmallIntegerField(_("trede"), choices=Trede.choices)

@@ -134,6 +134,7 @@ def dashboard(
         return values.get((code, y, trede, group))
 
     result.headline = get(place.code, year)
+    trede: int | None  # None: the total of treden 3-5, below
     for trede in (*LADDER, APART):
         persons = get(place.code, year, trede)
         groups = _groups(values, place.code, year, trede)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 from django.db.models import (
@@ -40,10 +41,7 @@ def editions_list() -> list[EditionSummary]:
         .order_by("-reference_year", "-published_on", "-created_at")
     )
     headcounts = dict(EditionHeadcount.objects.values("edition").annotate(n=Count("id")).values_list("edition", "n"))
-    return [
-        EditionSummary(e, e.n_figures, headcounts.get(e.pk, 0), e.first, e.last)  # type: ignore[attr-defined]
-        for e in editions
-    ]
+    return [EditionSummary(e, e.n_figures, headcounts.get(e.pk, 0), e.first, e.last) for e in editions]
 
 
 class ChangeKind:
@@ -114,7 +112,7 @@ def editions_compare(
 ) -> Comparison:
     """The figures that differ between two editions: changed (in both, another value), added (only in `new`),
     removed (only in `old`). Two queries: the counts, and one page of rows."""
-    params: dict[str, object] = {
+    params: dict[str, Any] = {
         "old": old.pk,
         "new": new.pk,
         "grouping_level": GROUPING_LEVEL,

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -35,6 +36,8 @@ from inventory.models import (
     RegionGrouping,
     Scope,
 )
+
+FiguresT = TypeVar("FiguresT", bound="QuerySet[Any]")
 
 
 class AggregateColumn(IntEnum):
@@ -126,7 +129,7 @@ def aggregate_queryset(filters: AggregateFilters) -> QuerySet[Aggregate]:
     return figure_shape(figures_filtered(Aggregate.objects.filter(scope=filters.scope), filters))
 
 
-def figures_filtered(qs: QuerySet, filters: AggregateFilters) -> QuerySet:
+def figures_filtered(qs: FiguresT, filters: AggregateFilters) -> FiguresT:
     """Aggregates or an edition's figures (the same columns) narrowed by the filters."""
     if filters.years:
         qs = qs.filter(year__in=filters.years)
@@ -139,7 +142,7 @@ def figures_filtered(qs: QuerySet, filters: AggregateFilters) -> QuerySet:
     return qs
 
 
-def figure_shape(qs: QuerySet) -> QuerySet:
+def figure_shape(qs: FiguresT) -> FiguresT:
     """The names and order of AGGREGATE_FIELDS on aggregates or on an edition's figures (same columns)."""
     return qs.annotate(
         region_code=Coalesce(F("region__code"), F("grouping__code"), output_field=CharField()),
@@ -182,7 +185,7 @@ def aggregate_values(
     return rows.iterator(chunk_size=CHUNK_SIZE)
 
 
-def aggregate_keyed_values(*, year: int, scope: str, edition: Edition | None = None) -> list[tuple[object, ...]]:
+def aggregate_keyed_values(*, year: int, scope: str, edition: Edition | None = None) -> list[tuple[Any, ...]]:
     """A whole year of aggregates (or of an edition's figures) in AGGREGATE_COLUMNS order, each followed by
     (region id, grouping id, measure id): the table small-cell protection works on (one year at a time, so memory
     stays bounded)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from enum import IntEnum
+from typing import Any, TypeVar, cast
 
 from django.db import connection
 from django.db.models import (
@@ -22,6 +23,7 @@ from inventory.models import (
     Edition,
     EditionHeadcount,
     Headcount,
+    HeadcountQuerySet,
     RegionGrouping,
     Scope,
     Submission,
@@ -29,6 +31,8 @@ from inventory.models import (
     valid_in,
 )
 from inventory.selectors.figures import CHUNK_SIZE, AggregateFilters
+
+HeadcountsT = TypeVar("HeadcountsT", bound="QuerySet[Any]")
 
 
 class HeadcountColumn(IntEnum):
@@ -86,14 +90,14 @@ def regions_within(codes: list[str]) -> list[int]:
         return [region_id for (region_id,) in cursor.fetchall()]
 
 
-def headcount_queryset(filters: AggregateFilters, *, visible: QuerySet[Headcount] | None = None) -> QuerySet[Headcount]:
+def headcount_queryset(filters: AggregateFilters, *, visible: HeadcountQuerySet | None = None) -> QuerySet[Headcount]:
     """The headcounts the filters select, among `visible` (a user's: inventory.access.headcounts_visible_to)."""
     qs = (Headcount.objects.all() if visible is None else visible).in_scope(filters.scope)
     qs = headcounts_filtered(qs, filters, year="submission__year", trede="measure__trede")
     return headcount_shape(qs, scope=filters.scope)
 
 
-def headcounts_filtered(qs: QuerySet, filters: AggregateFilters, *, year: str, trede: str) -> QuerySet:
+def headcounts_filtered(qs: HeadcountsT, filters: AggregateFilters, *, year: str, trede: str) -> HeadcountsT:
     """Live headcounts or an edition's (`year` and `trede`: where each keeps them) narrowed by the filters; a
     region selects the headcounts in it or inside it, a grouping those in its municipalities that year."""
     if filters.years:
@@ -140,7 +144,7 @@ def headcounts_last_changed(filters: AggregateFilters) -> dt.datetime | None:
     submissions = Submission.objects.in_scope(filters.scope)
     if filters.years:
         submissions = submissions.filter(year__in=filters.years)
-    return submissions.aggregate(latest=Max("updated_at"))["latest"]
+    return cast("dt.datetime | None", submissions.aggregate(latest=Max("updated_at"))["latest"])
 
 
 def edition_headcount_queryset(edition: Edition, filters: AggregateFilters) -> QuerySet[EditionHeadcount]:

@@ -6,8 +6,10 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
+from django.contrib.postgres.fields import ArrayField
 from django.db.models import (
     Field,
     Model,
@@ -32,7 +34,7 @@ from inventory.models import (
     SubmissionStatus,
 )
 
-HistoryChange = tuple[Field, object, object]
+HistoryChange = tuple["Field[Any, Any]", object, object]
 
 # Shown when a row is created or deleted (the object's label names the rest); every field when one changes.
 HISTORY_CREATE_FIELDS: dict[type[Model], tuple[str, ...]] = {
@@ -79,7 +81,7 @@ def submission_history(*, submission: Submission) -> list[HistoryEntry]:
     previous: dict[tuple[type[Event], int], Event] = {}
     pairs: list[tuple[Event, Event | None]] = []
     for event in events:
-        key = (type(event), event.pgh_obj_id)
+        key = (type(event), event.pgh_obj_id)  # type: ignore[attr-defined]  # create_event_model adds pgh_obj and pgh_context
         before, previous[key] = previous.get(key), event
         if event.pgh_label != HISTORY_BASELINE:
             pairs.append((event, before))
@@ -102,7 +104,7 @@ def history_entries(pairs: Sequence[tuple[Event, Event | None]], *, parents: boo
             wanted.setdefault(model, set()).add(pk)
         for changed_field, old, new in changes:
             if changed_field.is_relation:
-                wanted.setdefault(changed_field.related_model, set()).update((old, new))
+                wanted.setdefault(cast("type[Model]", changed_field.related_model), set()).update((old, new))
     labels = _history_labels(wanted)
     return [
         HistoryEntry(
@@ -122,7 +124,7 @@ def history_entries(pairs: Sequence[tuple[Event, Event | None]], *, parents: boo
 
 
 def _history_metadata(event: Event) -> dict[str, object]:
-    return event.pgh_context.metadata if event.pgh_context else {}
+    return event.pgh_context.metadata if event.pgh_context else {}  # type: ignore[attr-defined]  # create_event_model adds pgh_obj and pgh_context
 
 
 def _history_names(event: Event, *, parents: bool) -> list[tuple[type[Model], object]]:
@@ -151,12 +153,12 @@ def _history_object(event: Event, labels: dict[tuple[type[Model], object], str],
     if isinstance(event, OverlapCorrectionEvent):
         region = labels.get((Region, event.region_id), "?")
         return f"{OverlapCorrection._meta.verbose_name} {event.year} {region} trede {event.trede}"
-    return str(getattr(event, "code", event.pgh_obj_id))
+    return str(getattr(event, "code", event.pgh_obj_id))  # type: ignore[attr-defined]  # create_event_model adds pgh_obj and pgh_context
 
 
 def _history_changes(event: Event, before: Event | None) -> list[HistoryChange]:
     """(field, old, new) of one event, raw values (ids for foreign keys); old or new None where there is none."""
-    model = event.pgh_tracked_model
+    model = cast("type[Model]", event.pgh_tracked_model)  # set on every event model
     tracked = {f.name for f in model._meta.concrete_fields} - HISTORY_HIDDEN_FIELDS
     fields = [f for f in type(event)._meta.concrete_fields if f.name in tracked]
     values = [(f, getattr(event, f.attname)) for f in fields]
@@ -180,7 +182,7 @@ def _history_action(event: Event, changes: list[HistoryChange]) -> str:
         return _("gewijzigd")
     if status == (SubmissionStatus.VALIDATED, SubmissionStatus.SUBMITTED):
         return _("heropend")
-    return _("status: %(status)s") % {"status": SubmissionStatus(status[1]).label}
+    return _("status: %(status)s") % {"status": SubmissionStatus(cast(str, status[1])).label}
 
 
 def _history_labels(wanted: dict[type[Model], set[object]]) -> dict[tuple[type[Model], object], str]:
@@ -203,14 +205,16 @@ def _history_labels(wanted: dict[type[Model], set[object]]) -> dict[tuple[type[M
     return labels
 
 
-def _history_value(field: Field, value: object, labels: dict[tuple[type[Model], object], str]) -> str:
+def _history_value(field: Field[Any, Any], value: object, labels: dict[tuple[type[Model], object], str]) -> str:
     if value is None or value == "":
         return ""
     if field.is_relation:
         # A row deleted since: its id is all that is left.
-        return labels.get((field.related_model, value), f"#{value}")
+        return labels.get((cast("type[Model]", field.related_model), value), f"#{value}")
     if isinstance(value, list):
-        return ", ".join(str(dict(field.base_field.flatchoices).get(item, item)) for item in value)
+        return ", ".join(
+            str(dict(cast("ArrayField[Any, Any]", field).base_field.flatchoices).get(item, item)) for item in value
+        )
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, dt.datetime):
@@ -218,7 +222,7 @@ def _history_value(field: Field, value: object, labels: dict[tuple[type[Model], 
     if isinstance(value, Decimal):
         return number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
     if field.name in HISTORY_GROUPED_FIELDS:
-        return number_format(value, decimal_pos=0, use_l10n=True, force_grouping=True)
+        return number_format(cast(int, value), decimal_pos=0, use_l10n=True, force_grouping=True)
     return str(value)
 
 

@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from django.core.cache import cache
 from django.db.models import (
@@ -71,14 +71,14 @@ def cached(key: str, build: Callable[[], T]) -> T:
         logger.warning("cache unavailable, building %s: %s", key, error)
         return build()
     if hit is not None:
-        return hit
+        return cast(T, hit)
     value = build()
     with contextlib.suppress(RedisError, OSError):
         cache.set(key, value, CACHE_SECONDS)
     return value
 
 
-def figures_cached(name: str, build: Callable[[], T], *, source: FigureSource, parts: tuple = ()) -> T:
+def figures_cached(name: str, build: Callable[[], T], *, source: FigureSource, parts: tuple[object, ...] = ()) -> T:
     """`build()` of a page or answer that shows `source`'s figures, kept under its name, the language, the
     figures' version and `parts` (whatever else it depends on: the request's choices, the user's role)."""
     return cached(cache_key(name, get_language(), source.version(), *parts), build)
@@ -158,7 +158,7 @@ class FigureSource:
             return _("editie %(name)s") % {"name": self.edition.name}
         return _("actuele cijfers (%(scope)s)") % {"scope": Scope(self.scope).label}
 
-    def figures(self) -> QuerySet:
+    def figures(self) -> QuerySet[Aggregate] | QuerySet[EditionFigure]:
         if self.edition:
             return EditionFigure.objects.filter(edition=self.edition)
         return Aggregate.objects.filter(scope=self.scope)

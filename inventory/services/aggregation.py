@@ -20,7 +20,8 @@ import contextlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
+from typing import Any
 
 import redis
 from django.conf import settings
@@ -41,7 +42,7 @@ QUEUED_TTL_SECONDS = 120
 
 def _bump(years: list[int]) -> None:
     for year in set(years):
-        transaction.on_commit(lambda year=year: queue_recompute(year), robust=True)
+        transaction.on_commit(partial(queue_recompute, year), robust=True)
 
 
 def aggregates_mark_keys(*, year: int, keys: Iterable[tuple[int, int | None]]) -> None:
@@ -253,7 +254,7 @@ def aggregates_recompute(*, year: int, full: bool = False) -> RecomputeResult:
             return RecomputeResult(year=year, full=False, keys=0, rows=0, skipped=True)
         now = timezone.now()
         # The scopes and the submission statuses they count are inventory.models' (scope_statuses), not literals.
-        params: dict[str, object] = {
+        params: dict[str, Any] = {
             "year": year,
             "now": now,
             "validated": Scope.VALIDATED.value,

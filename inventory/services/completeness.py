@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -32,8 +33,8 @@ class CompletenessRow:
     validated: int
 
 
-def _counted(year: int, group_by: str) -> QuerySet:
-    return (
+def _counted(year: int, group_by: str) -> QuerySet[Organisation, dict[str, Any]]:
+    counted: QuerySet[Organisation, dict[str, Any]] = (
         expected_organisations()
         .values(group_by)
         .annotate(
@@ -49,6 +50,7 @@ def _counted(year: int, group_by: str) -> QuerySet:
         )
         .order_by(group_by)
     )
+    return counted
 
 
 def completeness(*, year: int) -> dict[str, list[CompletenessRow]]:

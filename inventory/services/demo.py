@@ -8,6 +8,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -182,7 +183,7 @@ class DemoLoader:
 
     def province_of(self, region: Region) -> str:
         while region.level != Region.Level.PROVINCIE:
-            region = self.regions[region.parent.code]
+            region = self.regions[cast(Region, region.parent).code]  # below a province: has a parent
         return region.code
 
     def load(self) -> None:

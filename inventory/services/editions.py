@@ -53,7 +53,7 @@ def edition_publish(
     edition = Edition.objects.create(
         name=name, reference_year=reference_year, published_on=published_on, note=note.strip(), published_by=user
     )
-    params = {
+    params: dict[str, int | str] = {
         "edition": edition.pk,
         "year": reference_year,
         "validated": Scope.VALIDATED,

@@ -9,6 +9,8 @@ import io
 import logging
 import zipfile
 from dataclasses import asdict
+from typing import Any, cast
+from uuid import UUID
 
 import redis
 from django.conf import settings
@@ -78,11 +80,11 @@ def import_job_progress(job: ImportJob) -> tuple[int, int] | None:
         return None
     if not value:
         return None
-    done, total = value.decode().split("/")
+    done, total = cast(bytes, value).decode().split("/")  # the client does not decode: bytes
     return int(done), int(total)
 
 
-def import_job_run(*, job_id: object) -> None:
+def import_job_run(*, job_id: UUID | str) -> None:
     """Run a job once (a redelivered task finds it no longer queued and does nothing)."""
     updated = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
         status=ImportJob.Status.RUNNING
@@ -90,7 +92,7 @@ def import_job_run(*, job_id: object) -> None:
     if not updated:
         return
     job = ImportJob.objects.select_related("user").get(pk=job_id)
-    common = {
+    common: dict[str, Any] = {
         "data": bytes(job.data),
         "filename": job.filename,
         "dry_run": job.dry_run,

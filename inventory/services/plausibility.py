@@ -126,7 +126,8 @@ def plausibility_flag_counts(submissions: list[Submission]) -> dict[int, int]:
         submission__organisation_id__in={o for o, _y in wanted}, submission__year__in={y for _o, y in wanted}
     ).values_list("submission__organisation_id", "submission__year", "measure_id", "region_id", "persons"):
         previous[(organisation, year)][(measure, region)] = persons
-    keys = [key for figures in [*current.values(), *previous.values()] for key in figures]
+    maps: list[Mapping[tuple[int, int], object]] = [*current.values(), *previous.values()]
+    keys = [key for figures in maps for key in figures]
     codes = _codes({m for m, _r in keys}, {r for _m, r in keys})
     return {
         s.pk: len(

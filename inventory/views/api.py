@@ -9,6 +9,9 @@ validated or provisional.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
@@ -64,11 +67,13 @@ def _query(request: HttpRequest, filters_class: type[AggregateFilters]) -> tuple
     return filters, _int(request, "offset", 0, 10**9), _int(request, "limit", PAGE_SIZE, MAX_PAGE_SIZE)
 
 
-def _page(count: int, offset: int, limit: int, freshness: dict, results: list[dict]) -> JsonResponse:
+def _page(
+    count: int, offset: int, limit: int, freshness: Mapping[str, object], results: list[dict[str, object]]
+) -> JsonResponse:
     return JsonResponse({"count": count, "offset": offset, "limit": limit, "freshness": freshness, "results": results})
 
 
-def _count(qs: QuerySet, offset: int, limit: int, results: list) -> int:
+def _count(qs: QuerySet[Any], offset: int, limit: int, results: Sequence[object]) -> int:
     """All matching rows: a first page that is not full holds them all, so it needs no count query."""
     if offset == 0 and len(results) < limit:
         return len(results)

@@ -3,6 +3,8 @@ edition's export in the same formats as live data. Organisation users get 404.""
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -14,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from inventory.access import coordinator_required
+from inventory.access import AuthenticatedHttpRequest, coordinator_required
 from inventory.models import Edition
 from inventory.selectors.editions import ChangeKind, editions_compare, editions_list
 from inventory.selectors.figures import aggregate_years
@@ -32,10 +34,10 @@ class PublishForm(forms.Form):
     )
     note = forms.CharField(label=gettext_lazy("Toelichting"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         years = aggregate_years()
-        self.fields["reference_year"].choices = [(y, str(y)) for y in reversed(years)]
+        cast(forms.ChoiceField, self.fields["reference_year"]).choices = [(y, str(y)) for y in reversed(years)]
         self.fields["published_on"].initial = timezone.localdate()
 
 
@@ -57,8 +59,8 @@ class CompareForm(forms.Form):
     )
     year = forms.IntegerField(label=gettext_lazy("Jaar"), required=False, min_value=2000, max_value=2100)
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = cast("dict[str, Any]", super().clean())  # Form.clean returns cleaned_data
         if data.get("old") and data.get("old") == data.get("new"):
             raise ValidationError(_("Kies twee verschillende edities."))
         return data
@@ -77,7 +79,7 @@ def edition_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @coordinator_required
-def edition_publish_view(request: HttpRequest) -> HttpResponse:
+def edition_publish_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = PublishForm(request.POST)
     if form.is_valid():
         try:
@@ -106,8 +108,8 @@ def edition_compare(request: HttpRequest) -> HttpResponse:
     comparison = page = None
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        number = request.GET.get("page", "1")
-        number = int(number) if number.isdigit() and int(number) > 0 else 1
+        raw_number = request.GET.get("page", "1")
+        number = int(raw_number) if raw_number.isdigit() and int(raw_number) > 0 else 1
         comparison = editions_compare(
             old=data["old"],
             new=data["new"],

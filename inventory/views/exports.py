@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from typing import IO
+from typing import IO, Any, cast
 
 from django import forms
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from inventory.access import coordinator_required, is_staff_member, scope_check
+from inventory.access import AuthenticatedHttpRequest, coordinator_required, is_staff_member, scope_check
 from inventory.models import Edition, Measure, Region, RegionGrouping, Scope, Submission, Trede
 from inventory.selectors.figures import AggregateFilters, aggregate_years, aggregates_freshness
 from inventory.selectors.headcounts import HeadcountFilters
@@ -33,7 +33,7 @@ from inventory.services.exports import (
 from inventory.services.publication import publication_filename, publication_workbook
 from inventory.services.suppression import SECONDARY_MARK, primary_mark, small_cell_threshold
 
-DATASETS = {"aggregates": aggregates_export, "headcounts": headcounts_export}
+DATASETS: dict[str, Callable[..., Export]] = {"aggregates": aggregates_export, "headcounts": headcounts_export}
 
 
 class ExportForm(forms.Form):
@@ -77,24 +77,26 @@ class ExportForm(forms.Form):
         help_text=_("een gepubliceerde editie geeft haar bevroren cijfers (gevalideerd)"),
     )
 
-    def __init__(self, *args: object, staff: bool, **kwargs: object) -> None:
+    def __init__(self, *args: Any, staff: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["public"].help_text = _(
             "aantallen van 1 tot %(n)s worden ‘%(mark)s’, en waar nodig nog een cel ‘%(second)s’"
         ) % {"n": small_cell_threshold() - 1, "mark": primary_mark(), "second": SECONDARY_MARK}
         if not staff:
-            self.fields["scope"].choices = [(Scope.VALIDATED, Scope.VALIDATED.label)]
+            cast(forms.ChoiceField, self.fields["scope"]).choices = [(Scope.VALIDATED, Scope.VALIDATED.label)]
             self.fields["scope"].widget = forms.HiddenInput()
         years = set(aggregate_years()) | set(Submission.objects.values_list("year", flat=True).distinct())
-        self.fields["year"].choices = [(y, str(y)) for y in sorted(years)]
+        cast(forms.ChoiceField, self.fields["year"]).choices = [(y, str(y)) for y in sorted(years)]
         regions = Region.objects.exclude(level=Region.Level.GEMEENTE).order_by("code")
         municipalities = Region.objects.filter(level=Region.Level.GEMEENTE).order_by("name")
-        self.fields["region"].choices = [
+        cast(forms.ChoiceField, self.fields["region"]).choices = [
             (_("Gewest, provincies en arrondissementen"), [(r.code, f"{r.name} ({r.code})") for r in regions]),
             (_("Regio-indelingen"), sorted(dict(RegionGrouping.objects.values_list("code", "name")).items())),
             (_("Gemeenten"), [(r.code, str(r)) for r in municipalities]),
         ]
-        self.fields["measure"].choices = [(m.code, str(m)) for m in Measure.objects.order_by("trede", "code")]
+        cast(forms.ChoiceField, self.fields["measure"]).choices = [
+            (m.code, str(m)) for m in Measure.objects.order_by("trede", "code")
+        ]
 
     def filters(self) -> AggregateFilters:
         data = self.cleaned_data
@@ -133,7 +135,7 @@ def export_response(export: Export, format_id: str) -> StreamingHttpResponse | F
 
 @require_GET
 @coordinator_required
-def exports(request: HttpRequest) -> HttpResponse:
+def exports(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingHttpResponse:
     scope_check(request.user, request.GET.get("scope", Scope.VALIDATED), aggregates=True)
     staff = is_staff_member(request.user)
     bound = "format" in request.GET
@@ -149,7 +151,7 @@ def exports(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @coordinator_required
-def publication(request: HttpRequest) -> FileResponse:
+def publication(request: AuthenticatedHttpRequest) -> FileResponse:
     """The publication workbook (tabellenbijlage): public unless ?public=0."""
     scope = request.GET.get("scope", Scope.VALIDATED)
     if scope not in Scope.values:

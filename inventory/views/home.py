@@ -6,8 +6,10 @@ dashboard computed from their own organisations' figures only, with their open r
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -16,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from inventory.access import (
+    AuthenticatedHttpRequest,
     coordinator_required,
     is_coordinator,
     is_staff_member,
@@ -37,11 +40,11 @@ class PlaceForm(forms.Form):
     region = forms.ChoiceField(label=_("Regio"), required=False, widget=QuickSelect)
     year = forms.TypedChoiceField(label=_("Jaar"), coerce=int, required=False, empty_value=None)
 
-    def __init__(self, data: object, *, years: list[int], places: list | None = None, **kwargs: object) -> None:
+    def __init__(self, data: Any, *, years: list[int], places: list[Any] | None = None, **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
         self.years = years
-        self.fields["region"].choices = place_choices() if places is None else places
-        self.fields["year"].choices = [(y, str(y)) for y in reversed(years)]
+        cast(forms.ChoiceField, self.fields["region"]).choices = place_choices() if places is None else places
+        cast(forms.ChoiceField, self.fields["year"]).choices = [(y, str(y)) for y in reversed(years)]
 
     def chosen_place(self) -> Place:
         code = self.cleaned_data.get("region") if self.is_valid() else None
@@ -53,12 +56,13 @@ class PlaceForm(forms.Form):
     def showing(self, place: Place, year: int) -> PlaceForm:
         """The form again, set to what the page shows (the defaults, when the request asked for nothing or for
         something unknown)."""
-        form = PlaceForm({"region": place.code, "year": year}, years=self.years, places=self.fields["region"].choices)
+        places = cast("list[Any]", cast(forms.ChoiceField, self.fields["region"]).choices)  # a list once set
+        form = PlaceForm({"region": place.code, "year": year}, years=self.years, places=places)
         form.is_valid()
         return form
 
 
-def _source_for(request: HttpRequest) -> FigureSource | OwnSource:
+def _source_for(request: AuthenticatedHttpRequest) -> FigureSource | OwnSource:
     """Organisation users: their own figures. Coordinators: the validated aggregates (403 when they ask for
     provisional ones, as everywhere); staff may choose. An unknown scope falls back, like the other choices."""
     if not is_coordinator(request.user):
@@ -71,7 +75,7 @@ def _source_for(request: HttpRequest) -> FigureSource | OwnSource:
 
 
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     source = _source_for(request)
     own = isinstance(source, OwnSource)
     staff = is_staff_member(request.user)
@@ -89,7 +93,7 @@ def home(request: HttpRequest) -> HttpResponse:
         data, html = build()  # an organisation's own figures are few and read live
     else:
         chosen = (staff, request.GET.get("region"), request.GET.get("year"))
-        data, html = figures_cached("dashboard", build, source=source, parts=chosen)
+        data, html = figures_cached("dashboard", build, source=cast(FigureSource, source), parts=chosen)
     # The fragment was rendered (and escaped) by our own template, above or when it was cached.
     context: dict[str, object] = {"dashboard": data, "dashboard_html": mark_safe(html), "own": own}
     if own:
@@ -101,7 +105,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @coordinator_required
-def key_figures_page(request: HttpRequest) -> HttpResponse:
+def key_figures_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """An edition's headline facts the way the press release states them (the latest edition by default)."""
     editions = list(Edition.objects.order_by("-reference_year", "-published_on", "-created_at"))
     chosen = request.GET.get("edition", "")
@@ -124,7 +128,7 @@ def key_figures_page(request: HttpRequest) -> HttpResponse:
         context = {"figures": figures, "form": form, "editions": editions, "edition": edition, "live": LIVE}
         return figures, render_to_string("inventory/_key_figures.html", context, request)
 
-    chosen = ([(e.pk, e.name) for e in editions], request.GET.get("region"), request.GET.get("year"))
-    figures, html = figures_cached("kerncijfers", build, source=source, parts=chosen)
+    parts = ([(e.pk, e.name) for e in editions], request.GET.get("region"), request.GET.get("year"))
+    figures, html = figures_cached("kerncijfers", build, source=source, parts=parts)
     context = {"figures": figures, "edition": edition, "key_figures_html": mark_safe(html)}
     return render(request, "inventory/key_figures.html", context)

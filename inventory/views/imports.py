@@ -3,15 +3,23 @@ organisations). A dry run first, then the import after confirmation."""
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from inventory.access import import_job_get_for, is_staff_member, may_upload, uploader_required
+from inventory.access import (
+    AuthenticatedHttpRequest,
+    import_job_get_for,
+    is_staff_member,
+    may_upload,
+    uploader_required,
+)
 from inventory.models import ImportJob
 from inventory.services.import_jobs import import_job_confirm, import_job_create, import_job_progress
 from inventory.services.imports import import_size_check
@@ -24,10 +32,12 @@ class UploadForm(forms.Form):
         help_text=gettext_lazy("Kolommen jaar, organisatie, maatregel, regio, personen (of in het Engels)."),
     )
 
-    def __init__(self, *args: object, staff: bool, **kwargs: object) -> None:
+    def __init__(self, *args: Any, staff: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not staff:
-            self.fields["kind"].choices = [(ImportJob.Kind.HEADCOUNTS, ImportJob.Kind.HEADCOUNTS.label)]
+            cast(forms.ChoiceField, self.fields["kind"]).choices = [
+                (ImportJob.Kind.HEADCOUNTS, ImportJob.Kind.HEADCOUNTS.label)
+            ]
 
     def clean_file(self) -> object:
         upload = self.cleaned_data["file"]
@@ -37,7 +47,7 @@ class UploadForm(forms.Form):
 
 
 @uploader_required
-def upload(request: HttpRequest) -> HttpResponse:
+def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     staff = is_staff_member(request.user)
     form = UploadForm(request.POST or None, request.FILES or None, staff=staff)
     if request.method == "POST" and form.is_valid():
@@ -50,7 +60,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     return render(request, "inventory/import_upload.html", {"form": form, "jobs": jobs})
 
 
-def job(request: HttpRequest, pk: str) -> HttpResponse:
+def job(request: AuthenticatedHttpRequest, pk: str) -> HttpResponse:
     import_job = import_job_get_for(request.user, pk)
     running = import_job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING)
     return render(
@@ -60,7 +70,7 @@ def job(request: HttpRequest, pk: str) -> HttpResponse:
     )
 
 
-def job_status(request: HttpRequest, pk: str) -> JsonResponse:
+def job_status(request: AuthenticatedHttpRequest, pk: str) -> JsonResponse:
     import_job = import_job_get_for(request.user, pk)
     progress = import_job_progress(import_job)
     return JsonResponse(
@@ -74,7 +84,7 @@ def job_status(request: HttpRequest, pk: str) -> JsonResponse:
 
 
 @require_POST
-def job_confirm(request: HttpRequest, pk: str) -> HttpResponse:
+def job_confirm(request: AuthenticatedHttpRequest, pk: str) -> HttpResponse:
     import_job = import_job_get_for(request.user, pk)
     if not (import_job.dry_run and import_job.status == ImportJob.Status.DONE and (import_job.result or {}).get("ok")):
         raise PermissionDenied(_("Enkel een geslaagde proefdraai kan bevestigd worden."))

@@ -3,6 +3,7 @@ year's figure beside each input. Works without JavaScript; viewers see it read-o
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.contrib import messages
@@ -11,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from inventory.access import is_staff_member, organisation_get_for, organisations_editable_by
+from inventory.access import AuthenticatedHttpRequest, is_staff_member, organisation_get_for, organisations_editable_by
 from inventory.models import CollectionRound, Measure, Region, Submission, SubmissionStatus
 from inventory.services.plausibility import Flag, plausibility_flags, previous_figures
 from inventory.services.submissions import (
@@ -73,7 +74,7 @@ def _grid(
     return rows
 
 
-def _regions(submission: Submission, figures: dict, extra: list[str]) -> list[Region]:
+def _regions(submission: Submission, figures: Mapping[tuple[int, int], object], extra: list[str]) -> list[Region]:
     """Where its people work: the home municipality, every region with a figure now or last year, and the
     regions the user added."""
     ids = {submission.organisation.home_region_id} | {r for _m, r in figures}
@@ -82,9 +83,12 @@ def _regions(submission: Submission, figures: dict, extra: list[str]) -> list[Re
     return list(regions.valid_in(submission.year).distinct().order_by("code"))
 
 
-def _posted_figures(request: HttpRequest, cells: list[str]) -> tuple[dict, list[str]]:
+def _posted_figures(
+    request: HttpRequest, cells: list[str]
+) -> tuple[dict[tuple[int, int], tuple[int | None, str]], list[str]]:
     """(measure id, region id) -> (persons or None, explanation) from the POST, and the errors (Dutch)."""
-    figures, errors = {}, []
+    figures: dict[tuple[int, int], tuple[int | None, str]] = {}
+    errors: list[str] = []
     for name in cells:
         raw = request.POST.get(f"p-{name}", "").strip()
         explanation = request.POST.get(f"e-{name}", "").strip()
@@ -100,7 +104,7 @@ def _posted_figures(request: HttpRequest, cells: list[str]) -> tuple[dict, list[
     return figures, errors
 
 
-def portal_form(request: HttpRequest, organisation_pk: int, year: int) -> HttpResponse:
+def portal_form(request: AuthenticatedHttpRequest, organisation_pk: int, year: int) -> HttpResponse:
     organisation = organisation_get_for(request.user, organisation_pk)
     if (
         not CollectionRound.objects.filter(year=year).exists()
@@ -136,7 +140,7 @@ def portal_form(request: HttpRequest, organisation_pk: int, year: int) -> HttpRe
         and open_error is None
         and (submission.status != SubmissionStatus.SUBMITTED or is_staff_member(request.user))
     )
-    figures: dict = dict(stored)
+    figures: dict[tuple[int, int], tuple[int | None, str]] = dict(stored)
     errors: list[str] = []
     conflict = None
     if request.method == "POST":
@@ -164,7 +168,7 @@ def portal_form(request: HttpRequest, organisation_pk: int, year: int) -> HttpRe
             except ValidationError as error:
                 errors = error.messages
                 submission.refresh_from_db()
-    entered = {key: value for key, value in figures.items() if value[0] is not None}
+    entered = {key: (persons, note) for key, (persons, note) in figures.items() if persons is not None}
     # A form nobody has filled in yet gets no warnings in every row; they come with the first figures (and the
     # submit checks them all the same).
     started = bool(entered) or request.method == "POST"

@@ -4,10 +4,12 @@ validate, return with a comment and reopen with a reason (all through the submis
 from __future__ import annotations
 
 import csv
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
@@ -16,7 +18,7 @@ from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from inventory.access import staff_required
+from inventory.access import AuthenticatedHttpRequest, staff_required
 from inventory.filters import SubmissionFilter
 from inventory.models import CollectionRound, Submission, SubmissionStatus
 from inventory.selectors.history import submission_history
@@ -36,7 +38,7 @@ class SubmissionQueue(SingleTableMixin, FilterView):
     # table_pagination, not paginate_by: the latter makes django-tables2 count twice.
     table_pagination = {"per_page": 25}
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Submission]:
         return Submission.objects.exclude(status=SubmissionStatus.DRAFT).select_related(
             "organisation__home_region__parent"
         )
@@ -46,12 +48,12 @@ class SubmissionQueue(SingleTableMixin, FilterView):
         table.flag_counts = plausibility_flag_counts([row.record for row in table.paginated_rows])
         return table
 
-    def render_to_response(self, context: dict, **kwargs: object) -> HttpResponse:
+    def render_to_response(self, context: dict[str, Any], **kwargs: object) -> HttpResponse:
         if self.request.GET.get("export") == "csv":
             return self.export_csv(context["filter"].qs)
         return super().render_to_response(context, **kwargs)
 
-    def export_csv(self, queryset) -> HttpResponse:
+    def export_csv(self, queryset: QuerySet[Submission]) -> HttpResponse:
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="aangiften.csv"'
         writer = csv.writer(response)
@@ -93,7 +95,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required
-def review_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+def review_step(request: AuthenticatedHttpRequest, pk: int, step: str) -> HttpResponse:
     submission = get_object_or_404(Submission, pk=pk)
     text = request.POST.get("text", "")
     try:

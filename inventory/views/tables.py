@@ -16,11 +16,12 @@ escaped. Not django-tables2's TableExport, which holds the whole table in memory
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Model, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.functional import Promise
@@ -30,6 +31,7 @@ from django.utils.translation import gettext_lazy
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
+from accounts.models import User
 from inventory.access import (
     coordinator_required,
     headcounts_visible_to,
@@ -81,7 +83,7 @@ class TablePage(SingleTableMixin, FilterView):
     def export(self, queryset: QuerySet[Any]) -> Export:
         raise NotImplementedError
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse | StreamingHttpResponse:
         format_id = request.GET.get("export")
         if format_id is None:
             return super().get(request, *args, **kwargs)
@@ -157,7 +159,7 @@ class HeadcountTablePage(TablePage):
             measures=[data["measure"]] if "measure" in data else [],
             scope=Scope.VALIDATED if validated else Scope.PROVISIONAL,
         )
-        extra = {name: data[name] for name in ("organisation", "status") if name in data}
+        extra: dict[str, Any] = {name: data[name] for name in ("organisation", "status") if name in data}
         return headcounts_export(filters=filters, queryset=queryset, extra_filters=extra)
 
 
@@ -200,7 +202,7 @@ class AggregateTablePage(TablePage):
         self.scope = request.GET.get("scope") or Scope.VALIDATED
         if self.scope not in Scope.values:
             raise Http404
-        scope_check(request.user, self.scope, aggregates=True)
+        scope_check(cast(User, request.user), self.scope, aggregates=True)  # coordinator_required: signed in
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Aggregate]:
@@ -209,7 +211,7 @@ class AggregateTablePage(TablePage):
     def get_filterset_kwargs(self, filterset_class: type) -> dict[str, Any]:
         return {**super().get_filterset_kwargs(filterset_class), "staff": self.staff}
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse | StreamingHttpResponse:
         """Aggregates change only when a year is recomputed: the filters, table and links (no user's data, no CSRF
         token) are kept in the cache under the query and the aggregates' version, like the dashboard's."""
         if "export" in request.GET:
@@ -217,7 +219,7 @@ class AggregateTablePage(TablePage):
         source = FigureSource(scope=self.scope)
 
         def build() -> str:
-            response = super(AggregateTablePage, self).get(request, *args, **kwargs)
+            response = cast(TemplateResponse, super(AggregateTablePage, self).get(request, *args, **kwargs))
             response.template_name = "inventory/_table_body.html"
             return response.rendered_content
 
@@ -239,5 +241,5 @@ class AggregateTablePage(TablePage):
             measures=[data["measure"]] if "measure" in data else [],
             scope=self.scope,
         )
-        extra = {name: data[name] for name in ("level", "group") if name in data}
+        extra: dict[str, Any] = {name: data[name] for name in ("level", "group") if name in data}
         return aggregates_export(filters=filters, queryset=queryset, extra_filters=extra)

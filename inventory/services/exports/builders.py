@@ -5,14 +5,25 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from inventory.models import Aggregate, Edition, Headcount, Measure, Organisation, Scope, SubmissionStatus, Trede
+from inventory.models import (
+    Aggregate,
+    Edition,
+    EditionFigure,
+    EditionHeadcount,
+    Headcount,
+    Measure,
+    Organisation,
+    Scope,
+    SubmissionStatus,
+    Trede,
+)
 from inventory.selectors.figures import (
     AGGREGATE_COLUMNS,
     AGGREGATE_FIELDS,
@@ -208,7 +219,7 @@ def aggregates_export(
         freshness, pending = live.as_dict(), set(live.pending_years)
         years = filters.years or aggregate_years(scope=filters.scope)
 
-    def shaped() -> QuerySet[Aggregate]:
+    def shaped() -> QuerySet[Aggregate] | QuerySet[EditionFigure]:
         if edition:
             return edition_aggregate_queryset(edition, filters)
         if queryset is None:
@@ -226,7 +237,7 @@ def aggregates_export(
         return row[A.measure] or (_group_code(row[A.group]) if row[A.group] else TOTAL)
 
     def measure_label(row: Row) -> str:
-        return names.get(row[A.measure], row[A.measure]) if row[A.measure] else (row[A.group] or _("totaal"))
+        return cast(str, names.get(row[A.measure], row[A.measure]) if row[A.measure] else (row[A.group] or _("totaal")))
 
     title = _("Inventaris sociale economie: aggregaten per regio, trede en maatregel")
     return Export(
@@ -304,7 +315,7 @@ def headcounts_export(
         last_changed = headcounts_last_changed(filters)
         freshness = {"live": True, "last_changed": last_changed.isoformat() if last_changed else None}
 
-    def shaped() -> QuerySet[Headcount]:
+    def shaped() -> QuerySet[Headcount] | QuerySet[EditionHeadcount]:
         if edition:
             return edition_headcount_queryset(edition, filters)
         if queryset is None:
@@ -364,7 +375,7 @@ def headcounts_export(
                 "MAATREGEL",
                 _("maatregel"),
                 lambda r: r[H.measure],
-                lambda r: names.get(r[H.measure], r[H.measure]),
+                lambda r: cast(str, names.get(r[H.measure], r[H.measure])),
                 str,
             ),
             Dimension("scope", "SCOPE", _("scope"), lambda r: r[H.scope], lambda r: str(Scope(r[H.scope]).label)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -15,6 +15,9 @@ from django.db.models.functions import Cast, Concat, NullIf, Replace
 from inventory.constants import FORMULA_STARTS
 from inventory.services.exports.builders import Export
 from inventory.services.exports.cells import Kind, Sink, batches, cell_text, converter, escape_cell
+
+if TYPE_CHECKING:
+    from django.db.backends.postgresql.operations import DatabaseOperations
 
 
 def csv_chunks(export: Export, *, excel_nl: bool = False, use_copy: bool = True) -> Iterator[str]:
@@ -94,7 +97,7 @@ def _copy_select(export: Export, *, excel_nl: bool) -> tuple[str, Sequence[Any]]
 
 def _copy_chunks(export: Export, *, delimiter: str, excel_nl: bool) -> Iterator[str]:
     select, params = _copy_select(export, excel_nl=excel_nl)
-    statement = connection.ops.compose_sql(
+    statement = cast("DatabaseOperations", connection.ops).compose_sql(
         f"COPY ({select}) TO STDOUT WITH (FORMAT csv, DELIMITER '{delimiter}')", params
     )
     decoder = codecs.getincrementaldecoder("utf-8")()

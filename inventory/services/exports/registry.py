@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, cast
 
 from django.utils import timezone
 from django.utils.text import slugify
@@ -84,7 +84,7 @@ def export_write(export: Export, fmt: Format, out: IO[str] | IO[bytes]) -> None:
     if fmt.statistical:
         require_statistical(export, fmt.label)
     if fmt.chunks is None:
-        xlsx_write(export, out)  # type: ignore[arg-type]
+        xlsx_write(export, cast("IO[bytes]", out))
         return
     for chunk in fmt.chunks(export):
-        out.write(chunk)  # type: ignore[arg-type]
+        cast("IO[str]", out).write(chunk)

@@ -29,7 +29,7 @@ def xlsx_write(export: Export, out: IO[bytes]) -> None:
                 sheet = workbook.create_sheet("gegevens" if number == 1 else f"gegevens {number}")
                 _xlsx_header(sheet, export, bold)
                 used = 1
-            sheet.append(convert(row))
+            sheet.append(convert(row))  # type: ignore[union-attr]  # the first row made the sheet
             used += 1
     if sheet is None:
         _xlsx_header(workbook.create_sheet("gegevens"), export, bold)

@@ -32,6 +32,7 @@ from inventory.services.aggregation import aggregates_mark_keys
 from inventory.services.imports.cells import (
     cell_shown,
     cell_text,
+    number_shown,
     parse_fte_cents,
     parse_persons,
     parse_year,
@@ -45,7 +46,6 @@ from inventory.services.imports.report import (
     ImportReport,
     ProgressCallback,
     Refused,
-    number_shown,
 )
 from inventory.services.submissions import check_measure_valid, check_region_exists, check_unlocked, submission_validate
 
@@ -145,13 +145,13 @@ class _ParsedHeadcounts:
 
     has_fte: bool
     pairs: dict[tuple[int, int], int] = field(default_factory=dict)  # (organisation index, year) -> pair index
-    row: array = field(default_factory=lambda: array("q"))
-    pair: array = field(default_factory=lambda: array("q"))
-    measure: array = field(default_factory=lambda: array("q"))
-    region: array = field(default_factory=lambda: array("q"))
-    persons: array = field(default_factory=lambda: array("q"))
-    fte: array = field(default_factory=lambda: array("q"))  # hundredths; -1 = empty
-    key: array = field(default_factory=lambda: array("q"))
+    row: array[int] = field(default_factory=lambda: array("q"))
+    pair: array[int] = field(default_factory=lambda: array("q"))
+    measure: array[int] = field(default_factory=lambda: array("q"))
+    region: array[int] = field(default_factory=lambda: array("q"))
+    persons: array[int] = field(default_factory=lambda: array("q"))
+    fte: array[int] = field(default_factory=lambda: array("q"))  # hundredths; -1 = empty
+    key: array[int] = field(default_factory=lambda: array("q"))
 
 
 def _parse_headcounts(
@@ -258,10 +258,10 @@ def _parse_headcounts(
         if not ok:
             continue
 
-        pair = pairs.get((organisation, year))  # type: ignore[arg-type]
+        pair = pairs.get((organisation, year))  # type: ignore[arg-type]  # ok: ints here, not error messages
         if pair is None:
-            pair = pairs[(organisation, year)] = len(pairs)  # type: ignore[index]
-        key = (pair * n_measures + measure) * n_regions + region  # type: ignore[operator]
+            pair = pairs[(organisation, year)] = len(pairs)  # type: ignore[index]  # ok: ints here, not error messages
+        key = (pair * n_measures + measure) * n_regions + region  # type: ignore[operator]  # ok: ints here, not error messages
         first = first_row.get(key)
         if first is not None:
             errors.add(
@@ -278,10 +278,10 @@ def _parse_headcounts(
         first_row[key] = number
         append_row(number)
         append_pair(pair)
-        append_measure(measure)  # type: ignore[arg-type]
-        append_region(region)  # type: ignore[arg-type]
-        append_persons(persons)  # type: ignore[arg-type]
-        append_fte(-1 if fte is None else fte)  # type: ignore[arg-type]
+        append_measure(measure)  # type: ignore[arg-type]  # ok: ints here, not error messages
+        append_region(region)  # type: ignore[arg-type]  # ok: ints here, not error messages
+        append_persons(persons)  # type: ignore[arg-type]  # ok: ints here, not error messages
+        append_fte(-1 if fte is None else fte)  # type: ignore[arg-type]  # ok: ints here, not error messages
         append_key(key)
     return rows, parsed
 

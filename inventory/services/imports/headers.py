@@ -47,6 +47,7 @@ class Header:
 
 def read_header(table: Table, columns: Sequence[Column], errors: Errors) -> Header | None:
     by_name = {}
+    column: Column | None  # a header's column, None when unknown
     for column in columns:
         by_name[column.english] = column
         by_name[column.dutch] = column

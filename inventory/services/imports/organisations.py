@@ -19,7 +19,7 @@ from inventory.models import (
     OrganisationKind,
     Region,
 )
-from inventory.services.imports.cells import cell_shown, cell_text, text_problem
+from inventory.services.imports.cells import cell_shown, cell_text, number_shown, text_problem
 from inventory.services.imports.files import Table, read_table
 from inventory.services.imports.headers import ORGANISATION_COLUMNS, Header, check_width, read_header
 from inventory.services.imports.report import (
@@ -28,7 +28,6 @@ from inventory.services.imports.report import (
     ImportReport,
     ProgressCallback,
     Refused,
-    number_shown,
 )
 
 
