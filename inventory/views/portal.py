@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from inventory.access import get_organisation_for, is_staff_member, organisations_editable_by
+from inventory.forms import PortalForm, posted_cells
 from inventory.models import CollectionRound, Measure, Region, Submission, SubmissionStatus
 from inventory.services.plausibility import Flag, plausibility_flags, previous_figures
 from inventory.services.submissions import (
@@ -31,6 +32,7 @@ class Cell:
     previous: int | None
     explanation: str
     flag: Flag | None = None
+    errors: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -46,6 +48,7 @@ def _grid(
     regions: list[Region],
     figures: dict[tuple[int, int], tuple[int | None, str]],
     flags: list[Flag],
+    errors: dict[tuple[int, int], list[str]],
 ) -> list[Row]:
     year, kind = submission.year, submission.organisation.kind
     previous = previous_figures(submission)
@@ -66,6 +69,7 @@ def _grid(
                     previous=previous.get((measure.pk, region.pk)),
                     explanation=explanation,
                     flag=by_cell.get((measure.pk, region.pk)),
+                    errors=errors.get((measure.pk, region.pk), []),
                 )
             )
         row.previous_total = sum(v for (m, _r), v in previous.items() if m == measure.pk)
@@ -80,24 +84,6 @@ def _regions(submission: Submission, figures: dict, extra: list[str]) -> list[Re
     ids |= {r for _m, r in previous_figures(submission)}
     regions = Region.objects.filter(pk__in=ids) | Region.objects.filter(code__in=extra)
     return list(regions.valid_in(submission.year).distinct().order_by("code"))
-
-
-def _posted_figures(request: HttpRequest, cells: list[str]) -> tuple[dict, list[str]]:
-    """(measure id, region id) -> (persons or None, explanation) from the POST, and the errors (Dutch)."""
-    figures, errors = {}, []
-    for name in cells:
-        raw = request.POST.get(f"p-{name}", "").strip()
-        explanation = request.POST.get(f"e-{name}", "").strip()
-        measure_id, region_id = (int(part) for part in name.split("-"))
-        if raw == "":
-            figures[(measure_id, region_id)] = (None, explanation)
-        elif raw.isdigit():
-            figures[(measure_id, region_id)] = (int(raw), explanation)
-        else:
-            errors.append(
-                _("‘%(value)s’ is geen geldig aantal personen: een geheel getal van 0 of meer.") % {"value": raw}
-            )
-    return figures, errors
 
 
 def portal_form(request: HttpRequest, organisation_pk: int, year: int) -> HttpResponse:
@@ -138,18 +124,22 @@ def portal_form(request: HttpRequest, organisation_pk: int, year: int) -> HttpRe
     )
     figures: dict = dict(stored)
     errors: list[str] = []
+    cell_errors: dict[tuple[int, int], list[str]] = {}
     conflict = None
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied
-        names = [f"{m}-{r.pk}" for m in request.POST.getlist("measure") for r in regions if m.isdigit()]
-        posted, errors = _posted_figures(request, names)
-        figures.update(posted)
-        if not errors and not request.POST.get("add_region"):
+        form = PortalForm(request.POST, cells=posted_cells(request.POST, regions), stored=stored)
+        valid = form.is_valid()
+        figures.update(form.posted_figures())
+        errors, cell_errors = form.messages(), form.cell_errors()
+        if valid and not request.POST.get("add_region"):
             try:
-                version = int(request.POST.get("version", "0"))
                 submission = submission_save_figures(
-                    submission=submission, figures=posted, version=version, user=request.user
+                    submission=submission,
+                    figures=form.changed_figures(),
+                    version=form.cleaned_data["version"],
+                    user=request.user,
                 )
                 if "submit" in request.POST:
                     submission_submit(submission=submission, user=request.user)
@@ -169,7 +159,7 @@ def portal_form(request: HttpRequest, organisation_pk: int, year: int) -> HttpRe
     # submit checks them all the same).
     started = bool(entered) or request.method == "POST"
     flags = plausibility_flags(submission=submission, figures=entered) if started else []
-    rows = _grid(submission, regions, figures, flags)
+    rows = _grid(submission, regions, figures, flags, cell_errors)
     municipalities = Region.objects.municipalities().valid_in(year).exclude(pk__in=[r.pk for r in regions])
     return render(
         request,
