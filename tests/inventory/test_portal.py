@@ -460,3 +460,14 @@ def test_the_errors_are_in_english_for_someone_who_chose_english(portal) -> None
     page = html.unescape(response.content.decode())
     assert "CMW-BED in Brugge: ‘abc’ is not a valid number of persons: a whole number of 0 or more." in page
     assert "CMW-AFD in Brugge: ‘99999999999’ is too large: a number of persons is at most 2,147,483,647." in page
+
+
+def test_a_form_of_more_than_a_thousand_fields_is_saved_not_refused(portal) -> None:
+    regions = regions_of_2020(260)  # 520 cells: 520 persons + 520 explanations + 260 regions + the rest
+    bed, afd = Measure.objects.get(code="CMW-BED"), Measure.objects.get(code="CMW-AFD")
+    explanations = {f"e-{m.pk}-{r.pk}": "" for m in (bed, afd) for r in regions}
+
+    response = grid_post(portal, regions, 3, save="1", **explanations)
+
+    assert response.status_code == 302
+    assert (draft(portal).headcounts.count(), draft(portal).version) == (520, 2)
