@@ -107,9 +107,10 @@ def portal_form(request: HttpRequest, organisation_pk: int, year: int) -> HttpRe
         if submission.pk
         else {}
     )
-    extra = [code for code in request.GET.getlist("regio") + request.POST.getlist("regio") if code]
-    if request.POST.get("add_region"):
-        extra.append(request.POST["add_region"])
+    extra = request.GET.getlist("regio") + request.POST.getlist("regio") + [request.POST.get("add_region", "")]
+    # Region codes are letters and digits: anything else (a NUL byte PostgreSQL refuses) is no region, as an
+    # unknown code is.
+    extra = [code for code in extra if code.isascii() and code.isalnum()]
     regions = _regions(submission, stored, extra)
     open_error = None
     try:

@@ -471,3 +471,25 @@ def test_a_form_of_more_than_a_thousand_fields_is_saved_not_refused(portal) -> N
 
     assert response.status_code == 302
     assert (draft(portal).headcounts.count(), draft(portal).version) == (520, 2)
+
+
+def test_a_region_code_that_is_no_code_is_ignored_not_a_500(portal) -> None:
+    assert portal["editor"].get(portal["url"] + "?regio=3\x001&regio=%27%3B").status_code == 200
+
+    response = post(portal, add_region="3\x001", add="1", regio=["31005\x00"])
+
+    assert response.status_code == 200
+    assert not Headcount.objects.filter(submission__year=2020).exists()
+
+
+def test_adding_a_municipality_shows_its_column_and_saves_nothing_yet(portal) -> None:
+    bed = portal["cell"]("CMW-BED")
+
+    response = post(portal, **{f"p-{bed}": "7"}, add_region="34022", add="1")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Kortrijk (34022)" in page
+    assert '<input type="hidden" name="regio" value="34022">' in page
+    assert 'value="7"' in page
+    assert not Headcount.objects.filter(submission__year=2020).exists()
