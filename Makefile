@@ -62,6 +62,12 @@ bench-exports: install
 bench-http: install
 	$(PY) scripts/stack.py bench bench/pages.py $(BENCH_ARGS)
 
+# The portal form saved with 10, 100 and 1,000 changed cells through the service and the page: queries and ms
+# against headcount_save per cell and one plain INSERT; fails when the queries grow with the cells (or exceed 20).
+.PHONY: bench-portal
+bench-portal: install
+	$(PY) scripts/stack.py bench bench/portal.py $(BENCH_ARGS)
+
 # The screenshots the README shows (docs/screenshots/), taken by the browser tests from the demo pages.
 .PHONY: screenshots
 screenshots: install browser

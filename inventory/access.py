@@ -143,9 +143,9 @@ def submission_locked_check(submission: Submission) -> None:
 def submission_change_check(*, user: User | None, submission: Submission) -> None:
     """ValidationError with the reason when `user` may not change the submission's figures now: validated
     (locked until staff reopen it), the year's round not open (staff always may), or sent to POM (staff only;
-    POM returns it when something must change). `user` None: a command or task acting for POM."""
+    POM returns it when something must change). `user` None counts as not staff."""
     submission_locked_check(submission)
-    if not (user is None or is_staff_member(user)):
+    if not is_staff_member(user):
         round_ = CollectionRound.objects.filter(year=submission.year).first()
         today = timezone.localdate()
         if round_ is None or not round_.opens_on <= today <= round_.closes_on:

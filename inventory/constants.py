@@ -7,3 +7,5 @@ WEST_VLAANDEREN = "30000"
 GROUPING_LEVEL = "regio-indeling"
 # A text cell starting with one of these is a formula to a spreadsheet: imports refuse it, exports escape it.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The most persons one headcount can hold: the column is a PostgreSQL integer.
+MAX_PERSONS = 2_147_483_647

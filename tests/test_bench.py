@@ -28,7 +28,7 @@ def test_no_bench_module_shadows_another() -> None:
     """bench/ comes first on sys.path when a script there runs: a module named like one of the standard library
     or an installed package would hide it (bench/http.py once hid `http` from Django)."""
     names = [path.stem for path in (ROOT / "bench").glob("*.py") if path.stem != "__init__"]
-    assert {"aggregates", "common", "exports", "imports", "pages"} <= set(names)
+    assert {"aggregates", "common", "exports", "imports", "pages", "portal"} <= set(names)
     assert [name for name in names if name in sys.stdlib_module_names] == []
     assert [name for name in names if importlib.util.find_spec(name) is not None] == []
 
@@ -146,4 +146,20 @@ def test_pages(quick_database: str) -> None:
     assert len(lines(output, r"^  /\S*: 200, [\d,]+ bytes; cold cache")) == 5
     assert "ERROR" not in output
     assert "not there yet" not in output
+    assert not database_exists(quick_database)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("quick_database", ["inventaris_bench_portal_quick"], indirect=True)
+def test_portal(quick_database: str) -> None:
+    output = run_bench("portal.py")
+
+    assert lines(output, r"^data: 1 organisation, its 2019 draft: .* sizes 2, 6, 12 changed cells")
+    for variant in ("service, new cells", "service, changed cells", r"page \(test client\), changed cells"):
+        assert len(lines(output, rf"^ +\d+  {variant} +\d+ +[\d.]+ +\+1$")) == 3, variant
+        assert lines(output, rf"^{variant}: (\d+) / \1 / \1 queries for 2 / 6 / 12 cells: the same for every size$")
+    assert len(lines(output, r"^ +\d+  baseline: headcount_save per cell +\d+ +[\d.]+ +\+(2|6|12)$")) == 3
+    assert len(lines(output, r"^ +\d+  baseline: one plain INSERT +1 +[\d.]+ +\+0$")) == 3
+    assert lines(output, r"^goal met \(service queries do not grow with the cells and stay <= 20; ")
+    assert lines(output, r"^at 12 cells: changed [\d.]+ ms, [\d.]+x faster than headcount_save per cell .*; new [\d.]+")
     assert not database_exists(quick_database)

@@ -174,6 +174,9 @@ CACHES = {"default": redis_cache(REDIS_URL)}
 
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "False")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# The portal form posts two fields per cell (persons and explanation) and one per row and added region: Django's
+# default of 1,000 fields would answer 400 to an organisation with 500 cells (bench/portal.py saves 1,000).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = envint("DATA_UPLOAD_MAX_NUMBER_FIELDS", "10000")
 
 # Reporting years the inventory accepts (also a database constraint).
 YEAR_MIN = 2000

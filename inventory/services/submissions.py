@@ -7,19 +7,22 @@ changed for the aggregates.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from inventory.access import is_staff_member, submission_locked_check
+from inventory.access import submission_change_check, submission_locked_check
+from inventory.constants import MAX_PERSONS
 from inventory.history import history_context
-from inventory.models import CollectionRound, Headcount, Measure, Organisation, Region, Submission, SubmissionStatus
+from inventory.models import Headcount, Measure, Organisation, Region, Submission, SubmissionStatus
 from inventory.services.aggregation import aggregates_mark_keys, aggregates_mark_submissions
 from inventory.services.notifications import queue_notification
 from inventory.services.plausibility import plausibility_flags, unexplained
@@ -43,16 +46,23 @@ def check_region_exists(region: Region, year: int) -> None:
         )
 
 
-def check_unlocked(submission: Submission) -> None:
-    submission_locked_check(submission)
-
-
 def check_persons(persons: int) -> None:
-    if persons is None or persons < 0:
+    if not isinstance(persons, int) or isinstance(persons, bool) or persons < 0:
         raise ValidationError(
             _("Aantal personen moet een geheel getal van 0 of meer zijn, niet %(value)s.") % {"value": persons},
             code="persons",
         )
+    if persons > MAX_PERSONS:
+        raise ValidationError(
+            _("Aantal personen is hoogstens %(max)s, niet %(value)s.")
+            % {"max": number_format(MAX_PERSONS, force_grouping=True), "value": persons},
+            code="persons_max",
+        )
+
+
+def check_explanation(explanation: str) -> None:
+    if not isinstance(explanation, str) or "\x00" in explanation:
+        raise ValidationError(_("Een toelichting is tekst zonder NUL-tekens."), code="explanation")
 
 
 def _touch(submission: Submission) -> None:
@@ -78,7 +88,7 @@ def headcount_save(
 ) -> Headcount:
     """Create or change the headcount for (submission, measure, region); `headcount` to change an existing row
     (also when its measure or region changes)."""
-    check_unlocked(submission)
+    submission_locked_check(submission)
     check_measure_valid(measure, submission.year)
     check_region_exists(region, submission.year)
     check_persons(persons)
@@ -102,7 +112,7 @@ def headcount_save(
 @transaction.atomic
 def headcount_delete(*, headcount: Headcount) -> None:
     submission = headcount.submission
-    check_unlocked(submission)
+    submission_locked_check(submission)
     headcount.delete()
     _touch(submission)
     if submission.counts_in_aggregates:
@@ -177,7 +187,7 @@ def submission_reopen(*, submission: Submission, user: User | None, reason: str)
 
 @transaction.atomic
 def submission_delete(*, submission: Submission) -> None:
-    check_unlocked(submission)
+    submission_locked_check(submission)
     aggregates_mark_submissions(submission_ids=[submission.pk])
     submission.delete()
 
@@ -190,61 +200,129 @@ class SubmissionConflict(Exception):
         self.current = current
 
 
-def check_round_open(submission: Submission, user: User | None) -> None:
-    """Organisations change figures only while the year's collection round is open; staff always."""
-    if user is not None and is_staff_member(user):
-        return
-    round_ = CollectionRound.objects.filter(year=submission.year).first()
-    today = timezone.localdate()
-    if round_ is None or not round_.opens_on <= today <= round_.closes_on:
-        raise ValidationError(
-            _("De bevraging voor %(year)s is niet open; enkel POM-medewerkers kunnen de cijfers nog wijzigen.")
-            % {"year": submission.year},
-            code="round_closed",
-        )
+# The changed cells of a form in one statement each, whatever their number: unnest() turns the arrays into rows.
+_UPSERT_SQL = """
+insert into inventory_headcount as h (submission_id, measure_id, region_id, persons, fte, explanation)
+select %(submission)s, c.measure_id, c.region_id, c.persons, null, c.explanation
+from unnest(%(measures)s::bigint[], %(regions)s::bigint[], %(persons)s::integer[], %(explanations)s::text[])
+     as c(measure_id, region_id, persons, explanation)
+on conflict (submission_id, measure_id, region_id) do update
+set persons = excluded.persons, explanation = excluded.explanation
+where (h.persons, h.explanation) is distinct from (excluded.persons, excluded.explanation)
+"""
+_DELETE_SQL = """
+delete from inventory_headcount
+where submission_id = %(submission)s
+  and (measure_id, region_id) in (select * from unnest(%(measures)s::bigint[], %(regions)s::bigint[]))
+"""
+_STORED_SQL = """
+select measure_id, region_id, persons, explanation from inventory_headcount
+where submission_id = %(submission)s
+  and (measure_id, region_id) in (select * from unnest(%(measures)s::bigint[], %(regions)s::bigint[]))
+"""
+
+Figures = Mapping[tuple[int, int], tuple[int | None, str]]
+MAX_ID = 2**63 - 1
+
+
+def _messages(check: Callable[..., None], *args: object) -> list[str]:
+    try:
+        check(*args)
+    except ValidationError as error:
+        return error.messages
+    return []
+
+
+def _cell_problems(year: int, figures: Figures) -> list[str]:
+    """Why cells of a form cannot be stored (Dutch, each naming its cell), in the order of `figures`: two
+    queries, whatever the number of cells."""
+    # An id beyond a bigint is unknown without asking (PostgreSQL would refuse the number).
+    measures = Measure.objects.in_bulk({m for m, _r in figures if 0 < m <= MAX_ID})
+    regions = Region.objects.in_bulk({r for _m, r in figures if 0 < r <= MAX_ID})
+    problems = []
+    for (measure_id, region_id), (persons, explanation) in figures.items():
+        measure, region = measures.get(measure_id), regions.get(region_id)
+        found = []
+        if measure is None:
+            found.append(_("er is geen maatregel met id %(id)s.") % {"id": measure_id})
+        else:
+            found += _messages(check_measure_valid, measure, year)
+        if region is None:
+            found.append(_("er is geen regio met id %(id)s.") % {"id": region_id})
+        else:
+            found += _messages(check_region_exists, region, year)
+        if persons is not None:
+            found += _messages(check_persons, persons)
+        found += _messages(check_explanation, explanation)
+        if found:
+            cell = (
+                _("%(measure)s in %(region)s") % {"measure": measure.code, "region": region.name}
+                if measure is not None and region is not None
+                else _("cel %(measure)s-%(region)s") % {"measure": measure_id, "region": region_id}
+            )
+            problems += [f"{cell}: {problem}" for problem in found]
+    return problems
 
 
 @transaction.atomic
 def submission_save_figures(
     *,
     submission: Submission,
-    figures: Mapping[tuple[int, int], tuple[int | None, str]],
+    figures: Figures,
     version: int,
     user: User | None,
 ) -> Submission:
-    """Save a whole form: (measure id, region id) -> (persons or None to remove, explanation).
+    """Save the changed cells of a form: (measure id, region id) -> (persons or None to remove, explanation).
 
     `version` is the one the form was loaded with: if the submission changed since, SubmissionConflict is
-    raised with the current state and nothing is written (optimistic locking)."""
+    raised with the current state and nothing is written (optimistic locking). Every cell is checked first
+    (ValidationError with a message per bad cell, nothing written); then the cells that differ from what is
+    stored are written set-based, one statement for the new and changed ones and one for the removed ones,
+    whatever their number, and the version goes up once. A returned submission goes back to draft."""
     locked = Submission.objects.select_for_update().get(pk=submission.pk)
     if locked.version != version:
         raise SubmissionConflict(locked)
-    check_unlocked(locked)
-    check_round_open(locked, user)
-    if locked.status == SubmissionStatus.SUBMITTED and not (user is not None and is_staff_member(user)):
-        raise ValidationError(
-            _("De aangifte is al ingediend; POM kan ze terugsturen als er nog iets moet veranderen."), code="submitted"
+    submission_change_check(user=user, submission=locked)
+    problems = _cell_problems(locked.year, figures) if figures else []
+    if problems:
+        raise ValidationError(problems, code="cells")
+    stored: dict[tuple[int, int], tuple[int, str]] = {}
+    if figures:
+        with connection.cursor() as cursor:
+            cursor.execute(_STORED_SQL, _key_arrays(locked, figures))
+            stored = {(m, r): (persons, explanation) for m, r, persons, explanation in cursor.fetchall()}
+    upserts = {
+        key: value for key, value in figures.items() if value[0] is not None and stored.get(key) != (value[0], value[1])
+    }
+    deletes = [key for key, (persons, _explanation) in figures.items() if persons is None and key in stored]
+    returned = locked.status == SubmissionStatus.RETURNED
+    if not upserts and not deletes and not returned:
+        return locked
+    with history_context(user=user), connection.cursor() as cursor:
+        if upserts:
+            cursor.execute(
+                _UPSERT_SQL,
+                {
+                    **_key_arrays(locked, upserts),
+                    "persons": [persons for persons, _explanation in upserts.values()],
+                    "explanations": [explanation for _persons, explanation in upserts.values()],
+                },
+            )
+        if deletes:
+            cursor.execute(_DELETE_SQL, _key_arrays(locked, deletes))
+        # Once per save, however many cells changed; back to draft once a returned submission is worked on.
+        cursor.execute(
+            """update inventory_submission set version = version + 1, updated_at = now(),
+                      status = case when status = %(returned)s then %(draft)s else status end
+               where id = %(id)s returning version, updated_at, status""",
+            {"id": locked.pk, "returned": SubmissionStatus.RETURNED, "draft": SubmissionStatus.DRAFT},
         )
-    measures = Measure.objects.in_bulk({m for m, _r in figures})
-    regions = Region.objects.in_bulk({r for _m, r in figures})
-    existing = {(h.measure_id, h.region_id): h for h in locked.headcounts.all()}
-    for (measure_id, region_id), (persons, explanation) in figures.items():
-        headcount = existing.get((measure_id, region_id))
-        if persons is None:
-            if headcount is not None:
-                headcount_delete(headcount=headcount)
-            continue
-        if headcount is not None and (headcount.persons, headcount.explanation) == (persons, explanation):
-            continue
-        headcount_save(
-            submission=locked,
-            measure=measures[measure_id],
-            region=regions[region_id],
-            persons=persons,
-            explanation=explanation,
-            headcount=headcount,
-        )
-    if locked.status == SubmissionStatus.RETURNED:
-        Submission.objects.filter(pk=locked.pk).update(status=SubmissionStatus.DRAFT)
-    locked.refresh_from_db()
+        locked.version, locked.updated_at, locked.status = cursor.fetchone()
+    if locked.status in (SubmissionStatus.SUBMITTED, SubmissionStatus.VALIDATED):
+        aggregates_mark_keys(year=locked.year, keys=[(r, m) for m, r in [*upserts, *deletes]])
     return locked
+
+
+def _key_arrays(submission: Submission, keys: Iterable[tuple[int, int]]) -> dict[str, Any]:
+    keys = list(keys)
+    return {"submission": submission.pk, "measures": [m for m, _r in keys], "regions": [r for _m, r in keys]}

@@ -8,16 +8,21 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from inventory.access import AuthenticatedHttpRequest, is_staff_member, organisation_get_for, organisations_editable_by
-from inventory.models import CollectionRound, Measure, Region, Submission, SubmissionStatus
+from inventory.access import (
+    AuthenticatedHttpRequest,
+    organisation_get_for,
+    organisations_editable_by,
+    submission_change_problem,
+)
+from inventory.forms import PortalForm, posted_cells
+from inventory.models import CollectionRound, Measure, Region, Submission
 from inventory.services.plausibility import Flag, plausibility_flags, previous_figures
 from inventory.services.submissions import (
     SubmissionConflict,
-    check_round_open,
     submission_get_or_create,
     submission_save_figures,
     submission_submit,
@@ -32,6 +37,7 @@ class Cell:
     previous: int | None
     explanation: str
     flag: Flag | None = None
+    errors: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -47,6 +53,7 @@ def _grid(
     regions: list[Region],
     figures: dict[tuple[int, int], tuple[int | None, str]],
     flags: list[Flag],
+    errors: dict[tuple[int, int], list[str]],
 ) -> list[Row]:
     year, kind = submission.year, submission.organisation.kind
     previous = previous_figures(submission)
@@ -67,6 +74,7 @@ def _grid(
                     previous=previous.get((measure.pk, region.pk)),
                     explanation=explanation,
                     flag=by_cell.get((measure.pk, region.pk)),
+                    errors=errors.get((measure.pk, region.pk), []),
                 )
             )
         row.previous_total = sum(v for (m, _r), v in previous.items() if m == measure.pk)
@@ -81,27 +89,6 @@ def _regions(submission: Submission, figures: Mapping[tuple[int, int], object], 
     ids |= {r for _m, r in previous_figures(submission)}
     regions = Region.objects.filter(pk__in=ids) | Region.objects.filter(code__in=extra)
     return list(regions.valid_in(submission.year).distinct().order_by("code"))
-
-
-def _posted_figures(
-    request: HttpRequest, cells: list[str]
-) -> tuple[dict[tuple[int, int], tuple[int | None, str]], list[str]]:
-    """(measure id, region id) -> (persons or None, explanation) from the POST, and the errors (Dutch)."""
-    figures: dict[tuple[int, int], tuple[int | None, str]] = {}
-    errors: list[str] = []
-    for name in cells:
-        raw = request.POST.get(f"p-{name}", "").strip()
-        explanation = request.POST.get(f"e-{name}", "").strip()
-        measure_id, region_id = (int(part) for part in name.split("-"))
-        if raw == "":
-            figures[(measure_id, region_id)] = (None, explanation)
-        elif raw.isdigit():
-            figures[(measure_id, region_id)] = (int(raw), explanation)
-        else:
-            errors.append(
-                _("‘%(value)s’ is geen geldig aantal personen: een geheel getal van 0 of meer.") % {"value": raw}
-            )
-    return figures, errors
 
 
 def portal_form(request: AuthenticatedHttpRequest, organisation_pk: int, year: int) -> HttpResponse:
@@ -125,35 +112,32 @@ def portal_form(request: AuthenticatedHttpRequest, organisation_pk: int, year: i
         if submission.pk
         else {}
     )
-    extra = [code for code in request.GET.getlist("regio") + request.POST.getlist("regio") if code]
-    if request.POST.get("add_region"):
-        extra.append(request.POST["add_region"])
+    extra = request.GET.getlist("regio") + request.POST.getlist("regio") + [request.POST.get("add_region", "")]
+    # Region codes are letters and digits: anything else (a NUL byte PostgreSQL refuses) is no region, as an
+    # unknown code is.
+    extra = [code for code in extra if code.isascii() and code.isalnum()]
     regions = _regions(submission, stored, extra)
-    open_error = None
-    try:
-        check_round_open(submission, request.user)
-    except ValidationError as error:
-        open_error = error.messages[0]
-    can_edit = (
-        editable
-        and not submission.is_locked
-        and open_error is None
-        and (submission.status != SubmissionStatus.SUBMITTED or is_staff_member(request.user))
-    )
+    # Why this user may not change these figures now (a viewer, a closed round, sent or validated), or None.
+    readonly_reason = submission_change_problem(user=request.user, submission=submission)
+    can_edit = readonly_reason is None
     figures: dict[tuple[int, int], tuple[int | None, str]] = dict(stored)
     errors: list[str] = []
+    cell_errors: dict[tuple[int, int], list[str]] = {}
     conflict = None
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied
-        names = [f"{m}-{r.pk}" for m in request.POST.getlist("measure") for r in regions if m.isdigit()]
-        posted, errors = _posted_figures(request, names)
-        figures.update(posted)
-        if not errors and not request.POST.get("add_region"):
+        form = PortalForm(request.POST, cells=posted_cells(request.POST, regions), stored=stored)
+        valid = form.is_valid()
+        figures.update(form.posted_figures())
+        errors, cell_errors = form.messages(), form.cell_errors()
+        if valid and not request.POST.get("add_region"):
             try:
-                version = int(request.POST.get("version", "0"))
                 submission = submission_save_figures(
-                    submission=submission, figures=posted, version=version, user=request.user
+                    submission=submission,
+                    figures=form.changed_figures(),
+                    version=form.cleaned_data["version"],
+                    user=request.user,
                 )
                 if "submit" in request.POST:
                     submission_submit(submission=submission, user=request.user)
@@ -173,7 +157,7 @@ def portal_form(request: AuthenticatedHttpRequest, organisation_pk: int, year: i
     # submit checks them all the same).
     started = bool(entered) or request.method == "POST"
     flags = plausibility_flags(submission=submission, figures=entered) if started else []
-    rows = _grid(submission, regions, figures, flags)
+    rows = _grid(submission, regions, figures, flags, cell_errors)
     municipalities = Region.objects.municipalities().valid_in(year).exclude(pk__in=[r.pk for r in regions])
     return render(
         request,
@@ -187,7 +171,7 @@ def portal_form(request: AuthenticatedHttpRequest, organisation_pk: int, year: i
             "can_edit": can_edit,
             "errors": errors,
             "conflict": conflict,
-            "open_error": open_error,
+            "readonly_reason": readonly_reason,
             "flags": flags,
             "municipalities": municipalities,
             "extra": extra,

@@ -9,14 +9,13 @@ from typing import Any
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from inventory.constants import FORMULA_STARTS
+from inventory.constants import FORMULA_STARTS, MAX_PERSONS
 from inventory.models import (
     YEAR_MAX,
     YEAR_MIN,
 )
 
 MAX_FIELD_LENGTH = 200
-MAX_PERSONS = 2_147_483_647  # the column is a PostgreSQL integer
 GROUPED_NUMBER = re.compile(r"\d{1,3}([., \u00a0\u202f]\d{3})+")
 DECIMAL_NUMBER = re.compile(r"\d+([.,]\d+)?")
 

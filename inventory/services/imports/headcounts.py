@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from inventory.access import is_staff_member
+from inventory.access import is_staff_member, submission_locked_check
 from inventory.history import history_context, history_context_before_copy
 from inventory.kbo import format_kbo, normalise_kbo
 from inventory.models import (
@@ -47,7 +47,7 @@ from inventory.services.imports.report import (
     ProgressCallback,
     Refused,
 )
-from inventory.services.submissions import check_measure_valid, check_region_exists, check_unlocked, submission_validate
+from inventory.services.submissions import check_measure_valid, check_region_exists, submission_validate
 
 
 class _Lookups:
@@ -491,7 +491,7 @@ def _compared(
                 "",
                 f"{year}, {format_kbo(submission.organisation.kbo)}, {lookups.measures[parsed.measure[i]].code}, "
                 f"{lookups.regions[parsed.region[i]].code}",
-                validation_message(check_unlocked, submission) or "",
+                validation_message(submission_locked_check, submission) or "",
             )
         changes.changed[i] = 1
         changes.pairs.add(pair)
