@@ -39,6 +39,7 @@ from inventory.models import (
 )
 
 PROVISIONAL_STAFF_ONLY = gettext_lazy("Voorlopige cijfers zijn enkel voor POM-medewerkers.")
+UPLOADERS_ONLY = gettext_lazy("Enkel POM-medewerkers en invoerders van een organisatie laden bestanden op.")
 
 # --- roles ----------------------------------------------------------------------------------------------------
 
@@ -79,6 +80,18 @@ def organisation_get_for(user: User, pk: int) -> Organisation:
     """An organisation the user may see; 404 otherwise."""
     try:
         return organisations_visible_to(user).get(pk=pk)
+    except Organisation.DoesNotExist:
+        raise Http404 from None
+
+
+def portal_organisation_get_for(user: User, pk: int) -> Organisation:
+    """An organisation whose yearly form the user may open: their own (editor or viewer), any for staff. A
+    coordinator who is not a member gets 404: drafts and figures under review are not theirs to read."""
+    organisations = (
+        Organisation.objects.all() if is_staff_member(user) else Organisation.objects.filter(memberships__user=user)
+    )
+    try:
+        return organisations.distinct().get(pk=pk)
     except Organisation.DoesNotExist:
         raise Http404 from None
 
@@ -216,5 +229,5 @@ coordinator_required = _guard(is_coordinator, denied=_not_found)
 # Uploading: a viewer sees that the page exists (the header does not link it) and gets the reason.
 uploader_required = _guard(
     may_upload,
-    denied=lambda: PermissionDenied(_("Enkel POM-medewerkers en invoerders van een organisatie laden bestanden op.")),
+    denied=lambda: PermissionDenied(str(UPLOADERS_ONLY)),
 )

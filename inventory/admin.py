@@ -24,6 +24,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from pghistory.models import Event
 
 from accounts.models import User
+from inventory.access import is_staff_member
 from inventory.kbo import format_kbo, normalise_kbo
 from inventory.models import (
     HISTORY_BASELINE,
@@ -562,10 +563,10 @@ class HistoryAdmin(ReadOnlyAdmin):
         return HistoryChangeList
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_active and request.user.is_staff
+        return is_staff_member(request.user)
 
     def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return request.user.is_active and request.user.is_staff
+        return is_staff_member(request.user)
 
     @admin.display(description=_("tijdstip"), ordering="pgh_id")
     def at_column(self, obj: ShownEvent) -> str:

@@ -66,12 +66,22 @@ class AggregateFilters:
     measures: list[str] = field(default_factory=list)
     scope: str = Scope.VALIDATED
 
+    @staticmethod
+    def values_of(params: dict[str, list[str]], name: str) -> list[str]:
+        """A parameter's values: it may repeat or hold commas; spaces around a value do not count."""
+        return [v.strip() for raw in params.get(name, []) for v in raw.split(",") if v.strip()]
+
+    @classmethod
+    def scope_of(cls, params: dict[str, list[str]]) -> str:
+        """The scope the parameters ask for, read as `parse` reads it (the first value): what access checks."""
+        return (cls.values_of(params, "scope") or [Scope.VALIDATED])[0]
+
     @classmethod
     def parse(cls, params: dict[str, list[str]]) -> AggregateFilters:
         """From query parameters (each may repeat or hold commas); Dutch errors naming parameter and value."""
 
         def values(name: str) -> list[str]:
-            return [v.strip() for raw in params.get(name, []) for v in raw.split(",") if v.strip()]
+            return cls.values_of(params, name)
 
         def integers(name: str, low: int, high: int) -> list[int]:
             result = []
@@ -84,7 +94,7 @@ class AggregateFilters:
                 result.append(int(value))
             return result
 
-        scope = (values("scope") or [Scope.VALIDATED])[0]
+        scope = cls.scope_of(params)
         if scope not in Scope.values:
             raise ValidationError(
                 _("Parameter scope: ‘%(value)s’ is onbekend; verwacht validated of provisional.") % {"value": scope}

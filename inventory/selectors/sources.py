@@ -22,7 +22,6 @@ from django.core.cache import cache
 from django.db.models import (
     CharField,
     F,
-    Q,
     QuerySet,
     Sum,
 )
@@ -44,6 +43,7 @@ from inventory.models import (
     RegionGrouping,
     Scope,
     covers,
+    valid_in,
 )
 from inventory.selectors.figures import Freshness, aggregates_freshness, place_ids_q
 
@@ -134,10 +134,8 @@ def place_children(place: Place, year: int) -> tuple[str, list[Place]]:
     elif place.level == Region.Level.ARRONDISSEMENT:
         title, regions = _("Per gemeente"), regions.filter(parent__code=place.code).valid_in(year)
     else:
-        in_version = Q(groupings__first_year__isnull=True) | Q(groupings__first_year__lte=year)
-        in_version &= Q(groupings__last_year__isnull=True) | Q(groupings__last_year__gte=year)
         title = _("Per gemeente")
-        regions = regions.filter(in_version, groupings__code=place.code).valid_in(year).distinct()
+        regions = regions.filter(valid_in(year, "groupings__"), groupings__code=place.code).valid_in(year).distinct()
     rows = regions.order_by("code").values_list("code", "name", "level")
     return title, [Place(code, name, level) for code, name, level in rows]
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from inventory.access import is_coordinator
-from inventory.models import Aggregate, Edition, Scope, SubmissionStatus
+from inventory.models import Aggregate, Edition, Scope, scope_statuses
 from inventory.services.aggregation import aggregates_sweep
 
 
@@ -53,11 +53,11 @@ def edition_publish(
     edition = Edition.objects.create(
         name=name, reference_year=reference_year, published_on=published_on, note=note.strip(), published_by=user
     )
-    params: dict[str, int | str] = {
+    params: dict[str, int | str | list[str]] = {
         "edition": edition.pk,
         "year": reference_year,
         "validated": Scope.VALIDATED,
-        "status": SubmissionStatus.VALIDATED,
+        "statuses": scope_statuses(Scope.VALIDATED),
     }
     with connection.cursor() as cursor:
         cursor.execute(
@@ -76,7 +76,7 @@ def edition_publish(
                from inventory_headcount h
                join inventory_submission s on s.id = h.submission_id
                join inventory_measure m on m.id = h.measure_id
-               where s.status = %(status)s and s.year <= %(year)s""",
+               where s.status = any(%(statuses)s) and s.year <= %(year)s""",
             params,
         )
         headcounts = cursor.rowcount

@@ -243,13 +243,14 @@ def _cell_problems(year: int, figures: Figures) -> list[str]:
     for (measure_id, region_id), (persons, explanation) in figures.items():
         measure, region = measures.get(measure_id), regions.get(region_id)
         found = []
+        # A figure that is removed need not be valid that year: a measure that ended can still be emptied.
         if measure is None:
             found.append(_("er is geen maatregel met id %(id)s.") % {"id": measure_id})
-        else:
+        elif persons is not None:
             found += _messages(check_measure_valid, measure, year)
         if region is None:
             found.append(_("er is geen regio met id %(id)s.") % {"id": region_id})
-        else:
+        elif persons is not None:
             found += _messages(check_region_exists, region, year)
         if persons is not None:
             found += _messages(check_persons, persons)
@@ -318,7 +319,7 @@ def submission_save_figures(
             {"id": locked.pk, "returned": SubmissionStatus.RETURNED, "draft": SubmissionStatus.DRAFT},
         )
         locked.version, locked.updated_at, locked.status = cursor.fetchone()
-    if locked.status in (SubmissionStatus.SUBMITTED, SubmissionStatus.VALIDATED):
+    if locked.counts_in_aggregates:
         aggregates_mark_keys(year=locked.year, keys=[(r, m) for m, r in [*upserts, *deletes]])
     return locked
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from inventory.access import (
+    UPLOADERS_ONLY,
     AuthenticatedHttpRequest,
     import_job_get_for,
     is_staff_member,
@@ -89,5 +90,5 @@ def job_confirm(request: AuthenticatedHttpRequest, pk: str) -> HttpResponse:
     if not (import_job.dry_run and import_job.status == ImportJob.Status.DONE and (import_job.result or {}).get("ok")):
         raise PermissionDenied(_("Enkel een geslaagde proefdraai kan bevestigd worden."))
     if not may_upload(request.user):
-        raise PermissionDenied(_("Enkel POM-medewerkers en invoerders van een organisatie laden bestanden op."))
+        raise PermissionDenied(str(UPLOADERS_ONLY))
     return redirect("inventory:import-job", pk=import_job_confirm(job=ImportJob.objects.get(pk=import_job.pk)).pk)

@@ -14,8 +14,7 @@ from django.utils.translation import gettext as _
 
 from inventory.access import (
     AuthenticatedHttpRequest,
-    organisation_get_for,
-    organisations_editable_by,
+    portal_organisation_get_for,
     submission_change_problem,
 )
 from inventory.forms import PortalForm, posted_cells
@@ -92,21 +91,16 @@ def _regions(submission: Submission, figures: Mapping[tuple[int, int], object], 
 
 
 def portal_form(request: AuthenticatedHttpRequest, organisation_pk: int, year: int) -> HttpResponse:
-    organisation = organisation_get_for(request.user, organisation_pk)
+    organisation = portal_organisation_get_for(request.user, organisation_pk)
     if (
         not CollectionRound.objects.filter(year=year).exists()
         and not Submission.objects.filter(organisation=organisation, year=year).exists()
     ):
         raise Http404
-    editable = organisations_editable_by(request.user).filter(pk=organisation.pk).exists()
-    submission = Submission.objects.filter(organisation=organisation, year=year).first()
-    if submission is None:
-        if request.method != "POST":
-            submission = Submission(organisation=organisation, year=year)
-        elif editable:
-            submission = submission_get_or_create(organisation=organisation, year=year)
-        else:
-            raise PermissionDenied
+    # Not saved until there is something to save: a refused or invalid POST leaves no empty draft behind.
+    submission = Submission.objects.filter(organisation=organisation, year=year).first() or Submission(
+        organisation=organisation, year=year
+    )
     stored = (
         {(h.measure_id, h.region_id): (h.persons, h.explanation) for h in submission.headcounts.all()}
         if submission.pk
@@ -125,14 +119,17 @@ def portal_form(request: AuthenticatedHttpRequest, organisation_pk: int, year: i
     cell_errors: dict[tuple[int, int], list[str]] = {}
     conflict = None
     if request.method == "POST":
-        if not can_edit:
-            raise PermissionDenied
+        if readonly_reason is not None:
+            raise PermissionDenied(readonly_reason)
         form = PortalForm(request.POST, cells=posted_cells(request.POST, regions), stored=stored)
         valid = form.is_valid()
         figures.update(form.posted_figures())
         errors, cell_errors = form.messages(), form.cell_errors()
-        if valid and not request.POST.get("add_region"):
+        # "Toevoegen" only adds the municipality's column; "Bewaren" and "Indienen" save whatever is chosen there.
+        if valid and "add" not in request.POST:
             try:
+                if submission._state.adding:
+                    submission = submission_get_or_create(organisation=organisation, year=year)
                 submission = submission_save_figures(
                     submission=submission,
                     figures=form.changed_figures(),

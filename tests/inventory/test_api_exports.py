@@ -136,6 +136,18 @@ def test_organisation_users_get_403_and_provisional_figures_are_for_staff(
 
 
 @pytest.mark.parametrize(
+    "query", ["scope=provisional&scope=validated", "scope=provisional,validated", "scope=%20provisional"]
+)
+def test_no_spelling_of_the_scope_gets_a_coordinator_provisional_figures(
+    coordinator_client: Client, query: str
+) -> None:
+    response = coordinator_client.get(f"/api/aggregates/?{query}")
+
+    assert response.status_code == 403
+    assert response.json()["detail"] == "Voorlopige cijfers zijn enkel voor POM-medewerkers."
+
+
+@pytest.mark.parametrize(
     ("query", "named"),
     [
         ("year=twintig", "twintig"),

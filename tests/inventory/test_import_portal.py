@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
-from inventory.models import Headcount, ImportJob, Measure, Organisation, Region
+from inventory.models import CollectionRound, Headcount, ImportJob, Measure, Organisation, Region, Submission
 from inventory.services.reference import reference_load
 from tests.conftest import logged_in
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
@@ -24,6 +26,11 @@ def editor(db) -> tuple[Client, Organisation]:
     organisation = OrganisationFactory(home_region=Region.objects.get(code="31005"), kind="maatwerkbedrijf")
     user = UserFactory()
     MembershipFactory(user=user, organisation=organisation, role="editor")
+    # An editor's figures change while the year's round is open, whichever way they come in.
+    today = timezone.localdate()
+    CollectionRound.objects.create(
+        year=2019, opens_on=today - dt.timedelta(days=1), closes_on=today + dt.timedelta(days=9)
+    )
     return logged_in(user), organisation
 
 
@@ -82,6 +89,8 @@ def test_viewers_cannot_upload_and_nobody_sees_someone_elses_job(editor, db) -> 
 def test_a_file_over_the_threshold_runs_in_the_worker_while_the_page_polls(worker, settings) -> None:
     settings.IMPORT_ASYNC_ROWS = 10
     reference_load()
+    today = timezone.localdate()
+    CollectionRound.objects.create(year=2019, opens_on=today, closes_on=today)
     organisation = OrganisationFactory(home_region=Region.objects.get(code="31005"))
     user = UserFactory()
     MembershipFactory(user=user, organisation=organisation, role="editor")
@@ -119,3 +128,30 @@ def test_a_file_over_the_size_limit_is_refused_on_the_form_with_the_services_mes
     assert response.status_code == 200
     assert "te groot" in response.content.decode()
     assert not ImportJob.objects.exists()
+
+
+def test_an_editors_file_follows_the_portals_rules_for_a_year_without_an_open_round(editor) -> None:
+    client, organisation = editor
+    content = f"jaar;organisatie;maatregel;regio;personen\n2021;{organisation.kbo};CMW-BED;31005;42\n"
+
+    upload(client, content)
+
+    job = ImportJob.objects.get()
+    assert job.result is not None
+    assert not job.result["ok"]
+    assert "De bevraging voor 2021 is niet open" in client.get(f"/import/{job.pk}/").content.decode()
+    assert not Submission.objects.filter(year=2021).exists()
+
+
+def test_an_editor_cannot_change_by_file_what_was_already_sent_to_pom(editor) -> None:
+    client, organisation = editor
+    Submission.objects.create(organisation=organisation, year=2019, status="submitted")
+    content = f"jaar;organisatie;maatregel;regio;personen\n2019;{organisation.kbo};CMW-BED;31005;42\n"
+
+    upload(client, content)
+
+    job = ImportJob.objects.get()
+    assert job.result is not None
+    assert not job.result["ok"]
+    assert "al ingediend" in client.get(f"/import/{job.pk}/").content.decode()
+    assert not Headcount.objects.exists()

@@ -14,12 +14,13 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.utils import translation
+from django.utils import timezone, translation
 from openpyxl import Workbook
 
 from accounts.models import User
 from inventory.models import (
     AggregateDirtyKey,
+    CollectionRound,
     Headcount,
     Measure,
     Organisation,
@@ -311,6 +312,8 @@ def test_a_portal_upload_only_takes_rows_of_the_users_organisations(
     organisation_a: Organisation, organisation_b: Organisation, pom: Organisation
 ) -> None:
     mine = Organisation.objects.filter(pk=organisation_a.pk)
+    today = timezone.localdate()
+    CollectionRound.objects.create(year=2019, opens_on=today, closes_on=today)
     before = snapshot()
 
     report = headcounts_import(
@@ -373,11 +376,10 @@ def test_validate_needs_a_staff_user(organisation_a: Organisation, editor_a: Use
     assert not Headcount.objects.exists()
 
 
-def test_validate_refuses_a_returned_submission_and_writes_nothing(
+def test_a_returned_submission_goes_back_to_draft_when_a_file_changes_it_so_validate_validates_it(
     organisation_a: Organisation, staff_user: User
 ) -> None:
-    SubmissionFactory(organisation=organisation_a, year=2019, status=SubmissionStatus.RETURNED)
-    before = snapshot()
+    returned = SubmissionFactory(organisation=organisation_a, year=2019, status=SubmissionStatus.RETURNED)
 
     report = headcounts_import(
         data=text_file(HEADER, f"2019,{organisation_a.kbo},VOP,31005,1"),
@@ -386,10 +388,10 @@ def test_validate_refuses_a_returned_submission_and_writes_nothing(
         validate=True,
     )
 
-    (error,) = report.errors
-    assert "Maatwerkbedrijf A 2019" in error.message
-    assert "teruggestuurd" in error.message
-    assert snapshot() == before
+    assert report.errors == []
+    returned.refresh_from_db()
+    assert returned.status == SubmissionStatus.VALIDATED
+    assert returned.headcounts.get().persons == 1
 
 
 def test_changes_to_submitted_figures_mark_their_keys_dirty_and_drafts_mark_none(

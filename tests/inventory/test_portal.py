@@ -493,3 +493,36 @@ def test_adding_a_municipality_shows_its_column_and_saves_nothing_yet(portal) ->
     assert '<input type="hidden" name="regio" value="34022">' in page
     assert 'value="7"' in page
     assert not Headcount.objects.filter(submission__year=2020).exists()
+
+
+def test_a_post_in_a_closed_round_is_refused_with_the_reason_and_leaves_no_empty_draft(portal) -> None:
+    CollectionRound.objects.filter(year=2020).update(
+        opens_on=timezone.localdate() - dt.timedelta(days=30), closes_on=timezone.localdate() - dt.timedelta(days=1)
+    )
+
+    response = portal["editor"].post(portal["url"], {"version": "1", "save": "1"})
+
+    assert response.status_code == 403
+    assert "De bevraging voor 2020 is niet open" in response.content.decode()
+    assert not Submission.objects.filter(year=2020).exists()
+
+
+def test_a_viewer_is_told_why_the_form_is_read_only(portal) -> None:
+    page = portal["viewer"].get(portal["url"]).content.decode()
+
+    assert "U kunt deze cijfers lezen maar niet wijzigen." in page
+
+
+def test_saving_with_a_municipality_chosen_but_not_added_still_saves_the_figures(portal) -> None:
+    cell = portal["cell"]("CMW-BED")
+    measure = cell.split("-")[0]
+    data = {"version": "1", "save": "1", "measure": measure, f"p-{cell}": "101", "add_region": "31022"}
+
+    response = portal["editor"].post(portal["url"], data)
+
+    assert response.status_code == 302
+    assert Headcount.objects.get(submission__year=2020, measure__code="CMW-BED").persons == 101
+
+
+def test_a_coordinator_does_not_open_an_organisations_form(portal, coordinator_client: Client) -> None:
+    assert coordinator_client.get(portal["url"]).status_code == 404

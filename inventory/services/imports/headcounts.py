@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from inventory.access import is_staff_member, submission_locked_check
+from inventory.access import is_staff_member, submission_change_check, submission_locked_check
 from inventory.history import history_context, history_context_before_copy
 from inventory.kbo import format_kbo, normalise_kbo
 from inventory.models import (
@@ -393,7 +393,7 @@ def _store_headcounts(
     """Compare with what is stored (locked submissions), then, when `write`, write in one transaction."""
     with transaction.atomic():
         stored = _submissions_locked(parsed, lookups, report, write=write)
-        changes = _compared(parsed, lookups, stored, report, errors)
+        changes = _compared(parsed, lookups, stored, report, errors, problems=_change_problems(lookups, stored, user))
         report.submission_ids = sorted(s for s in stored.submission_of if s is not None)
         if errors or not write:
             transaction.set_rollback(True)  # the submissions created above
@@ -457,14 +457,35 @@ def _stored_figures(cursor: Any, submission_of: list[int | None], lookups: _Look
     return figures
 
 
+def _change_problems(lookups: _Lookups, stored: _Stored, user: User | None) -> list[str | None]:
+    """Per pair, why its figures may not change (None: they may). The rule is inventory.access's, as on the
+    portal's form: a validated submission is locked for everyone; an upload restricted to the user's own
+    organisations (an editor's) also needs the year's round open and a submission not yet sent to POM."""
+    problems: list[str | None] = []
+    for pair, (organisation_index, year) in enumerate(stored.pair_keys):
+        submission = Submission(
+            organisation=lookups.organisations[organisation_index], year=year, status=stored.status_of[pair]
+        )
+        if lookups.allowed is None:
+            problems.append(validation_message(submission_locked_check, submission))
+        else:
+            problems.append(validation_message(lambda s: submission_change_check(user=user, submission=s), submission))
+    return problems
+
+
 def _compared(
-    parsed: _ParsedHeadcounts, lookups: _Lookups, stored: _Stored, report: ImportReport, errors: Errors
+    parsed: _ParsedHeadcounts,
+    lookups: _Lookups,
+    stored: _Stored,
+    report: ImportReport,
+    errors: Errors,
+    *,
+    problems: list[str | None],
 ) -> _Changes:
-    """Which rows are new, changed or unchanged (counted in the report); a change to a validated submission is
-    an error (locked until staff reopen it)."""
+    """Which rows are new, changed or unchanged (counted in the report); a change where `problems` says the
+    submission may not change is an error on that row."""
     changes = _Changes(changed=bytearray(len(parsed.row)), new=bytearray(len(parsed.row)))
     fte_mask = (1 << _FTE_BITS) - 1 if parsed.has_fte else 0
-    locked = [status == SubmissionStatus.VALIDATED for status in stored.status_of]
     in_aggregates = [status in SCOPE_STATUSES[Scope.PROVISIONAL] for status in stored.status_of]
     for i, key in enumerate(parsed.key):
         old = stored.figures.get(key)
@@ -481,17 +502,15 @@ def _compared(
             changes.dirty.setdefault(stored.pair_keys[pair][1], set()).add(
                 (lookups.regions[parsed.region[i]].pk, lookups.measures[parsed.measure[i]].pk)
             )
-        if locked[pair]:
+        problem = problems[pair]
+        if problem is not None:
             organisation_index, year = stored.pair_keys[pair]
-            submission = Submission(
-                organisation=lookups.organisations[organisation_index], year=year, status=stored.status_of[pair]
-            )
             errors.add(
                 parsed.row[i],
                 "",
-                f"{year}, {format_kbo(submission.organisation.kbo)}, {lookups.measures[parsed.measure[i]].code}, "
-                f"{lookups.regions[parsed.region[i]].code}",
-                validation_message(submission_locked_check, submission) or "",
+                f"{year}, {format_kbo(lookups.organisations[organisation_index].kbo)}, "
+                f"{lookups.measures[parsed.measure[i]].code}, {lookups.regions[parsed.region[i]].code}",
+                problem,
             )
         changes.changed[i] = 1
         changes.pairs.add(pair)
@@ -551,8 +570,15 @@ def _write_changes(parsed: _ParsedHeadcounts, lookups: _Lookups, stored: _Stored
             cursor.execute(upsert)
             cursor.execute("drop table import_headcount")
         cursor.execute(
-            "update inventory_submission set version = version + 1, updated_at = now() where id = any(%(ids)s)",
-            {"ids": sorted(submission_of[p] for p in changes.pairs)},
+            # As on the portal: a returned submission goes back to draft once it is worked on.
+            """update inventory_submission set version = version + 1, updated_at = now(),
+                   status = case when status = %(returned)s then %(draft)s else status end
+               where id = any(%(ids)s)""",
+            {
+                "ids": sorted(submission_of[p] for p in changes.pairs),
+                "returned": SubmissionStatus.RETURNED.value,
+                "draft": SubmissionStatus.DRAFT.value,
+            },
         )
 
 
