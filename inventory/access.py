@@ -101,6 +101,23 @@ def may_upload(user: User | AnonymousUser) -> bool:
     return is_staff_member(user) or (isinstance(user, User) and organisations_editable_by(user).exists())
 
 
+def import_kinds_for(user: User) -> list[str]:
+    """What the user may upload: staff headcount and organisation files, editors headcount files."""
+    if is_staff_member(user):
+        return list(ImportJob.Kind.values)
+    return [ImportJob.Kind.HEADCOUNTS] if may_upload(user) else []
+
+
+def import_organisations_for(user: User) -> QuerySet[Organisation] | None:
+    """Whose rows the user's files may hold: None = any organisation and rows without one (staff)."""
+    return None if is_staff_member(user) else organisations_editable_by(user)
+
+
+def may_see_contact_emails(user: User) -> bool:
+    """Organisations' contact addresses are for staff (they send the reminders)."""
+    return is_staff_member(user)
+
+
 def headcounts_visible_to(user: User) -> HeadcountQuerySet:
     """Every headcount the user may read, in any scope: staff every sent submission's (not drafts, which are
     still the organisation's), coordinators validated ones, organisation users their own organisations' in
@@ -130,6 +147,11 @@ def scope_readable(user: User, scope: str, *, aggregates: bool) -> bool:
     if scope == Scope.PROVISIONAL:
         return is_staff_member(user) or not is_coordinator(user)
     return True
+
+
+def readable_scopes(user: User, *, aggregates: bool) -> list[str]:
+    """The scopes the user may choose: what forms and filters offer."""
+    return [scope for scope in Scope.values if scope_readable(user, scope, aggregates=aggregates)]
 
 
 def scope_check(user: User, scope: str, *, aggregates: bool) -> None:

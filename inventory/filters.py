@@ -183,9 +183,9 @@ class AggregateTableFilter(FilterSet):
         model = Aggregate
         fields = ["scope", "year", "region", "level", "trede", "group", "measure"]
 
-    def __init__(self, *args: Any, staff: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, scopes: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if not staff:  # coordinators see validated figures only
+        if len(scopes or []) < 2:  # only one scope to read (coordinators: validated figures)
             del self.filters["scope"]
 
     def filter_scope(self, queryset: QuerySet[Aggregate], name: str, value: str) -> QuerySet[Aggregate]:

@@ -14,13 +14,13 @@ from uuid import UUID
 
 import redis
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from inventory.access import is_staff_member, organisations_editable_by
-from inventory.models import ImportJob, Organisation
+from inventory.access import UPLOADERS_ONLY, import_kinds_for, import_organisations_for
+from inventory.models import ImportJob
 from inventory.services import imports
 from inventory.services.aggregation import redis_client
 
@@ -44,6 +44,8 @@ def count_rows(data: bytes, filename: str) -> int:
 
 
 def import_job_create(*, user: User, kind: str, filename: str, data: bytes, dry_run: bool) -> ImportJob:
+    if kind not in import_kinds_for(user):
+        raise PermissionDenied(str(UPLOADERS_ONLY))
     job = ImportJob.objects.create(
         user=user, kind=kind, filename=filename, data=data, dry_run=dry_run, rows=count_rows(data, filename)
     )
@@ -60,11 +62,6 @@ def import_job_create(*, user: User, kind: str, filename: str, data: bytes, dry_
 def import_job_confirm(*, job: ImportJob) -> ImportJob:
     """The import itself, from the file that passed its dry run."""
     return import_job_create(user=job.user, kind=job.kind, filename=job.filename, data=bytes(job.data), dry_run=False)
-
-
-def allowed_organisations(user: User) -> QuerySet[Organisation] | None:
-    """None = any organisation and rows without one (staff); otherwise only these."""
-    return None if is_staff_member(user) else organisations_editable_by(user)
 
 
 def _set_progress(job_id: object, done: int, total: int) -> None:
@@ -102,7 +99,9 @@ def import_job_run(*, job_id: UUID | str) -> None:
         if job.kind == ImportJob.Kind.ORGANISATIONS:
             report = imports.organisations_import(**common)
         else:
-            report = imports.headcounts_import(**common, user=job.user, organisations=allowed_organisations(job.user))
+            report = imports.headcounts_import(
+                **common, user=job.user, organisations=import_organisations_for(job.user)
+            )
         status, result = ImportJob.Status.DONE, asdict(report) | {"ok": report.ok}
     except Exception:
         logger.exception("Import %s mislukt", job.pk)

@@ -18,7 +18,12 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from inventory.access import AuthenticatedHttpRequest, coordinator_required, is_staff_member, scope_check
+from inventory.access import (
+    AuthenticatedHttpRequest,
+    coordinator_required,
+    readable_scopes,
+    scope_check,
+)
 from inventory.models import Edition, Measure, Region, RegionGrouping, Scope, Submission, Trede
 from inventory.selectors.figures import AggregateFilters, aggregate_years, aggregates_freshness
 from inventory.selectors.headcounts import HeadcountFilters
@@ -77,13 +82,13 @@ class ExportForm(forms.Form):
         help_text=_("een gepubliceerde editie geeft haar bevroren cijfers (gevalideerd)"),
     )
 
-    def __init__(self, *args: Any, staff: bool, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, scopes: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["public"].help_text = _(
             "aantallen van 1 tot %(n)s worden ‘%(mark)s’, en waar nodig nog een cel ‘%(second)s’"
         ) % {"n": small_cell_threshold() - 1, "mark": primary_mark(), "second": SECONDARY_MARK}
-        if not staff:
-            cast(forms.ChoiceField, self.fields["scope"]).choices = [(Scope.VALIDATED, Scope.VALIDATED.label)]
+        cast(forms.ChoiceField, self.fields["scope"]).choices = [(s, Scope(s).label) for s in scopes]
+        if len(scopes) == 1:
             self.fields["scope"].widget = forms.HiddenInput()
         years = set(aggregate_years()) | set(Submission.objects.values_list("year", flat=True).distinct())
         cast(forms.ChoiceField, self.fields["year"]).choices = [(y, str(y)) for y in sorted(years)]
@@ -137,15 +142,16 @@ def export_response(export: Export, format_id: str) -> StreamingHttpResponse | F
 @coordinator_required
 def exports(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingHttpResponse:
     scope_check(request.user, request.GET.get("scope", Scope.VALIDATED), aggregates=True)
-    staff = is_staff_member(request.user)
     bound = "format" in request.GET
     # The editions page links here with ?edition=<pk>: the form opens with that edition chosen.
-    form = ExportForm(request.GET if bound else None, staff=staff, initial={"edition": request.GET.get("edition")})
+    scopes = readable_scopes(request.user, aggregates=True)
+    form = ExportForm(request.GET if bound else None, scopes=scopes, initial={"edition": request.GET.get("edition")})
     if form.is_bound and form.is_valid():
         build = DATASETS[form.cleaned_data["dataset"]]
         export = build(filters=form.filters(), public=form.cleaned_data["public"], edition=form.cleaned_data["edition"])
         return export_response(export, form.cleaned_data["format"])
-    context = {"form": form, "staff": staff, "freshness": aggregates_freshness()}
+    # "staff" in the page: whether provisional figures can be chosen (inventory.access decides).
+    context = {"form": form, "staff": Scope.PROVISIONAL in scopes, "freshness": aggregates_freshness()}
     return render(request, "inventory/exports.html", context, status=400 if form.is_bound else 200)
 
 

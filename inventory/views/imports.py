@@ -17,7 +17,7 @@ from inventory.access import (
     UPLOADERS_ONLY,
     AuthenticatedHttpRequest,
     import_job_get_for,
-    is_staff_member,
+    import_kinds_for,
     may_upload,
     uploader_required,
 )
@@ -33,12 +33,9 @@ class UploadForm(forms.Form):
         help_text=gettext_lazy("Kolommen jaar, organisatie, maatregel, regio, personen (of in het Engels)."),
     )
 
-    def __init__(self, *args: Any, staff: bool, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, kinds: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if not staff:
-            cast(forms.ChoiceField, self.fields["kind"]).choices = [
-                (ImportJob.Kind.HEADCOUNTS, ImportJob.Kind.HEADCOUNTS.label)
-            ]
+        cast(forms.ChoiceField, self.fields["kind"]).choices = [(k, ImportJob.Kind(k).label) for k in kinds]
 
     def clean_file(self) -> object:
         upload = self.cleaned_data["file"]
@@ -49,8 +46,7 @@ class UploadForm(forms.Form):
 
 @uploader_required
 def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
-    staff = is_staff_member(request.user)
-    form = UploadForm(request.POST or None, request.FILES or None, staff=staff)
+    form = UploadForm(request.POST or None, request.FILES or None, kinds=import_kinds_for(request.user))
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         job = import_job_create(

@@ -37,8 +37,11 @@ from inventory.access import (
     headcounts_visible_to,
     is_coordinator,
     is_staff_member,
+    may_see_contact_emails,
     organisations_visible_to,
+    readable_scopes,
     scope_check,
+    scope_readable,
 )
 from inventory.filters import AggregateTableFilter, HeadcountTableFilter, MeasureTableFilter, OrganisationTableFilter
 from inventory.models import Aggregate, Headcount, Measure, Organisation, Scope, SubmissionStatus
@@ -143,7 +146,8 @@ class HeadcountTablePage(TablePage):
         )
 
     def validated_only(self) -> bool:
-        return is_coordinator(self.request.user) and not is_staff_member(self.request.user)
+        # Coordinators read validated headcounts only (inventory.access.headcounts_visible_to).
+        return not scope_readable(cast(User, self.request.user), Scope.PROVISIONAL, aggregates=False)
 
     def get_filterset_kwargs(self, filterset_class: type) -> dict[str, Any]:
         return {**super().get_filterset_kwargs(filterset_class), "single_status": self.validated_only()}
@@ -172,10 +176,11 @@ class OrganisationTablePage(TablePage):
         return organisations_visible_to(self.request.user).select_related("home_region__parent").order_by("name", "kbo")
 
     def get_table_kwargs(self) -> dict[str, Any]:
-        return {} if is_staff_member(self.request.user) else {"exclude": ("email",)}
+        return {} if may_see_contact_emails(cast(User, self.request.user)) else {"exclude": ("email",)}
 
     def export(self, queryset: QuerySet[Organisation]) -> Export:
-        return organisations_export(queryset, email=is_staff_member(self.request.user), filters=self.filter_values())
+        emails = may_see_contact_emails(cast(User, self.request.user))
+        return organisations_export(queryset, email=emails, filters=self.filter_values())
 
 
 class MeasureTablePage(TablePage):
@@ -209,7 +214,8 @@ class AggregateTablePage(TablePage):
         return aggregate_queryset(AggregateFilters(scope=self.scope))
 
     def get_filterset_kwargs(self, filterset_class: type) -> dict[str, Any]:
-        return {**super().get_filterset_kwargs(filterset_class), "staff": self.staff}
+        scopes = readable_scopes(cast(User, self.request.user), aggregates=True)
+        return {**super().get_filterset_kwargs(filterset_class), "scopes": scopes}
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse | StreamingHttpResponse:
         """Aggregates change only when a year is recomputed: the filters, table and links (no user's data, no CSRF

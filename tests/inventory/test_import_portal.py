@@ -155,3 +155,16 @@ def test_an_editor_cannot_change_by_file_what_was_already_sent_to_pom(editor) ->
     assert not job.result["ok"]
     assert "al ingediend" in client.get(f"/import/{job.pk}/").content.decode()
     assert not Headcount.objects.exists()
+
+
+def test_an_editor_cannot_upload_an_organisation_file_even_by_posting_the_kind(editor) -> None:
+    client, _organisation = editor
+    content = "kbo,naam,soort,regio,email\n0987654394,Nieuw,maatwerkbedrijf,31005,\n"
+
+    response = client.post(
+        "/import/", {"kind": "organisations", "file": SimpleUploadedFile("o.csv", content.encode("utf-8"))}
+    )
+
+    assert response.status_code == 200
+    assert "organisations" in response.context["form"].errors["kind"][0]
+    assert not ImportJob.objects.exists()
