@@ -35,6 +35,7 @@ from inventory.models import (
     Organisation,
     Scope,
     Submission,
+    SubmissionQuerySet,
     SubmissionStatus,
 )
 
@@ -128,6 +129,15 @@ def headcounts_visible_to(user: User) -> HeadcountQuerySet:
     if is_coordinator(user):
         return headcounts.in_scope(Scope.VALIDATED)
     return headcounts.filter(submission__organisation__in=organisations_visible_to(user))
+
+
+def submissions_visible_to(user: User) -> SubmissionQuerySet:
+    """The submissions whose headcounts the user may read (as headcounts_visible_to)."""
+    if is_staff_member(user):
+        return Submission.objects.exclude(status=SubmissionStatus.DRAFT)
+    if is_coordinator(user):
+        return Submission.objects.in_scope(Scope.VALIDATED)
+    return Submission.objects.filter(organisation__in=organisations_visible_to(user))
 
 
 def headcounts_in_scope_for(user: User, scope: str) -> HeadcountQuerySet:

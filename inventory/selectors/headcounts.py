@@ -27,6 +27,7 @@ from inventory.models import (
     RegionGrouping,
     Scope,
     Submission,
+    SubmissionQuerySet,
     SubmissionStatus,
     valid_in,
 )
@@ -139,9 +140,12 @@ def headcount_values(filters: AggregateFilters) -> Iterator[tuple[object, ...]]:
     return headcount_queryset(filters).values_list(*HEADCOUNT_FIELDS).iterator(chunk_size=CHUNK_SIZE)
 
 
-def headcounts_last_changed(filters: AggregateFilters) -> dt.datetime | None:
-    """When a submission in the export's scope and years last changed: headcounts are read live."""
-    submissions = Submission.objects.in_scope(filters.scope)
+def headcounts_last_changed(
+    filters: AggregateFilters, *, visible: SubmissionQuerySet | None = None
+) -> dt.datetime | None:
+    """When a submission in the export's scope and years last changed: headcounts are read live. `visible`: the
+    submissions the reader may see (inventory.access.submissions_visible_to), so nobody learns of others'."""
+    submissions = (Submission.objects.all() if visible is None else visible).in_scope(filters.scope)
     if filters.years:
         submissions = submissions.filter(year__in=filters.years)
     return cast("dt.datetime | None", submissions.aggregate(latest=Max("updated_at"))["latest"])

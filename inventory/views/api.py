@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import User
 from accounts.tokens import user_from_token
-from inventory.access import headcounts_visible_to, is_staff_member, scope_check
+from inventory.access import headcounts_visible_to, is_staff_member, scope_check, submissions_visible_to
 from inventory.selectors.figures import (
     AGGREGATE_COLUMNS,
     AGGREGATE_FIELDS,
@@ -135,6 +135,6 @@ def headcounts(request: HttpRequest) -> JsonResponse:
     qs = headcount_queryset(filters, visible=headcounts_visible_to(user))
     rows = qs.values_list(*HEADCOUNT_FIELDS)[offset : offset + limit]
     results = [dict(zip(HEADCOUNT_COLUMNS, r, strict=True)) for r in rows]
-    last_changed = headcounts_last_changed(filters)
+    last_changed = headcounts_last_changed(filters, visible=submissions_visible_to(user))
     freshness = {"live": True, "last_changed": last_changed.isoformat() if last_changed else None}
     return _page(_count(qs, offset, limit, results), offset, limit, freshness, results)
