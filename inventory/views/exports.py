@@ -143,9 +143,13 @@ def export_response(export: Export, format_id: str) -> StreamingHttpResponse | F
 def exports(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingHttpResponse:
     scope_check(request.user, request.GET.get("scope", Scope.VALIDATED), aggregates=True)
     bound = "format" in request.GET
-    # The editions page links here with ?edition=<pk>: the form opens with that edition chosen.
+    # The editions page links here with ?edition=<pk> (and staff with ?scope=provisional): the form opens so.
     scopes = readable_scopes(request.user, aggregates=True)
-    form = ExportForm(request.GET if bound else None, scopes=scopes, initial={"edition": request.GET.get("edition")})
+    form = ExportForm(
+        request.GET if bound else None,
+        scopes=scopes,
+        initial={name: request.GET[name] for name in ("edition", "scope") if name in request.GET},
+    )
     if form.is_bound and form.is_valid():
         build = DATASETS[form.cleaned_data["dataset"]]
         export = build(filters=form.filters(), public=form.cleaned_data["public"], edition=form.cleaned_data["edition"])
