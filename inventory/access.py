@@ -51,11 +51,11 @@ class AuthenticatedHttpRequest(HttpRequest):
     user: User
 
 
-def is_staff_member(user: User | Any) -> bool:
+def is_staff_member(user: User | AnonymousUser | None) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active and user.is_staff)
 
 
-def is_coordinator(user: User | Any) -> bool:
+def is_coordinator(user: User | AnonymousUser | None) -> bool:
     """Coordinators and staff: everyone who sees every organisation's validated figures."""
     return bool(
         user is not None and user.is_authenticated and user.is_active and (user.is_coordinator or user.is_staff)
@@ -138,12 +138,6 @@ def submissions_visible_to(user: User) -> SubmissionQuerySet:
     if is_coordinator(user):
         return Submission.objects.in_scope(Scope.VALIDATED)
     return Submission.objects.filter(organisation__in=organisations_visible_to(user))
-
-
-def headcounts_in_scope_for(user: User, scope: str) -> HeadcountQuerySet:
-    """The headcounts of `scope` the user may read (scope_check first: a coordinator never gets here with
-    provisional)."""
-    return headcounts_visible_to(user).in_scope(scope)
 
 
 # --- scopes ---------------------------------------------------------------------------------------------------

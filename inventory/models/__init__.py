@@ -21,6 +21,7 @@ from inventory.models.collection import (
     Submission,
     SubmissionQuerySet,
     SubmissionStatus,
+    counts_in_aggregates,
     scope_statuses,
 )
 from inventory.models.editions import Edition, EditionFigure, EditionHeadcount
@@ -86,6 +87,7 @@ __all__ = [
     "SubmissionQuerySet",
     "SubmissionStatus",
     "Trede",
+    "counts_in_aggregates",
     "covers",
     "scope_statuses",
     "valid_in",

@@ -56,6 +56,11 @@ def scope_statuses(scope: str) -> list[str]:
     return [str(status) for status in SCOPE_STATUSES[scope]]
 
 
+def counts_in_aggregates(status: str) -> bool:
+    """Whether a submission in this status is in the (provisional) aggregates, so a change must be recomputed."""
+    return status in SCOPE_STATUSES[Scope.PROVISIONAL]
+
+
 class SubmissionQuerySet(models.QuerySet["Submission"]):
     def in_scope(self, scope: str) -> SubmissionQuerySet:
         return self.filter(status__in=scope_statuses(scope))
@@ -129,8 +134,7 @@ class Submission(models.Model):  # type: ignore[django-manager-missing]  # 'even
 
     @property
     def counts_in_aggregates(self) -> bool:
-        """Whether its figures are in the (provisional) aggregates, so that a change must be recomputed."""
-        return self.status in SCOPE_STATUSES[Scope.PROVISIONAL]
+        return counts_in_aggregates(self.status)
 
 
 class HeadcountQuerySet(models.QuerySet["Headcount"]):

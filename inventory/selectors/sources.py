@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
 from accounts.models import User
-from inventory.access import headcounts_in_scope_for
+from inventory.access import headcounts_visible_to
 from inventory.constants import GROUPING_LEVEL
 from inventory.models import (
     Aggregate,
@@ -216,7 +216,7 @@ class OwnSource:
     label = gettext_lazy("cijfers van uw organisaties (ingediend en gevalideerd)")
 
     def headcounts(self) -> QuerySet[Headcount]:
-        return headcounts_in_scope_for(self.user, Scope.PROVISIONAL)
+        return headcounts_visible_to(self.user).in_scope(Scope.PROVISIONAL)
 
     def years(self) -> list[int]:
         return sorted(set(self.headcounts().values_list("submission__year", flat=True)))

@@ -20,13 +20,12 @@ from inventory.access import is_staff_member, submission_change_check, submissio
 from inventory.history import history_context, history_context_before_copy
 from inventory.kbo import format_kbo, normalise_kbo
 from inventory.models import (
-    SCOPE_STATUSES,
     Measure,
     Organisation,
     Region,
-    Scope,
     Submission,
     SubmissionStatus,
+    counts_in_aggregates,
 )
 from inventory.services.aggregation import aggregates_mark_keys
 from inventory.services.imports.cells import (
@@ -486,7 +485,7 @@ def _compared(
     submission may not change is an error on that row."""
     changes = _Changes(changed=bytearray(len(parsed.row)), new=bytearray(len(parsed.row)))
     fte_mask = (1 << _FTE_BITS) - 1 if parsed.has_fte else 0
-    in_aggregates = [status in SCOPE_STATUSES[Scope.PROVISIONAL] for status in stored.status_of]
+    in_aggregates = [counts_in_aggregates(status) for status in stored.status_of]
     for i, key in enumerate(parsed.key):
         old = stored.figures.get(key)
         if old is None:
