@@ -176,6 +176,14 @@ class PortalForm(forms.Form):
             if (errors := [*self.errors.get(cell.persons_name, []), *self.errors.get(cell.explanation_name, [])])
         }
 
+    def typed_values(self) -> dict[tuple[int, int], str]:
+        """What was typed in the refused persons cells, shown again so that nothing typed is lost."""
+        return {
+            cell.key: str(self.data.get(cell.persons_name, ""))
+            for cell in self.cells
+            if cell.persons_name in self.errors
+        }
+
     def posted_figures(self) -> Figures:
         """(measure id, region id) -> (persons or None, explanation) of every cell that passed its checks."""
         data = getattr(self, "cleaned_data", {})

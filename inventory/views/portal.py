@@ -37,6 +37,7 @@ class Cell:
     explanation: str
     flag: Flag | None = None
     errors: list[str] = field(default_factory=list)
+    typed: str | None = None  # a refused value, shown again as typed
 
 
 @dataclass
@@ -53,6 +54,7 @@ def _grid(
     figures: dict[tuple[int, int], tuple[int | None, str]],
     flags: list[Flag],
     errors: dict[tuple[int, int], list[str]],
+    typed: dict[tuple[int, int], str],
 ) -> list[Row]:
     year, kind = submission.year, submission.organisation.kind
     previous = previous_figures(submission)
@@ -74,6 +76,7 @@ def _grid(
                     explanation=explanation,
                     flag=by_cell.get((measure.pk, region.pk)),
                     errors=errors.get((measure.pk, region.pk), []),
+                    typed=typed.get((measure.pk, region.pk)),
                 )
             )
         row.previous_total = sum(v for (m, _r), v in previous.items() if m == measure.pk)
@@ -117,6 +120,7 @@ def portal_form(request: AuthenticatedHttpRequest, organisation_pk: int, year: i
     figures: dict[tuple[int, int], tuple[int | None, str]] = dict(stored)
     errors: list[str] = []
     cell_errors: dict[tuple[int, int], list[str]] = {}
+    typed: dict[tuple[int, int], str] = {}
     conflict = None
     if request.method == "POST":
         if readonly_reason is not None:
@@ -124,7 +128,7 @@ def portal_form(request: AuthenticatedHttpRequest, organisation_pk: int, year: i
         form = PortalForm(request.POST, cells=posted_cells(request.POST, regions), stored=stored)
         valid = form.is_valid()
         figures.update(form.posted_figures())
-        errors, cell_errors = form.messages(), form.cell_errors()
+        errors, cell_errors, typed = form.messages(), form.cell_errors(), form.typed_values()
         # "Toevoegen" only adds the municipality's column; "Bewaren" and "Indienen" save whatever is chosen there.
         if valid and "add" not in request.POST:
             try:
@@ -154,7 +158,7 @@ def portal_form(request: AuthenticatedHttpRequest, organisation_pk: int, year: i
     # submit checks them all the same).
     started = bool(entered) or request.method == "POST"
     flags = plausibility_flags(submission=submission, figures=entered) if started else []
-    rows = _grid(submission, regions, figures, flags, cell_errors)
+    rows = _grid(submission, regions, figures, flags, cell_errors, typed)
     municipalities = Region.objects.municipalities().valid_in(year).exclude(pk__in=[r.pk for r in regions])
     return render(
         request,

@@ -526,3 +526,13 @@ def test_saving_with_a_municipality_chosen_but_not_added_still_saves_the_figures
 
 def test_a_coordinator_does_not_open_an_organisations_form(portal, coordinator_client: Client) -> None:
     assert coordinator_client.get(portal["url"]).status_code == 404
+
+
+def test_a_refused_figure_is_shown_again_as_typed_and_the_good_ones_are_kept(portal) -> None:
+    bed, afd = portal["cell"]("CMW-BED"), portal["cell"]("CMW-AFD")
+
+    response = post(portal, **{f"p-{bed}": "7", f"p-{afd}": "99999999999", "save": "1"})
+
+    page = response.content.decode()
+    assert f'name="p-{afd}" value="99999999999"' in page
+    assert f'name="p-{bed}" value="7"' in page
