@@ -4,6 +4,8 @@ the audit trail. Everything is importable from `inventory.models`; table names a
 from inventory.models.aggregates import Aggregate, AggregateDirtyKey, AggregateLeaf, AggregateYear
 from inventory.models.audit import (
     HISTORY_BASELINE,
+    CollectionRoundEvent,
+    EditionEvent,
     HeadcountEvent,
     MeasureEvent,
     OverlapCorrectionEvent,
@@ -24,7 +26,7 @@ from inventory.models.collection import (
     counts_in_aggregates,
     scope_statuses,
 )
-from inventory.models.editions import Edition, EditionFigure, EditionHeadcount
+from inventory.models.editions import Edition, EditionFigure, EditionHeadcount, EditionQuerySet
 from inventory.models.reference import (
     HEADLINE_TREDEN,
     IMPORTABLE,
@@ -55,6 +57,9 @@ __all__ = [
     "YEAR_MAX",
     "YEAR_MIN",
     "Aggregate",
+    "CollectionRoundEvent",
+    "EditionEvent",
+    "EditionQuerySet",
     "AggregateDirtyKey",
     "AggregateLeaf",
     "AggregateYear",

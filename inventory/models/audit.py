@@ -9,7 +9,8 @@ import pgtrigger
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from inventory.models.collection import Headcount, OverlapCorrection, Submission
+from inventory.models.collection import CollectionRound, Headcount, OverlapCorrection, Submission
+from inventory.models.editions import Edition
 from inventory.models.reference import Measure
 
 # --- audit trail ---------------------------------------------------------------------------------------------
@@ -76,4 +77,24 @@ class MeasureEvent(history_base(Measure)):  # type: ignore[misc]  # pghistory bu
         verbose_name = _("wijziging van een maatregel")
         verbose_name_plural = _("wijzigingen van maatregelen")
         indexes = history_indexes("measureevent")
+        triggers = history_append_only()
+
+
+class CollectionRoundEvent(history_base(CollectionRound)):  # type: ignore[misc]  # pghistory builds the event model at run time
+    """Who declared a year complete (or undid it), and who changed the required completeness."""
+
+    class Meta:
+        verbose_name = _("wijziging van een bevragingsronde")
+        verbose_name_plural = _("wijzigingen van bevragingsrondes")
+        indexes = history_indexes("collectionroundevent")
+        triggers = history_append_only()
+
+
+class EditionEvent(history_base(Edition)):  # type: ignore[misc]  # pghistory builds the event model at run time
+    """Publishing and withdrawing an edition (the only change its triggers allow)."""
+
+    class Meta:
+        verbose_name = _("wijziging van een editie")
+        verbose_name_plural = _("wijzigingen van edities")
+        indexes = history_indexes("editionevent")
         triggers = history_append_only()

@@ -17,6 +17,22 @@ class CollectionRound(models.Model):
     opens_on = models.DateField(_("open vanaf"))
     closes_on = models.DateField(_("sluit op"))
     instructions = models.TextField(_("instructies"), blank=True)
+    # Year states (selectors/years.py): the share of expected organisations that must be validated before the
+    # closed round counts as complete; staff may also declare the year complete themselves.
+    required_completeness = models.PositiveSmallIntegerField(
+        _("vereiste volledigheid (%)"),
+        default=90,
+        help_text=_("Het aandeel verwachte organisaties dat gevalideerd moet zijn voor het jaar volledig is."),
+    )
+    marked_complete_at = models.DateTimeField(_("volledig verklaard op"), null=True, blank=True)
+    marked_complete_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("volledig verklaard door"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("bevragingsronde")
@@ -25,6 +41,9 @@ class CollectionRound(models.Model):
         constraints = [
             models.CheckConstraint(condition=year_in_range("year"), name="collectionround_year_range"),
             models.CheckConstraint(condition=Q(closes_on__gte=F("opens_on")), name="collectionround_dates_ordered"),
+            models.CheckConstraint(
+                condition=Q(required_completeness__lte=100), name="collectionround_required_completeness_range"
+            ),
         ]
 
     def __str__(self) -> str:

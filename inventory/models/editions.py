@@ -11,8 +11,16 @@ from django.utils.translation import gettext_lazy as _
 from inventory.models.reference import Measure, Organisation, Region, RegionGrouping, Trede, year_in_range
 
 
+class EditionQuerySet(models.QuerySet["Edition"]):
+    def current(self) -> EditionQuerySet:
+        """Editions that are not withdrawn: the ones defaults and listings offer."""
+        return self.filter(withdrawn_at__isnull=True)
+
+
 class Edition(models.Model):
-    """A published, frozen set of figures ("Inventaris 2019"); later corrections go into a new edition."""
+    """A published, frozen set of figures ("Inventaris 2019"); later corrections go into a new edition.
+
+    A withdrawn edition stays frozen and reachable (with a banner), but leaves every default and listing."""
 
     name = models.CharField(_("naam"), max_length=100, unique=True)
     reference_year = models.PositiveSmallIntegerField(_("referentiejaar"))
@@ -27,21 +35,63 @@ class Edition(models.Model):
     )
     note = models.TextField(_("toelichting"), blank=True)
     created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+    replaces = models.ForeignKey(
+        "self",
+        verbose_name=_("vervangt"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
+    )
+    withdrawn_at = models.DateTimeField(_("ingetrokken op"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ingetrokken door"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    withdrawn_reason = models.TextField(_("reden van intrekken"), blank=True)
+
+    objects = EditionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("editie")
         verbose_name_plural = _("edities")
         ordering = ["-reference_year", "-published_on", "-created_at"]
-        constraints = [models.CheckConstraint(condition=year_in_range("reference_year"), name="edition_year_range")]
-        # Published means frozen: only the publisher link may change (it is emptied when the user is deleted).
+        constraints = [
+            models.CheckConstraint(condition=year_in_range("reference_year"), name="edition_year_range"),
+            # Withdrawn means a time and a reason, together.
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True, withdrawn_reason="", withdrawn_by__isnull=True)
+                | (Q(withdrawn_at__isnull=False) & ~Q(withdrawn_reason="")),
+                name="edition_withdrawn_with_reason",
+            ),
+        ]
+        # Published means frozen: only the publisher and withdrawer links may change (emptied when the user is
+        # deleted), and the withdrawal may be set once, from empty.
         triggers = [
             pgtrigger.Protect(
                 name="frozen_update",
                 operation=pgtrigger.Update,
-                condition=pgtrigger.AnyChange(exclude=["published_by"]),
+                condition=pgtrigger.AnyChange(exclude=["published_by", "withdrawn_at", "withdrawn_by", "withdrawn_reason"]),
+            ),
+            pgtrigger.Protect(
+                name="withdrawn_once",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Condition(
+                    "OLD.withdrawn_at IS NOT NULL AND (NEW.withdrawn_at IS DISTINCT FROM OLD.withdrawn_at"
+                    " OR NEW.withdrawn_reason IS DISTINCT FROM OLD.withdrawn_reason"
+                    " OR (NEW.withdrawn_by_id IS NOT NULL AND NEW.withdrawn_by_id IS DISTINCT FROM OLD.withdrawn_by_id))"
+                ),
             ),
             pgtrigger.Protect(name="frozen_delete", operation=pgtrigger.Delete),
         ]
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
     def __str__(self) -> str:
         return self.name

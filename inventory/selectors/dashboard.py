@@ -17,6 +17,7 @@ from inventory.models import (
 )
 from inventory.selectors.figures import Freshness
 from inventory.selectors.indicators import SeriesPoint, change, series_point, share
+from inventory.selectors.years import YearStatus, default_year
 from inventory.selectors.sources import (
     APART,
     LADDER,
@@ -88,6 +89,17 @@ class Dashboard:
     freshness: Freshness | None = None
     ladder_chart: charts.BarChart | None = None
     series_chart: charts.ColumnChart | None = None
+    # Year states (selectors/years.py): the label of the chosen year and of the years it is compared with, when
+    # they are not complete; empty when they are (or for an organisation's own figures).
+    year_label: str = ""
+    previous_label: str = ""
+    base_label: str = ""
+    incomplete_years: dict[int, str] = field(default_factory=dict)
+
+
+def _label(states: dict[int, YearStatus] | None, year: int) -> str:
+    status = (states or {}).get(year)
+    return status.label if status and not status.complete else ""
 
 
 def _groups(values: Values, code: str, year: int, trede: int) -> list[tuple[str, int]]:
@@ -106,14 +118,22 @@ def trede_short(trede: int) -> str:
 
 
 def dashboard(
-    *, source: Source, place: Place, year: int | None = None, years: list[int] | None = None
+    *,
+    source: Source,
+    place: Place,
+    year: int | None = None,
+    years: list[int] | None = None,
+    states: dict[int, YearStatus] | None = None,
 ) -> Dashboard | None:
     """Everything the dashboard shows for one place and year; None when the source has no years at all.
-    `years`: the source's years when the caller has them already."""
+    `years`: the source's years when the caller has them already. With `states` (year_states()), the default
+    is the latest complete year and every incomplete year shown is labelled."""
     years = source.years() if years is None else years
     if not years:
         return None
-    year = year if year in years else years[-1]
+    if year not in years:
+        year = default_year(years, states) if states is not None else years[-1]
+    assert year is not None  # years is not empty
     base_year = years[0]
     own = isinstance(source, OwnSource)
     with_flanders = not own and place.code != FLANDERS
@@ -128,6 +148,10 @@ def dashboard(
         own=own,
         with_flanders=with_flanders,
         freshness=source.freshness(),
+        year_label=_label(states, year),
+        previous_label=_label(states, year - 1),
+        base_label=_label(states, base_year),
+        incomplete_years={y: _label(states, y) for y in years if _label(states, y)},
     )
 
     def get(code: str, y: int, trede: int | None = None, group: str = "") -> int | None:
@@ -208,17 +232,30 @@ class KeyFigures:
     wage_earners: Decimal | None
     share_of_wage_earners: Decimal | None
     trends: list[Trend]
+    year_label: str = ""
+    previous_label: str = ""
+    base_label: str = ""
 
 
 def key_figures(
-    *, source: FigureSource, place: Place, year: int | None = None, years: list[int] | None = None
+    *,
+    source: FigureSource,
+    place: Place,
+    year: int | None = None,
+    years: list[int] | None = None,
+    states: dict[int, YearStatus] | None = None,
 ) -> KeyFigures | None:
-    """The headline facts of the press release, computed from the figures of `source` (four queries)."""
+    """The headline facts of the press release, computed from the figures of `source` (four queries). With
+    `states` (live figures), the default is the latest complete year and incomplete years are labelled."""
     years = source.years() if years is None else years
     if not years:
         return None
     if year not in years:
-        year = source.edition.reference_year if source.edition else years[-1]
+        if source.edition:
+            year = source.edition.reference_year
+        else:
+            year = default_year(years, states) if states is not None else years[-1]
+    assert year is not None  # years is not empty
     base_year = years[0]
     wanted = sorted({base_year, year - 1, year})
     places = [place.code] if place.code == FLANDERS else [place.code, FLANDERS]
@@ -259,4 +296,7 @@ def key_figures(
             trend(TREND_GROUP, lambda code, y: get(code, y, 5, TREND_GROUP)),
             trend(TREND_TARGET_GROUP, lambda code, y: young.get((code, y))),
         ],
+        year_label=_label(states, year),
+        previous_label=_label(states, year - 1),
+        base_label=_label(states, base_year),
     )

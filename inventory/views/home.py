@@ -14,7 +14,8 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from inventory.access import (
@@ -29,16 +30,18 @@ from inventory.constants import WEST_VLAANDEREN
 from inventory.models import CollectionRound, Edition, Scope
 from inventory.selectors.dashboard import Dashboard, KeyFigures, dashboard, key_figures
 from inventory.selectors.sources import FigureSource, OwnSource, Place, figures_cached, place_choices, place_get
+from inventory.selectors.years import states_version, year_states
 from inventory.widgets import QuickSelect
 
 LIVE = "live"
 
 
 class PlaceForm(forms.Form):
-    """Where and when: a GET form that works without JavaScript; unknown values fall back to the defaults."""
+    """Where and when: a GET form that works without JavaScript. An unknown or invalid value falls back to the
+    default, and `notices()` says so on the page (what was asked, what is shown instead)."""
 
-    region = forms.ChoiceField(label=_("Regio"), required=False, widget=QuickSelect)
-    year = forms.TypedChoiceField(label=_("Jaar"), coerce=int, required=False, empty_value=None)
+    region = forms.ChoiceField(label=gettext_lazy("Regio"), required=False, widget=QuickSelect)
+    year = forms.TypedChoiceField(label=gettext_lazy("Jaar"), coerce=int, required=False, empty_value=None)
 
     def __init__(self, data: Any, *, years: list[int], places: list[Any] | None = None, **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
@@ -46,12 +49,46 @@ class PlaceForm(forms.Form):
         cast(forms.ChoiceField, self.fields["region"]).choices = place_choices() if places is None else places
         cast(forms.ChoiceField, self.fields["year"]).choices = [(y, str(y)) for y in reversed(years)]
 
+    def _valid(self, name: str) -> Any:
+        """A field's cleaned value, even when the other field is invalid."""
+        if not self.is_bound:
+            return None
+        self.is_valid()
+        return self.cleaned_data.get(name) if name not in self.errors else None
+
     def chosen_place(self) -> Place:
-        code = self.cleaned_data.get("region") if self.is_valid() else None
+        code = self._valid("region")
         return place_get(code or WEST_VLAANDEREN) or Place(WEST_VLAANDEREN, "West-Vlaanderen", "provincie")
 
     def chosen_year(self) -> int | None:
-        return self.cleaned_data.get("year") if self.is_valid() else None
+        year = self._valid("year")
+        return year if isinstance(year, int) else None
+
+    def asked(self, name: str) -> str:
+        return str(self.data.get(name) or "").strip() if self.is_bound else ""
+
+    def notices(self, *, place: Place, year: int, has_figures: bool) -> list[str]:
+        """What the request asked for and did not get, and what the page shows instead."""
+        notices = []
+        region, asked_year = self.asked("region"), self.asked("year")
+        shown = {"place": place.name, "year": year}
+        if region and region != place.code:
+            notices.append(
+                _(
+                    "Regio ‘%(asked)s’ bestaat niet of kan hier niet gekozen worden (kies Vlaanderen, een provincie, "
+                    "een arrondissement of een regio-indeling); %(place)s wordt getoond."
+                )
+                % {**shown, "asked": region}
+            )
+        if asked_year and asked_year != str(year):
+            if asked_year.isdigit():
+                message = _("Voor het jaar %(asked)s zijn er geen cijfers; %(year)s wordt getoond.")
+            else:
+                message = _("Jaar ‘%(asked)s’ is geen geldig jaar; %(year)s wordt getoond.")
+            notices.append(message % {**shown, "asked": asked_year})
+        if not has_figures:
+            notices.append(_("Er zijn geen cijfers voor %(place)s in %(year)s.") % shown)
+        return notices
 
     def showing(self, place: Place, year: int) -> PlaceForm:
         """The form again, set to what the page shows (the defaults, when the request asked for nothing or for
@@ -80,19 +117,31 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     own = isinstance(source, OwnSource)
     staff = is_staff_member(request.user)
 
+    # Year states lead the live figures (the latest complete year by default; labels): not an organisation's own.
+    states = None if own else year_states()
+
     def build() -> tuple[Dashboard | None, str]:
         years = source.years()
         form = PlaceForm(request.GET or None, years=years)
-        data = dashboard(source=source, place=form.chosen_place(), year=form.chosen_year(), years=years)
+        data = dashboard(source=source, place=form.chosen_place(), year=form.chosen_year(), years=years, states=states)
+        notices: list[str] = []
         if data:
+            notices = form.notices(place=data.place, year=data.year, has_figures=data.headline is not None)
             form = form.showing(data.place, data.year)
-        context = {"form": form, "dashboard": data, "own": own, "staff": staff, "scope": getattr(source, "scope", "")}
+        context = {
+            "form": form,
+            "dashboard": data,
+            "own": own,
+            "staff": staff,
+            "scope": getattr(source, "scope", ""),
+            "notices": notices,
+        }
         return data, render_to_string("inventory/_dashboard.html", context, request)
 
     if own:
         data, html = build()  # an organisation's own figures are few and read live
     else:
-        chosen = (staff, request.GET.get("region"), request.GET.get("year"))
+        chosen = (staff, request.GET.get("region"), request.GET.get("year"), states_version(states or {}))
         data, html = figures_cached("dashboard", build, source=cast(FigureSource, source), parts=chosen)
     # The fragment was rendered (and escaped) by our own template, above or when it was cached.
     context: dict[str, object] = {"dashboard": data, "dashboard_html": mark_safe(html), "own": own}
@@ -107,28 +156,48 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 @coordinator_required
 def key_figures_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """An edition's headline facts the way the press release states them (the latest edition by default)."""
-    editions = list(Edition.objects.order_by("-reference_year", "-published_on", "-created_at"))
+    # Withdrawn editions leave the choices and the default, but stay reachable by their id (with a banner).
+    editions = list(Edition.objects.current().order_by("-reference_year", "-published_on", "-created_at"))
     chosen = request.GET.get("edition", "")
     if chosen == LIVE:
         edition = None
     elif chosen:
         edition = next((e for e in editions if str(e.pk) == chosen), None)
         if edition is None:
+            edition = Edition.objects.filter(pk=chosen).first() if chosen.isdigit() else None
+        if edition is None:
             raise Http404
     else:
         edition = editions[0] if editions else None
     source = FigureSource(edition=edition)
+    states = year_states() if edition is None else None
 
     def build() -> tuple[KeyFigures | None, str]:
         years = source.years()
         form = PlaceForm(request.GET or None, years=years)
-        figures = key_figures(source=source, place=form.chosen_place(), year=form.chosen_year(), years=years)
+        figures = key_figures(
+            source=source, place=form.chosen_place(), year=form.chosen_year(), years=years, states=states
+        )
+        notices: list[str] = []
         if figures:
+            notices = form.notices(place=figures.place, year=figures.year, has_figures=figures.total is not None)
             form = form.showing(figures.place, figures.year)
-        context = {"figures": figures, "form": form, "editions": editions, "edition": edition, "live": LIVE}
+        context = {
+            "figures": figures,
+            "form": form,
+            "editions": editions,
+            "edition": edition,
+            "live": LIVE,
+            "notices": notices,
+        }
         return figures, render_to_string("inventory/_key_figures.html", context, request)
 
-    parts = ([(e.pk, e.name) for e in editions], request.GET.get("region"), request.GET.get("year"))
+    parts = (
+        [(e.pk, e.name) for e in editions],
+        request.GET.get("region"),
+        request.GET.get("year"),
+        states_version(states or {}),
+    )
     figures, html = figures_cached("kerncijfers", build, source=source, parts=parts)
     context = {"figures": figures, "edition": edition, "key_figures_html": mark_safe(html)}
     return render(request, "inventory/key_figures.html", context)
