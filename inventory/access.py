@@ -227,6 +227,12 @@ def import_job_get_for(user: User, pk: str) -> ImportJob:
         raise Http404 from None
 
 
+def edition_withdraw_check(user: User) -> None:
+    """Withdrawing a published edition is for staff; a coordinator sees the editions page and gets the reason."""
+    if not is_staff_member(user):
+        raise PermissionDenied(_("Enkel POM-medewerkers trekken edities in."))
+
+
 # --- guards for views -----------------------------------------------------------------------------------------
 
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])

@@ -56,7 +56,9 @@ from inventory.resources import (
     UploadedFile,
 )
 from inventory.selectors.history import HistoryEntry, history_entries, submission_history
+from inventory.selectors.years import year_states
 from inventory.services import catalogue, submissions
+from inventory.services.years import round_mark_complete
 
 if TYPE_CHECKING:
     from typing import TypedDict
@@ -233,9 +235,54 @@ class MeasureAdmin(ServiceImportMixin, admin.ModelAdmin):
 
 @admin.register(CollectionRound)
 class CollectionRoundAdmin(admin.ModelAdmin):
-    list_display = ("year", "opens_on", "closes_on")
+    """Staff set the required completeness per round and declare a year complete (or undo it) with the actions;
+    the state itself is read by selectors.years.year_states, as everywhere."""
+
+    list_display = ("year", "opens_on", "closes_on", "required_completeness", "year_state")
     list_filter = ("year",)
     search_fields = ("year", "instructions")
+    fields = (
+        "year",
+        "opens_on",
+        "closes_on",
+        "instructions",
+        "required_completeness",
+        "marked_complete_at",
+        "marked_complete_by",
+    )
+    readonly_fields = ("marked_complete_at", "marked_complete_by")
+    actions = ("mark_complete", "undo_mark_complete")
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        self._states = year_states()  # one query for the whole list
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description=_("stand van het jaar"))
+    def year_state(self, obj: CollectionRound) -> str:
+        status = getattr(self, "_states", {}).get(obj.year)
+        return status.label if status else "–"
+
+    def _mark(self, request: HttpRequest, queryset: QuerySet[CollectionRound], *, complete: bool) -> None:
+        for collection_round in queryset:
+            try:
+                round_mark_complete(round=collection_round, user=cast(User, request.user), complete=complete)
+            except ValidationError as error:
+                self.message_user(request, f"{collection_round}: {' '.join(error.messages)}", messages.ERROR)
+            else:
+                done = (
+                    _("%(round)s: jaar volledig verklaard.")
+                    if complete
+                    else _("%(round)s: niet langer volledig verklaard.")
+                )
+                self.message_user(request, done % {"round": collection_round}, messages.SUCCESS)
+
+    @admin.action(description=_("Jaar volledig verklaren"))
+    def mark_complete(self, request: HttpRequest, queryset: QuerySet[CollectionRound]) -> None:
+        self._mark(request, queryset, complete=True)
+
+    @admin.action(description=_("Volledig verklaren ongedaan maken"))
+    def undo_mark_complete(self, request: HttpRequest, queryset: QuerySet[CollectionRound]) -> None:
+        self._mark(request, queryset, complete=False)
 
 
 def is_locked(submission: Model | None) -> bool:
@@ -454,11 +501,22 @@ class EditionAdmin(admin.ModelAdmin):
     """Read-only: coordinators publish editions through the publish page (the service freezes the figures), and
     a published edition is corrected by publishing a new one; database triggers refuse any other change."""
 
-    list_display = ("name", "reference_year", "published_on", "published_by", "created_at")
+    list_display = ("name", "reference_year", "published_on", "published_by", "withdrawn_at", "created_at")
     list_filter = ("reference_year",)
     search_fields = ("name", "note")
     list_select_related = ("published_by",)
-    fields = ("name", "reference_year", "published_on", "published_by", "note", "created_at")
+    fields = (
+        "name",
+        "reference_year",
+        "published_on",
+        "published_by",
+        "note",
+        "replaces",
+        "created_at",
+        "withdrawn_at",
+        "withdrawn_by",
+        "withdrawn_reason",
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("kerncijfers/", key_figures_page, name="key-figures"),
     path("edities/", editions.edition_list, name="editions"),
     path("edities/publiceren/", editions.edition_publish_view, name="edition-publish"),
+    path("edities/<int:pk>/intrekken/", editions.edition_withdraw_view, name="edition-withdraw"),
     path("edities/vergelijken/", editions.edition_compare, name="editions-compare"),
     path("api/aggregates/", api.aggregates, name="api-aggregates"),
     path("api/headcounts/", api.headcounts, name="api-headcounts"),

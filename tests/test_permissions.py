@@ -100,6 +100,14 @@ ROWS: list[Row] = [
     Row("inventory:key-figures", [LOGIN, 404, 404, 404, 200, 200]),
     Row("inventory:editions", [LOGIN, 404, 404, 404, 200, 200]),
     Row("inventory:edition-publish", [LOGIN, 404, 404, 404, 400, 400], method="post", data={"name": ""}),
+    # Withdrawing is for staff: a coordinator sees the editions page and gets the reason (no such edition: 404).
+    Row(
+        "inventory:edition-withdraw",
+        [LOGIN, 404, 404, 404, 403, 404],
+        method="post",
+        kwargs=lambda w: {"pk": 999999},
+        data={"reason": "fout"},
+    ),
     Row("inventory:editions-compare", [LOGIN, 404, 404, 404, 200, 200]),
     Row("inventory:api-aggregates", [API_401, 403, 403, 403, 200, 200]),
     Row("inventory:api-aggregates", [API_401, 403, 403, 403, 403, 200], query="scope=provisional"),
@@ -108,6 +116,7 @@ ROWS: list[Row] = [
     Row("inventory:exports", [LOGIN, 404, 404, 404, 200, 200]),
     Row("inventory:exports", [LOGIN, 404, 404, 404, 403, 200], query="scope=provisional"),
     Row("inventory:exports-publication", [LOGIN, 404, 404, 404, 200, 200]),
+    Row("inventory:exports-publication", [LOGIN, 404, 404, 404, 400, 400], query="year=abc"),
     Row("inventory:exports-publication", [LOGIN, 404, 404, 404, 403, 200], query="scope=provisional"),
     Row("inventory:table-headcounts", [LOGIN, 200, 200, 200, 200, 200]),
     Row("inventory:table-headcounts", [LOGIN, 200, 200, 200, 200, 200], query="export=csv"),

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from inventory.models.reference import IMPORTABLE, Measure, Organisation, Region, Trede, year_in_range
 
 
-class CollectionRound(models.Model):
+class CollectionRound(models.Model):  # type: ignore[django-manager-missing]  # 'events' comes from pghistory's event model, built at run time
     year = models.PositiveSmallIntegerField(_("rapportagejaar"), unique=True)
     opens_on = models.DateField(_("open vanaf"))
     closes_on = models.DateField(_("sluit op"))

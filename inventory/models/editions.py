@@ -17,7 +17,7 @@ class EditionQuerySet(models.QuerySet["Edition"]):
         return self.filter(withdrawn_at__isnull=True)
 
 
-class Edition(models.Model):
+class Edition(models.Model):  # type: ignore[django-manager-missing]  # 'events' comes from pghistory's event model, built at run time
     """A published, frozen set of figures ("Inventaris 2019"); later corrections go into a new edition.
 
     A withdrawn edition stays frozen and reachable (with a banner), but leaves every default and listing."""
@@ -75,7 +75,9 @@ class Edition(models.Model):
             pgtrigger.Protect(
                 name="frozen_update",
                 operation=pgtrigger.Update,
-                condition=pgtrigger.AnyChange(exclude=["published_by", "withdrawn_at", "withdrawn_by", "withdrawn_reason"]),
+                condition=pgtrigger.AnyChange(
+                    exclude=["published_by", "withdrawn_at", "withdrawn_by", "withdrawn_reason"]
+                ),
             ),
             pgtrigger.Protect(
                 name="withdrawn_once",
@@ -83,18 +85,19 @@ class Edition(models.Model):
                 condition=pgtrigger.Condition(
                     "OLD.withdrawn_at IS NOT NULL AND (NEW.withdrawn_at IS DISTINCT FROM OLD.withdrawn_at"
                     " OR NEW.withdrawn_reason IS DISTINCT FROM OLD.withdrawn_reason"
-                    " OR (NEW.withdrawn_by_id IS NOT NULL AND NEW.withdrawn_by_id IS DISTINCT FROM OLD.withdrawn_by_id))"
+                    " OR (NEW.withdrawn_by_id IS NOT NULL"
+                    " AND NEW.withdrawn_by_id IS DISTINCT FROM OLD.withdrawn_by_id))"
                 ),
             ),
             pgtrigger.Protect(name="frozen_delete", operation=pgtrigger.Delete),
         ]
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def withdrawn(self) -> bool:
         return self.withdrawn_at is not None
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class EditionFigure(models.Model):

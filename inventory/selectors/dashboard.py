@@ -17,7 +17,6 @@ from inventory.models import (
 )
 from inventory.selectors.figures import Freshness
 from inventory.selectors.indicators import SeriesPoint, change, series_point, share
-from inventory.selectors.years import YearStatus, default_year
 from inventory.selectors.sources import (
     APART,
     LADDER,
@@ -28,6 +27,7 @@ from inventory.selectors.sources import (
     Values,
     place_children,
 )
+from inventory.selectors.years import YearStatus, default_year
 
 # --- dashboard ------------------------------------------------------------------------------------------------
 

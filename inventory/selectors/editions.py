@@ -8,15 +8,19 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import (
+    Count,
     Max,
 )
 
 from inventory.constants import GROUPING_LEVEL
 from inventory.models import (
+    Aggregate,
     Edition,
     EditionHeadcount,
+    Scope,
 )
 from inventory.selectors.indicators import change
+from inventory.selectors.years import YearStatus, year_states
 
 # --- editions -------------------------------------------------------------------------------------------------
 
@@ -30,18 +34,43 @@ class EditionSummary:
     last_year: int | None
 
 
-def editions_list() -> list[EditionSummary]:
-    """Every edition with its size and years (two queries)."""
-    from django.db.models import Count, Min
+def editions_list(*, withdrawn: bool = False) -> list[EditionSummary]:
+    """The current editions (or, with `withdrawn`, the withdrawn ones) with their size and years (three queries)."""
+    from django.db.models import Min
 
-    editions = list(
-        Edition.objects.select_related("published_by")
+    editions: list[Any] = list(  # annotated Editions
+        Edition.objects.filter(withdrawn_at__isnull=not withdrawn)
+        .select_related("published_by", "withdrawn_by", "replaces")
+        .prefetch_related("replaced_by")
         .annotate(n_figures=Count("figures"), first=Min("figures__year"), last=Max("figures__year"))
         # Meta.ordering does not apply to a grouped query.
         .order_by("-reference_year", "-published_on", "-created_at")
     )
     headcounts = dict(EditionHeadcount.objects.values("edition").annotate(n=Count("id")).values_list("edition", "n"))
     return [EditionSummary(e, e.n_figures, headcounts.get(e.pk, 0), e.first, e.last) for e in editions]
+
+
+@dataclass(frozen=True)
+class PreviewYear:
+    """What publishing would freeze of one year: its state and its number of validated figures."""
+
+    year: int
+    status: YearStatus | None
+    figures: int
+
+
+def publish_preview() -> list[PreviewYear]:
+    """Every year with validated aggregates, newest first, with its state (two queries). An edition with
+    reference year Y freezes the years up to Y."""
+    counts = (
+        Aggregate.objects.filter(scope=Scope.VALIDATED)
+        .values("year")
+        .annotate(n=Count("id"))
+        .order_by("-year")
+        .values_list("year", "n")
+    )
+    states = year_states()
+    return [PreviewYear(year, states.get(year), n) for year, n in counts]
 
 
 class ChangeKind:

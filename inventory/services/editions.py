@@ -12,11 +12,14 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from inventory.access import is_coordinator
+from inventory.access import edition_withdraw_check, is_coordinator
+from inventory.history import history_context
 from inventory.models import Aggregate, Edition, Scope, scope_statuses
+from inventory.selectors.years import YearStatus, year_states
 from inventory.services.aggregation import aggregates_sweep
 
 
@@ -27,12 +30,27 @@ class PublishResult:
     headcounts: int
 
 
+def incomplete_years(reference_year: int, states: dict[int, YearStatus] | None = None) -> list[YearStatus]:
+    """The years an edition up to `reference_year` would freeze that are not complete yet."""
+    states = year_states() if states is None else states
+    return [s for y, s in states.items() if y <= reference_year and not s.complete]
+
+
 @transaction.atomic
 def edition_publish(
-    *, name: str, reference_year: int, published_on: dt.date, note: str = "", user: User | None
+    *,
+    name: str,
+    reference_year: int,
+    published_on: dt.date,
+    note: str = "",
+    user: User | None,
+    confirm_incomplete: bool = False,
+    replaces: Edition | None = None,
 ) -> PublishResult:
     """Freeze the validated aggregates and headcounts of every year up to `reference_year` as a new edition.
 
+    A year that is not complete (selectors/years.py) is frozen only with `confirm_incomplete`: whoever
+    publishes says so explicitly, on the form or in code. `replaces`: the edition this one corrects.
     Pending recomputes are done first, in this transaction (the same service as the worker), so the edition
     holds what the validated submissions say at this moment, not what the last worker run saw."""
     if user is not None and not is_coordinator(user):
@@ -43,6 +61,12 @@ def edition_publish(
         errors["name"] = [_("Geef de editie een naam.")]
     elif Edition.objects.filter(name__iexact=name).exists():
         errors["name"] = [_("Er bestaat al een editie ‘%(name)s’; kies een andere naam.") % {"name": name}]
+    incomplete = incomplete_years(reference_year)
+    if incomplete and not confirm_incomplete:
+        errors["confirm_incomplete"] = [
+            _("Niet alle jaren zijn volledig (%(years)s). Bevestig dat u deze onvolledige cijfers wilt bevriezen.")
+            % {"years": "; ".join(f"{s.year}: {s.label}" for s in incomplete)}
+        ]
     if errors:
         raise ValidationError(errors)
     aggregates_sweep()
@@ -51,7 +75,12 @@ def edition_publish(
             {"reference_year": [_("Er zijn geen gevalideerde cijfers voor %(year)s.") % {"year": reference_year}]}
         )
     edition = Edition.objects.create(
-        name=name, reference_year=reference_year, published_on=published_on, note=note.strip(), published_by=user
+        name=name,
+        reference_year=reference_year,
+        published_on=published_on,
+        note=note.strip(),
+        published_by=user,
+        replaces=replaces,
     )
     params: dict[str, int | str | list[str]] = {
         "edition": edition.pk,
@@ -81,3 +110,27 @@ def edition_publish(
         )
         headcounts = cursor.rowcount
     return PublishResult(edition=edition, figures=figures, headcounts=headcounts)
+
+
+@transaction.atomic
+def edition_withdraw(*, edition: Edition, reason: str, user: User) -> Edition:
+    """Withdraw a published edition (staff): it stays frozen and reachable, with a banner, but leaves every
+    default and listing of current editions. Once: the database refuses a second withdrawal or undoing it."""
+    edition_withdraw_check(user)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(
+            {"reason": [_("Geef een reden om de editie ‘%(name)s’ in te trekken.") % {"name": edition.name}]}
+        )
+    locked = Edition.objects.select_for_update().get(pk=edition.pk)
+    if locked.withdrawn_at is not None:
+        raise ValidationError(
+            _("De editie ‘%(name)s’ is al ingetrokken op %(date)s.")
+            % {"name": locked.name, "date": timezone.localtime(locked.withdrawn_at).strftime("%d/%m/%Y")}
+        )
+    with history_context(user=user, reason=reason):
+        Edition.objects.filter(pk=locked.pk).update(
+            withdrawn_at=timezone.now(), withdrawn_by=user, withdrawn_reason=reason
+        )
+    locked.refresh_from_db()
+    return locked

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any, cast
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -27,6 +28,7 @@ from inventory.constants import FLANDERS, WEST_VLAANDEREN
 from inventory.models import HEADLINE_TREDEN, Measure, Region, Scope, Trede
 from inventory.selectors.figures import AggregateColumn as A
 from inventory.selectors.figures import aggregate_keyed_values, aggregate_years, aggregates_freshness
+from inventory.selectors.years import default_year, incomplete_labels, year_states
 from inventory.services import suppression
 from inventory.services.exports import SOURCE, escape_cell
 
@@ -224,9 +226,27 @@ def _measure_lines(figures: Figures) -> list[Line]:
     return lines
 
 
-def publication_workbook(*, out: IO[bytes], scope: str = Scope.VALIDATED, public: bool = True) -> None:
-    """Write the workbook to `out` (a seekable binary file)."""
+def publication_years(*, scope: str = Scope.VALIDATED, last_year: int | None = None) -> list[int]:
+    """The workbook's years: up to the latest complete year (selectors/years.py), or up to `last_year` when it
+    is asked for (an incomplete year is then labelled in the workbook). ValidationError for a year without
+    figures."""
     years = aggregate_years(scope=scope)
+    if last_year is not None and last_year not in years:
+        raise ValidationError(
+            _("Jaar %(year)s heeft geen cijfers; kies een van %(years)s.")
+            % {"year": last_year, "years": ", ".join(map(str, years)) or "–"}
+        )
+    last = last_year if last_year is not None else default_year(years, year_states())
+    return [y for y in years if last is not None and y <= last]
+
+
+def publication_workbook(
+    *, out: IO[bytes], scope: str = Scope.VALIDATED, public: bool = True, last_year: int | None = None
+) -> None:
+    """Write the workbook to `out` (a seekable binary file): the years up to the latest complete one, or up to
+    `last_year`."""
+    years = publication_years(scope=scope, last_year=last_year)
+    incomplete = incomplete_labels(years, year_states())
     arrondissements = list(
         Region.objects.filter(parent__code=WEST_VLAANDEREN, level=Region.Level.ARRONDISSEMENT).order_by("code")
     )
@@ -235,7 +255,9 @@ def publication_workbook(*, out: IO[bytes], scope: str = Scope.VALIDATED, public
     freshness = aggregates_freshness(years)
     workbook = Workbook()
     workbook.remove(cast(Worksheet, workbook.active))  # a new workbook has one sheet
-    _explanation(workbook, scope=scope, public=public, years=years, freshness=freshness.as_dict())
+    _explanation(
+        workbook, scope=scope, public=public, years=years, freshness=freshness.as_dict(), incomplete=incomplete
+    )
     if not years:
         workbook.save(out)
         return
@@ -245,6 +267,10 @@ def publication_workbook(*, out: IO[bytes], scope: str = Scope.VALIDATED, public
         "first": years[0],
         "last": years[-1],
     }
+    if incomplete:
+        subtitle += "; " + _("NIET DEFINITIEF: %(years)s") % {
+            "years": "; ".join(f"{y} {label}" for y, label in incomplete.items())
+        }
     _comparison_sheet(
         workbook,
         title=_("Tabel 1 Treden"),
@@ -300,7 +326,15 @@ def publication_workbook(*, out: IO[bytes], scope: str = Scope.VALIDATED, public
     workbook.save(out)
 
 
-def _explanation(workbook: Workbook, *, scope: str, public: bool, years: list[int], freshness: dict[str, Any]) -> None:
+def _explanation(
+    workbook: Workbook,
+    *,
+    scope: str,
+    public: bool,
+    years: list[int],
+    freshness: dict[str, Any],
+    incomplete: dict[int, str],
+) -> None:
     """The metadata sheet."""
     ws = workbook.create_sheet(_("Toelichting"))
     ws["A1"] = _("Inventaris sociale economie: tabellenbijlage")
@@ -309,6 +343,10 @@ def _explanation(workbook: Workbook, *, scope: str, public: bool, years: list[in
         (_("Bron"), SOURCE),
         (_("Scope"), f"{Scope(scope).label} ({scope})"),
         (_("Jaren"), f"{years[0]}-{years[-1]}" if years else "–"),
+        (
+            _("Onvolledige jaren"),
+            "; ".join(f"{y}: {label}" for y, label in incomplete.items()) or _("geen: alle jaren zijn volledig"),
+        ),
         (_("Gemaakt op"), timezone.localtime().strftime("%d/%m/%Y %H:%M")),
         (_("Cijfers berekend op"), freshness["computed_at"] or "–"),
         (_("Herberekening bezig voor"), ", ".join(map(str, freshness["pending_years"])) or "–"),

@@ -10,7 +10,7 @@ validated or provisional.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -37,6 +37,7 @@ from inventory.selectors.headcounts import (
     headcounts_last_changed,
 )
 from inventory.selectors.sources import FigureSource, figures_cached
+from inventory.selectors.years import states_version, year_states
 
 PAGE_SIZE = 1000
 MAX_PAGE_SIZE = 10000
@@ -67,9 +68,16 @@ def _query(request: HttpRequest, filters_class: type[AggregateFilters]) -> tuple
 
 
 def _page(
-    count: int, offset: int, limit: int, freshness: Mapping[str, object], results: list[dict[str, object]]
+    count: int,
+    offset: int,
+    limit: int,
+    freshness: Mapping[str, object],
+    results: list[dict[str, object]],
+    **extra: object,
 ) -> JsonResponse:
-    return JsonResponse({"count": count, "offset": offset, "limit": limit, "freshness": freshness, "results": results})
+    return JsonResponse(
+        {"count": count, "offset": offset, "limit": limit, "freshness": freshness, **extra, "results": results}
+    )
 
 
 def _count(qs: QuerySet[Any], offset: int, limit: int, results: Sequence[object]) -> int:
@@ -99,6 +107,7 @@ def aggregates(request: HttpRequest) -> HttpResponse:
     except PermissionDenied as error:
         return _forbidden(error)
     staff = is_staff_member(user)
+    states = year_states()
 
     def build() -> tuple[int, bytes]:
         try:
@@ -110,11 +119,15 @@ def aggregates(request: HttpRequest) -> HttpResponse:
             rows = qs.values_list(*AGGREGATE_FIELDS)[offset : offset + limit]
             results = [dict(zip(AGGREGATE_COLUMNS, row, strict=True)) for row in rows]
             freshness = aggregates_freshness(filters.years).as_dict()
-            response = _page(_count(qs, offset, limit, results), offset, limit, freshness, results)
+            # Each year's state: a year still being collected is labelled, never shown as final.
+            years = sorted(set(filters.years) | {int(cast(int, r["year"])) for r in results})
+            shown = {str(y): states[y].as_dict() for y in years if y in states}
+            count = _count(qs, offset, limit, results)
+            response = _page(count, offset, limit, freshness, results, year_states=shown)
         return response.status_code, response.content
 
-    # Aggregates change only when a year is recomputed: answers are kept under the query and that version.
-    parts = (staff, sorted(request.GET.lists()))
+    # Aggregates change when a year is recomputed or changes state: answers are kept under the query and those.
+    parts = (staff, sorted(request.GET.lists()), states_version(states))
     status, body = figures_cached("api-aggregates", build, source=FigureSource(), parts=parts)
     return HttpResponse(body, status=status, content_type="application/json")
 

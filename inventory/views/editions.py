@@ -10,35 +10,63 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from inventory.access import AuthenticatedHttpRequest, coordinator_required
+from inventory.access import AuthenticatedHttpRequest, coordinator_required, edition_withdraw_check, is_staff_member
 from inventory.models import Edition
-from inventory.selectors.editions import ChangeKind, editions_compare, editions_list
+from inventory.selectors.editions import ChangeKind, editions_compare, editions_list, publish_preview
 from inventory.selectors.figures import aggregate_years
-from inventory.services.editions import edition_publish
+from inventory.services.editions import edition_publish, edition_withdraw
 from inventory.templatetags.numbers import persons
 
 COMPARE_PAGE_SIZE = 100
 
 
+class EditionChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return _("%(name)s (ingetrokken)") % {"name": obj.name} if obj.withdrawn else str(obj.name)
+
+
 class PublishForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Naam"), max_length=100, help_text=gettext_lazy("bv. Inventaris 2020"))
     reference_year = forms.TypedChoiceField(label=gettext_lazy("Referentiejaar"), coerce=int)
+    # ISO in the value: what <input type="date"> reads, whatever the interface language.
     published_on = forms.DateField(
-        label=gettext_lazy("Publicatiedatum"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Publicatiedatum"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
     )
     note = forms.CharField(label=gettext_lazy("Toelichting"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    replaces = EditionChoiceField(
+        label=gettext_lazy("Vervangt editie"),
+        queryset=Edition.objects.all(),
+        required=False,
+        empty_label=gettext_lazy("geen (een nieuwe editie)"),
+        help_text=gettext_lazy("Voor een gecorrigeerde editie: de editie die ze vervangt."),
+    )
+    confirm_incomplete = forms.BooleanField(
+        label=gettext_lazy("Ik bevestig dat ik ook onvolledige jaren publiceer"),
+        required=False,
+        help_text=gettext_lazy("Nodig wanneer een jaar tot en met het referentiejaar nog niet volledig is."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         years = aggregate_years()
         cast(forms.ChoiceField, self.fields["reference_year"]).choices = [(y, str(y)) for y in reversed(years)]
         self.fields["published_on"].initial = timezone.localdate()
+        replaces = cast(EditionChoiceField, self.fields["replaces"])
+        replaces.queryset = Edition.objects.order_by("-reference_year", "-published_on", "-created_at")
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reden van intrekken"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class CompareForm(forms.Form):
@@ -66,15 +94,27 @@ class CompareForm(forms.Form):
         return data
 
 
-@require_GET
-@coordinator_required
-def edition_list(request: HttpRequest) -> HttpResponse:
+def _page(request: HttpRequest, *, form: PublishForm | None = None, status: int = 200) -> HttpResponse:
     editions = editions_list()
     compare = CompareForm(
         initial={"old": editions[1].edition.pk, "new": editions[0].edition.pk} if len(editions) > 1 else None
     )
-    context = {"editions": editions, "form": PublishForm(), "compare": compare}
-    return render(request, "inventory/editions.html", context)
+    context = {
+        "editions": editions,
+        "withdrawn": editions_list(withdrawn=True),
+        "form": form or PublishForm(),
+        "compare": compare,
+        "preview": publish_preview(),
+        "staff": is_staff_member(request.user),
+        "withdraw_form": WithdrawForm(),
+    }
+    return render(request, "inventory/editions.html", context, status=status)
+
+
+@require_GET
+@coordinator_required
+def edition_list(request: HttpRequest) -> HttpResponse:
+    return _page(request)
 
 
 @require_POST
@@ -97,8 +137,25 @@ def edition_publish_view(request: AuthenticatedHttpRequest) -> HttpResponse:
                 },
             )
             return redirect("inventory:editions")
-    context = {"editions": editions_list(), "form": form, "compare": CompareForm()}
-    return render(request, "inventory/editions.html", context, status=400)
+    return _page(request, form=form, status=400)
+
+
+@require_POST
+@coordinator_required
+def edition_withdraw_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    edition_withdraw_check(request.user)
+    edition = get_object_or_404(Edition, pk=pk)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Geef een reden om de editie ‘%(name)s’ in te trekken.") % {"name": edition.name})
+        return redirect("inventory:editions")
+    try:
+        edition_withdraw(edition=edition, reason=form.cleaned_data["reason"], user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Editie ‘%(name)s’ ingetrokken.") % {"name": edition.name})
+    return redirect("inventory:editions")
 
 
 @require_GET

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from typing import IO, Any, cast
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -35,7 +37,7 @@ from inventory.services.exports import (
     headcounts_export,
     xlsx_write,
 )
-from inventory.services.publication import publication_filename, publication_workbook
+from inventory.services.publication import publication_filename, publication_workbook, publication_years
 from inventory.services.suppression import SECONDARY_MARK, primary_mark, small_cell_threshold
 
 DATASETS: dict[str, Callable[..., Export]] = {"aggregates": aggregates_export, "headcounts": headcounts_export}
@@ -76,7 +78,7 @@ class ExportForm(forms.Form):
     public = forms.BooleanField(label=_("Voor publicatie: kleine aantallen afschermen"), required=False)
     edition = forms.ModelChoiceField(
         label=_("Editie"),
-        queryset=Edition.objects.all(),
+        queryset=Edition.objects.current(),
         required=False,
         empty_label=_("actuele cijfers"),
         help_text=_("een gepubliceerde editie geeft haar bevroren cijfers (gevalideerd)"),
@@ -87,6 +89,11 @@ class ExportForm(forms.Form):
         self.fields["public"].help_text = _(
             "aantallen van 1 tot %(n)s worden ‘%(mark)s’, en waar nodig nog een cel ‘%(second)s’"
         ) % {"n": small_cell_threshold() - 1, "mark": primary_mark(), "second": SECONDARY_MARK}
+        # Withdrawn editions are not offered, but one asked for by its id (the editions page links it) is exported.
+        asked = (self.data or self.initial).get("edition")
+        if asked and str(asked).isdigit():
+            edition_field = cast(forms.ModelChoiceField, self.fields["edition"])  # type: ignore[type-arg]
+            edition_field.queryset = Edition.objects.filter(Q(withdrawn_at__isnull=True) | Q(pk=asked))
         cast(forms.ChoiceField, self.fields["scope"]).choices = [(s, Scope(s).label) for s in scopes]
         if len(scopes) == 1:
             self.fields["scope"].widget = forms.HiddenInput()
@@ -155,21 +162,44 @@ def exports(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingHttpRe
         export = build(filters=form.filters(), public=form.cleaned_data["public"], edition=form.cleaned_data["edition"])
         return export_response(export, form.cleaned_data["format"])
     # "staff" in the page: whether provisional figures can be chosen (inventory.access decides).
-    context = {"form": form, "staff": Scope.PROVISIONAL in scopes, "freshness": aggregates_freshness()}
+    asked = str(form.data.get("edition") or form.initial.get("edition") or "")
+    withdrawn = Edition.objects.filter(pk=int(asked), withdrawn_at__isnull=False).first() if asked.isdigit() else None
+    context = {
+        "form": form,
+        "staff": Scope.PROVISIONAL in scopes,
+        "freshness": aggregates_freshness(),
+        "edition": withdrawn,
+    }
     return render(request, "inventory/exports.html", context, status=400 if form.is_bound else 200)
 
 
 @require_GET
 @coordinator_required
-def publication(request: AuthenticatedHttpRequest) -> FileResponse:
+def publication(request: AuthenticatedHttpRequest) -> FileResponse | HttpResponse:
     """The publication workbook (tabellenbijlage): public unless ?public=0."""
     scope = request.GET.get("scope", Scope.VALIDATED)
     if scope not in Scope.values:
         raise Http404
     scope_check(request.user, scope, aggregates=True)
     public = request.GET.get("public", "1") != "0"
+    raw_year = request.GET.get("year", "").strip()
+    last_year = int(raw_year) if raw_year.isdigit() else None
+    try:
+        if raw_year and last_year is None:
+            raise ValidationError(_("Jaar ‘%(year)s’ is geen geldig jaar.") % {"year": raw_year})
+        publication_years(scope=scope, last_year=last_year)
+    except ValidationError as error:
+        # Nothing to send: the exports page again, saying what was asked and why it cannot be made.
+        scopes = readable_scopes(request.user, aggregates=True)
+        context = {
+            "form": ExportForm(scopes=scopes),
+            "staff": Scope.PROVISIONAL in scopes,
+            "freshness": aggregates_freshness(),
+            "publication_error": " ".join(error.messages),
+        }
+        return render(request, "inventory/exports.html", context, status=400)
     return _file_response(
-        lambda out: publication_workbook(out=out, scope=scope, public=public),
+        lambda out: publication_workbook(out=out, scope=scope, public=public, last_year=last_year),
         filename=publication_filename(scope=scope, public=public),
         content_type=FORMATS["xlsx"].content_type,
     )

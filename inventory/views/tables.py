@@ -45,9 +45,10 @@ from inventory.access import (
 )
 from inventory.filters import AggregateTableFilter, HeadcountTableFilter, MeasureTableFilter, OrganisationTableFilter
 from inventory.models import Aggregate, Headcount, Measure, Organisation, Scope, SubmissionStatus
-from inventory.selectors.figures import AggregateFilters, aggregate_queryset
+from inventory.selectors.figures import AggregateFilters, aggregate_queryset, aggregate_years
 from inventory.selectors.headcounts import HeadcountFilters
 from inventory.selectors.sources import FigureSource, figures_cached
+from inventory.selectors.years import default_year, incomplete_labels, states_version, year_states
 from inventory.services.exports import (
     FORMATS,
     Export,
@@ -208,6 +209,7 @@ class AggregateTablePage(TablePage):
         if self.scope not in Scope.values:
             raise Http404
         scope_check(cast(User, request.user), self.scope, aggregates=True)  # coordinator_required: signed in
+        self.states = year_states()
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Aggregate]:
@@ -215,7 +217,25 @@ class AggregateTablePage(TablePage):
 
     def get_filterset_kwargs(self, filterset_class: type) -> dict[str, Any]:
         scopes = readable_scopes(cast(User, self.request.user), aggregates=True)
-        return {**super().get_filterset_kwargs(filterset_class), "scopes": scopes}
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        # The latest complete year by default (selectors/years.py); `?year=` (empty) shows every year.
+        data = self.request.GET.copy()
+        if "year" not in data:
+            default = default_year(aggregate_years(scope=self.scope), self.states)
+            data["year"] = str(default) if default else ""
+        return {**kwargs, "data": data, "scopes": scopes}
+
+    def shown_incomplete(self) -> dict[int, str]:
+        """The labels of the incomplete years the table shows."""
+        raw = self.request.GET.get("year")
+        if raw is None:
+            default = default_year(aggregate_years(scope=self.scope), self.states)
+            years = [default] if default else []
+        elif raw.strip().isdigit():
+            years = [int(raw)]
+        else:
+            years = list(self.states)
+        return incomplete_labels(years, self.states)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse | StreamingHttpResponse:
         """Aggregates change only when a year is recomputed: the filters, table and links (no user's data, no CSRF
@@ -229,10 +249,13 @@ class AggregateTablePage(TablePage):
             response.template_name = "inventory/_table_body.html"
             return response.rendered_content
 
-        parts = (self.staff, sorted(request.GET.lists()))
+        parts = (self.staff, sorted(request.GET.lists()), states_version(self.states))
         body = figures_cached("table-aggregates", build, source=source, parts=parts)
+        incomplete = self.shown_incomplete()
         context = {
             **self.page_context(),
+            "incomplete_years": incomplete,
+            "incomplete_year": bool(incomplete),
             "freshness": source.freshness(),
             "body_html": mark_safe(body),  # rendered and escaped by our own template
         }

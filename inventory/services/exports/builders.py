@@ -46,6 +46,7 @@ from inventory.selectors.headcounts import (
     headcounts_last_changed,
 )
 from inventory.selectors.headcounts import HeadcountColumn as H
+from inventory.selectors.years import YearState, year_states
 from inventory.services import suppression
 from inventory.services.exports.cells import Column, Kind, Row, cell_text
 
@@ -130,6 +131,7 @@ def _metadata(
     dataflow: str,
     extra_filters: Mapping[str, Any] | None = None,
     edition: Edition | None = None,
+    years: list[int] | None = None,
 ) -> dict[str, Any]:
     chosen = {"year": filters.years, "region": filters.regions, "trede": filters.treden, "measure": filters.measures}
     chosen.update(extra_filters or {})
@@ -144,11 +146,31 @@ def _metadata(
         "edition": edition.name if edition else None,
         "public": public,
         "sdmx_dataflow": dataflow,
+        # Live figures: each year's state (selectors/years.py), so a file never makes an incomplete year look
+        # final. An edition: whether it was withdrawn.
+        "year_states": None if edition else _year_states_meta(years or filters.years),
     }
+    if edition is not None:
+        meta["edition_withdrawn"] = (
+            {"withdrawn_at": edition.withdrawn_at.isoformat(timespec="seconds"), "reason": edition.withdrawn_reason}
+            if edition.withdrawn_at
+            else None
+        )
     if public:
         meta["small_cell_threshold"] = suppression.small_cell_threshold()
         meta["legend"] = suppression.legend()
     return meta
+
+
+def _year_states_meta(years: list[int]) -> dict[str, Any]:
+    """The state of the export's years (every year with a state when no year was chosen)."""
+    states = year_states()
+    wanted = years or list(states)
+    return {str(y): states[y].as_dict() for y in sorted(wanted) if y in states}
+
+
+def _incomplete(meta: dict[str, Any]) -> set[int]:
+    return {int(y) for y, state in (meta.get("year_states") or {}).items() if state["state"] == YearState.COLLECTING}
 
 
 def _trede_code(trede: int | None) -> str:
@@ -240,21 +262,25 @@ def aggregates_export(
         return cast(str, names.get(row[A.measure], row[A.measure]) if row[A.measure] else (row[A.group] or _("totaal")))
 
     title = _("Inventaris sociale economie: aggregaten per regio, trede en maatregel")
+    meta = _metadata(
+        dataset="aggregates",
+        title=title,
+        filters=filters,
+        public=public,
+        freshness=freshness,
+        dataflow=AGGREGATES_DATAFLOW,
+        extra_filters=extra_filters,
+        edition=edition,
+        years=sorted(years),
+    )
+    # A year that is still being collected is not final: provisional in SDMX, like a pending recompute.
+    pending |= _incomplete(meta)
     return Export(
         dataset="aggregates",
         title=title,
         columns=columns,
         rows=rows,
-        meta=_metadata(
-            dataset="aggregates",
-            title=title,
-            filters=filters,
-            public=public,
-            freshness=freshness,
-            dataflow=AGGREGATES_DATAFLOW,
-            extra_filters=extra_filters,
-            edition=edition,
-        ),
+        meta=meta,
         value_column="persons",
         dataflow=AGGREGATES_DATAFLOW,
         dimensions=(
