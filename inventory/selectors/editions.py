@@ -34,12 +34,13 @@ class EditionSummary:
     last_year: int | None
 
 
-def editions_list(*, withdrawn: bool = False) -> list[EditionSummary]:
-    """The current editions (or, with `withdrawn`, the withdrawn ones) with their size and years (three queries)."""
+def editions_list(*, withdrawn: bool | None = False) -> list[EditionSummary]:
+    """The current editions (with `withdrawn`, the withdrawn ones; None: both) with their size and years (three
+    queries)."""
     from django.db.models import Min
 
     editions: list[Any] = list(  # annotated Editions
-        Edition.objects.filter(withdrawn_at__isnull=not withdrawn)
+        (Edition.objects.all() if withdrawn is None else Edition.objects.filter(withdrawn_at__isnull=not withdrawn))
         .select_related("published_by", "withdrawn_by", "replaces")
         .prefetch_related("replaced_by")
         .annotate(n_figures=Count("figures"), first=Min("figures__year"), last=Max("figures__year"))

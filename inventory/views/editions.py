@@ -95,13 +95,14 @@ class CompareForm(forms.Form):
 
 
 def _page(request: HttpRequest, *, form: PublishForm | None = None, status: int = 200) -> HttpResponse:
-    editions = editions_list()
+    everything = editions_list(withdrawn=None)
+    editions = [e for e in everything if not e.edition.withdrawn]
     compare = CompareForm(
         initial={"old": editions[1].edition.pk, "new": editions[0].edition.pk} if len(editions) > 1 else None
     )
     context = {
         "editions": editions,
-        "withdrawn": editions_list(withdrawn=True),
+        "withdrawn": [e for e in everything if e.edition.withdrawn],
         "form": form or PublishForm(),
         "compare": compare,
         "preview": publish_preview(),

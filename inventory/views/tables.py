@@ -45,7 +45,7 @@ from inventory.access import (
 )
 from inventory.filters import AggregateTableFilter, HeadcountTableFilter, MeasureTableFilter, OrganisationTableFilter
 from inventory.models import Aggregate, Headcount, Measure, Organisation, Scope, SubmissionStatus
-from inventory.selectors.figures import AggregateFilters, aggregate_queryset, aggregate_years
+from inventory.selectors.figures import AggregateFilters, aggregate_queryset
 from inventory.selectors.headcounts import HeadcountFilters
 from inventory.selectors.sources import FigureSource, figures_cached
 from inventory.selectors.years import default_year, incomplete_labels, states_version, year_states
@@ -210,6 +210,8 @@ class AggregateTablePage(TablePage):
             raise Http404
         scope_check(cast(User, request.user), self.scope, aggregates=True)  # coordinator_required: signed in
         self.states = year_states()
+        # year_states() holds every year with computed aggregates (and those with a round): no query more.
+        self.default_year = default_year(list(self.states), self.states)
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Aggregate]:
@@ -221,16 +223,14 @@ class AggregateTablePage(TablePage):
         # The latest complete year by default (selectors/years.py); `?year=` (empty) shows every year.
         data = self.request.GET.copy()
         if "year" not in data:
-            default = default_year(aggregate_years(scope=self.scope), self.states)
-            data["year"] = str(default) if default else ""
+            data["year"] = str(self.default_year) if self.default_year else ""
         return {**kwargs, "data": data, "scopes": scopes}
 
     def shown_incomplete(self) -> dict[int, str]:
         """The labels of the incomplete years the table shows."""
         raw = self.request.GET.get("year")
         if raw is None:
-            default = default_year(aggregate_years(scope=self.scope), self.states)
-            years = [default] if default else []
+            years = [self.default_year] if self.default_year else []
         elif raw.strip().isdigit():
             years = [int(raw)]
         else:
