@@ -80,7 +80,7 @@ class YearStatus:
 _STATES_SQL = """
 with expected as ({expected}),
      validated as (select s.year, count(distinct s.organisation_id) n from inventory_submission s
-                   where s.status = any(%s) and s.organisation_id in (select id from expected) group by s.year),
+                   where s.status = any(%s) and s.organisation_id in (select pk from expected) group by s.year),
      published as (select distinct on (reference_year) reference_year as year, name from inventory_edition
                    where withdrawn_at is null order by reference_year, published_on desc, created_at desc),
      years as (select year from inventory_collectionround union select year from validated

@@ -1,0 +1,285 @@
+"""Year states: a year is collecting, complete or published; pages, the API, exports and the publication workbook
+lead with the latest complete year, label any other year they show, and never serve a stale state."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from accounts.models import User
+from inventory.models import CollectionRound, CollectionRoundEvent, Headcount, Measure, Region
+from inventory.selectors.years import YearState, year_states
+from inventory.services.aggregation import aggregates_recompute
+from inventory.services.completeness import expected_organisations
+from inventory.services.years import round_mark_complete
+from tests.factories import SubmissionFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def text(response) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+
+
+def figure(response, name: str) -> str:
+    match = re.search(rf'data-figure="{name}">([^<]*)<', response.content.decode())
+    assert match, name
+    return match.group(1)
+
+
+@pytest.fixture
+def demo(demo_aggregates: None) -> None:
+    """The demo (2014-2019, rounds declared complete, Inventaris 2018 and 2019 published) with its aggregates."""
+
+
+@pytest.fixture
+def round_2020(demo: None) -> CollectionRound:
+    """The defect as seen: the 2020 round is open and one expected organisation of many is validated."""
+    today = timezone.localdate()
+    collection_round = CollectionRound.objects.create(
+        year=2020, opens_on=today - dt.timedelta(days=30), closes_on=today + dt.timedelta(days=30)
+    )
+    organisation = expected_organisations().order_by("pk").first()
+    submission = SubmissionFactory(organisation=organisation, year=2020, validated=True)
+    Headcount.objects.create(
+        submission=submission,
+        measure=Measure.objects.get(code="IBO"),
+        region=Region.objects.get(code="31005"),
+        persons=755,
+    )
+    aggregates_recompute(year=2020, full=True)
+    return collection_round
+
+
+def expected_count() -> int:
+    return expected_organisations().count()
+
+
+def test_a_year_with_one_validated_organisation_of_many_is_collecting_and_says_so(round_2020: CollectionRound):
+    states = year_states()
+    n = expected_count()
+    assert n > 1
+    assert (states[2020].state, states[2020].validated, states[2020].expected) == (YearState.COLLECTING, 1, n)
+    assert states[2020].label == f"onvolledig: 1 van {n} organisaties gevalideerd"
+    assert states[2019].state == YearState.PUBLISHED and states[2019].label == "gepubliceerd in Inventaris 2019"
+    assert states[2015].state == YearState.COMPLETE  # the demo's historic rounds are declared complete
+
+
+def test_a_closed_round_is_complete_only_with_the_share_staff_require(round_2020: CollectionRound):
+    today = timezone.localdate()
+    CollectionRound.objects.filter(pk=round_2020.pk).update(
+        opens_on=today - dt.timedelta(days=60), closes_on=today - dt.timedelta(days=1), required_completeness=90
+    )
+    assert year_states()[2020].state == YearState.COLLECTING
+    CollectionRound.objects.filter(pk=round_2020.pk).update(required_completeness=1)
+    assert year_states()[2020].state == YearState.COMPLETE
+    CollectionRound.objects.filter(pk=round_2020.pk).update(
+        closes_on=today + dt.timedelta(days=1), opens_on=today - dt.timedelta(days=1)
+    )
+    assert year_states()[2020].state == YearState.COLLECTING  # an open round is still collecting
+
+
+def test_a_year_with_validated_figures_but_no_round_is_a_complete_historic_year(demo: None):
+    SubmissionFactory(organisation=expected_organisations().first(), year=2013, validated=True)
+    status = year_states()[2013]
+    assert status.state == YearState.COMPLETE and status.required_pct is None
+    assert status.label == "volledig (historisch jaar, door POM ingeladen)"
+
+
+def test_staff_declare_a_year_complete_and_undo_it_in_the_audit_trail(round_2020: CollectionRound, staff_user: User):
+    round_mark_complete(round=round_2020, user=staff_user, reason="alle grote organisaties binnen")
+    assert year_states()[2020].state == YearState.COMPLETE
+    round_mark_complete(round=round_2020, user=staff_user, complete=False)
+    assert year_states()[2020].state == YearState.COLLECTING
+    events = list(CollectionRoundEvent.objects.filter(pgh_obj=round_2020).order_by("pgh_id"))
+    assert [e.marked_complete_at is not None for e in events] == [False, True, False]
+    assert events[1].pgh_context.metadata["reason"] == "alle grote organisaties binnen"
+    assert events[1].pgh_context.metadata["user"] == staff_user.pk
+    assert events[2].pgh_context.metadata["reason"] == "volledig verklaren ongedaan gemaakt"
+
+
+def test_a_coordinator_cannot_declare_a_year_complete(round_2020: CollectionRound, coordinator: User):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        round_mark_complete(round=round_2020, user=coordinator)
+    assert year_states()[2020].state == YearState.COLLECTING
+
+
+def test_the_admin_declares_a_year_complete_with_its_action(round_2020: CollectionRound, staff_client: Client):
+    response = staff_client.post(
+        "/admin/inventory/collectionround/",
+        {"action": "mark_complete", "_selected_action": [round_2020.pk]},
+        follow=True,
+    )
+    assert "Bevraging 2020: jaar volledig verklaard." in text(response)
+    assert year_states()[2020].state == YearState.COMPLETE
+
+
+# --- pages ------------------------------------------------------------------------------------------------------
+
+
+def test_the_dashboard_leads_with_the_latest_complete_year_not_an_incomplete_one(
+    round_2020: CollectionRound, coordinator_client: Client
+):
+    response = coordinator_client.get("/")
+    assert "Participatieladder West-Vlaanderen, 2019" in text(response)
+    assert figure(response, "headline") == "63.552"
+    assert "Geen definitieve cijfers" not in text(response)
+
+
+def test_an_incomplete_year_chosen_on_the_dashboard_is_labelled_and_never_looks_final(
+    round_2020: CollectionRound, coordinator_client: Client
+):
+    page = text(coordinator_client.get("/?year=2020"))
+    n = expected_count()
+    assert "Participatieladder West-Vlaanderen, 2020" in page
+    assert f"Geen definitieve cijfers: 2020 is onvolledig: 1 van {n} organisaties gevalideerd." in page
+    assert "(vergelijking met een onvolledig jaar)" in page
+    assert "Alle wijzigingen zijn verwerkt." not in page
+    assert "het jaar is nog niet volledig: de cijfers zijn niet definitief" in page
+
+
+def test_kerncijfers_of_the_live_figures_lead_with_the_latest_complete_year(
+    round_2020: CollectionRound, coordinator_client: Client
+):
+    response = coordinator_client.get("/kerncijfers/?edition=live")
+    assert figure(response, "total") == "63.552"
+    page = text(coordinator_client.get("/kerncijfers/?edition=live&year=2020"))
+    assert "Geen definitieve cijfers: 2020 is onvolledig" in page
+    assert "tegenover 2019 (63.552) (een vergelijking met een onvolledig jaar, nog niet definitief)" in page
+
+
+def test_declaring_a_year_complete_shows_at_once_through_the_cache(
+    round_2020: CollectionRound, coordinator_client: Client, staff_user: User
+):
+    assert "Participatieladder West-Vlaanderen, 2019" in text(coordinator_client.get("/"))
+    round_mark_complete(round=round_2020, user=staff_user)
+    page = text(coordinator_client.get("/"))
+    assert "Participatieladder West-Vlaanderen, 2020" in page
+    assert "Geen definitieve cijfers" not in page
+
+
+def test_a_new_validation_changes_the_label_through_the_cache(round_2020: CollectionRound, coordinator_client: Client):
+    n = expected_count()
+    assert f"1 van {n} organisaties" in text(coordinator_client.get("/?year=2020"))
+    second = expected_organisations().order_by("pk")[1]
+    SubmissionFactory(organisation=second, year=2020, validated=True)
+    assert f"2 van {n} organisaties" in text(coordinator_client.get("/?year=2020"))
+
+
+def test_the_aggregates_table_shows_the_latest_complete_year_by_default_and_labels_an_incomplete_one(
+    round_2020: CollectionRound, coordinator_client: Client
+):
+    page = text(coordinator_client.get("/tabellen/aggregaten/?region=30000&level=&trede=&measure="))
+    assert "2019" in page and " 2020 " not in page.split("Filteren")[1]
+    page = text(coordinator_client.get("/tabellen/aggregaten/?year=2020&region=30000"))
+    assert "Geen definitieve cijfers: 2020 is onvolledig" in page
+
+
+# --- API and exports ------------------------------------------------------------------------------------------
+
+
+def test_the_api_labels_every_year_it_returns(round_2020: CollectionRound, coordinator_client: Client):
+    body = coordinator_client.get("/api/aggregates/?year=2019,2020&region=30000&trede=5").json()
+    assert body["year_states"]["2020"]["state"] == "collecting"
+    assert body["year_states"]["2020"]["label"].startswith("onvolledig: 1 van ")
+    assert body["year_states"]["2019"]["state"] == "published"
+
+
+def test_exports_carry_the_year_states_in_their_metadata(round_2020: CollectionRound, coordinator_client: Client):
+    response = coordinator_client.get(
+        "/exports/", {"dataset": "aggregates", "format": "json", "year": [2019, 2020], "region": "30000"}
+    )
+    meta = json.loads(b"".join(response.streaming_content))["meta"]
+    assert meta["year_states"]["2020"]["state"] == "collecting"
+    assert meta["year_states"]["2019"]["label"] == "gepubliceerd in Inventaris 2019"
+    response = coordinator_client.get(
+        "/exports/", {"dataset": "aggregates", "format": "sdmx", "year": 2020, "region": "30000"}
+    )
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    header = lines[0].split(",")
+    statuses = {line.split(",")[header.index("OBS_STATUS")] for line in lines[1:]}
+    assert statuses == {"P"}  # a year still being collected is not final
+
+
+def test_the_publication_workbook_ends_with_the_latest_complete_year_unless_asked(
+    round_2020: CollectionRound, coordinator_client: Client
+):
+    def workbook(query: str):
+        response = coordinator_client.get(f"/exports/publication/{query}")
+        assert response.status_code == 200
+        return load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+
+    default = workbook("")
+    notes = {row[0]: row[1] for row in default["Toelichting"].iter_rows(min_row=3, values_only=True)}
+    assert notes["Jaren"] == "2014-2019"
+    assert notes["Onvolledige jaren"] == "geen: alle jaren zijn volledig"
+    asked = workbook("?year=2020")
+    notes = {row[0]: row[1] for row in asked["Toelichting"].iter_rows(min_row=3, values_only=True)}
+    assert notes["Jaren"] == "2014-2020"
+    assert notes["Onvolledige jaren"].startswith("2020: onvolledig: 1 van ")
+    assert "NIET DEFINITIEF" in asked["Tabel 1 Treden"]["A2"].value
+
+
+def test_a_publication_year_without_figures_is_a_dutch_message(round_2020: CollectionRound, coordinator_client: Client):
+    response = coordinator_client.get("/exports/publication/?year=1999")
+    assert response.status_code == 400
+    assert "Jaar 1999 heeft geen cijfers" in text(response)
+    response = coordinator_client.get("/exports/publication/?year=abc")
+    assert response.status_code == 400
+    assert "Jaar ‘abc’ is geen geldig jaar." in text(response)
+
+
+# --- query strings ----------------------------------------------------------------------------------------------
+
+
+def test_an_unknown_region_on_the_dashboard_says_what_was_asked_and_what_is_shown(
+    demo: None, coordinator_client: Client
+):
+    page = text(coordinator_client.get("/?region=37015&year=2019"))
+    assert "Regio ‘37015’ bestaat niet of kan hier niet gekozen worden" in page
+    assert "West-Vlaanderen wordt getoond." in page
+    assert "Participatieladder West-Vlaanderen, 2019" in page
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("year=abc", "Jaar ‘abc’ is geen geldig jaar; 2019 wordt getoond."),
+        ("year=1990", "Voor het jaar 1990 zijn er geen cijfers; 2019 wordt getoond."),
+        ("region=nergens", "Regio ‘nergens’ bestaat niet"),
+    ],
+)
+def test_a_bad_choice_on_dashboard_and_kerncijfers_is_a_visible_dutch_message(
+    demo: None, coordinator_client: Client, query: str, message: str
+):
+    for url in ("/", "/kerncijfers/?edition=live&", "/kerncijfers/?"):
+        separator = "" if url.endswith(("?", "&")) else "?"
+        response = coordinator_client.get(f"{url}{separator}{query}")
+        assert response.status_code == 200
+        assert message in text(response), url
+
+
+def test_a_good_choice_shows_no_message(demo: None, coordinator_client: Client):
+    for url in ("/?region=31000&year=2018", "/kerncijfers/?edition=live&region=02000&year=2019"):
+        assert "data-notice" not in coordinator_client.get(url).content.decode()
+
+
+def test_organisation_users_keep_their_own_figures_without_year_labels(round_2020: CollectionRound):
+    editor = UserFactory()
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(user=editor, organisation=expected_organisations().order_by("pk").first(), role="editor")
+    from tests.conftest import logged_in
+
+    response = logged_in(editor).get("/")
+    assert response.status_code == 200
+    assert "Geen definitieve cijfers" not in text(response)
