@@ -9,6 +9,7 @@ import json
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -19,7 +20,8 @@ from inventory.selectors.years import YearState, year_states
 from inventory.services.aggregation import aggregates_recompute
 from inventory.services.completeness import expected_organisations
 from inventory.services.years import round_mark_complete
-from tests.factories import SubmissionFactory, UserFactory
+from tests.conftest import logged_in
+from tests.factories import MembershipFactory, SubmissionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +70,8 @@ def test_a_year_with_one_validated_organisation_of_many_is_collecting_and_says_s
     assert n > 1
     assert (states[2020].state, states[2020].validated, states[2020].expected) == (YearState.COLLECTING, 1, n)
     assert states[2020].label == f"onvolledig: 1 van {n} organisaties gevalideerd"
-    assert states[2019].state == YearState.PUBLISHED and states[2019].label == "gepubliceerd in Inventaris 2019"
+    assert states[2019].state == YearState.PUBLISHED
+    assert states[2019].label == "gepubliceerd in Inventaris 2019"
     assert states[2015].state == YearState.COMPLETE  # the demo's historic rounds are declared complete
 
 
@@ -89,7 +92,8 @@ def test_a_closed_round_is_complete_only_with_the_share_staff_require(round_2020
 def test_a_year_with_validated_figures_but_no_round_is_a_complete_historic_year(demo: None):
     SubmissionFactory(organisation=expected_organisations().first(), year=2013, validated=True)
     status = year_states()[2013]
-    assert status.state == YearState.COMPLETE and status.required_pct is None
+    assert status.state == YearState.COMPLETE
+    assert status.required_pct is None
     assert status.label == "volledig (historisch jaar, door POM ingeladen)"
 
 
@@ -106,8 +110,6 @@ def test_staff_declare_a_year_complete_and_undo_it_in_the_audit_trail(round_2020
 
 
 def test_a_coordinator_cannot_declare_a_year_complete(round_2020: CollectionRound, coordinator: User):
-    from django.core.exceptions import ValidationError
-
     with pytest.raises(ValidationError):
         round_mark_complete(round=round_2020, user=coordinator)
     assert year_states()[2020].state == YearState.COLLECTING
@@ -179,7 +181,8 @@ def test_the_aggregates_table_shows_the_latest_complete_year_by_default_and_labe
     round_2020: CollectionRound, coordinator_client: Client
 ):
     page = text(coordinator_client.get("/tabellen/aggregaten/?region=30000&level=&trede=&measure="))
-    assert "2019" in page and " 2020 " not in page.split("Filteren")[1]
+    assert "2019" in page
+    assert " 2020 " not in page.split("Filteren")[1]
     page = text(coordinator_client.get("/tabellen/aggregaten/?year=2020&region=30000"))
     assert "Geen definitieve cijfers: 2020 is onvolledig" in page
 
@@ -275,11 +278,7 @@ def test_a_good_choice_shows_no_message(demo: None, coordinator_client: Client):
 
 def test_organisation_users_keep_their_own_figures_without_year_labels(round_2020: CollectionRound):
     editor = UserFactory()
-    from tests.factories import MembershipFactory
-
     MembershipFactory(user=editor, organisation=expected_organisations().order_by("pk").first(), role="editor")
-    from tests.conftest import logged_in
-
     response = logged_in(editor).get("/")
     assert response.status_code == 200
     assert "Geen definitieve cijfers" not in text(response)
