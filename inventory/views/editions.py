@@ -31,11 +31,23 @@ class EditionChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
         return _("%(name)s (ingetrokken)") % {"name": obj.name} if obj.withdrawn else str(obj.name)
 
 
+class PublicationDateField(forms.DateField):
+    def to_python(self, value: Any) -> Any:
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            raise ValidationError(
+                _("Publicatiedatum ‘%(value)s’ is geen geldige datum; gebruik jjjj-mm-dd of dd/mm/jjjj."),
+                code="invalid",
+                params={"value": value},
+            ) from None
+
+
 class PublishForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Naam"), max_length=100, help_text=gettext_lazy("bv. Inventaris 2020"))
     reference_year = forms.TypedChoiceField(label=gettext_lazy("Referentiejaar"), coerce=int)
     # ISO in the value: what <input type="date"> reads, whatever the interface language.
-    published_on = forms.DateField(
+    published_on = PublicationDateField(
         label=gettext_lazy("Publicatiedatum"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         input_formats=["%Y-%m-%d", "%d/%m/%Y"],
