@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -69,9 +69,16 @@ def completeness(*, year: int) -> dict[str, list[CompletenessRow]]:
 
 
 def missing_organisations(*, year: int) -> QuerySet[Organisation]:
-    """Expected organisations without a submitted or validated submission for `year`."""
+    """Expected organisations without a submitted or validated submission for `year`, each with `last_reminded`
+    (the day of the latest reminder for that year, or None)."""
     sent = Q(submissions__year=year, submissions__status__in=SENT)
-    return expected_organisations().exclude(sent).select_related("home_region").order_by("name")
+    return (
+        expected_organisations()
+        .exclude(sent)
+        .annotate(last_reminded=Max("reminders__sent_on", filter=Q(reminders__year=year)))
+        .select_related("home_region")
+        .order_by("name")
+    )
 
 
 def reminders_send(*, year: int) -> int:
