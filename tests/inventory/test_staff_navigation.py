@@ -227,3 +227,13 @@ def test_the_review_page_links_to_the_yearly_form_where_staff_correct_the_figure
     form = staff_client.get(link)
     assert form.status_code == 200
     assert form.context["submission"].pk == reviewed.pk
+
+
+def test_in_english_the_queue_legend_and_the_review_page_read_in_english(staff_client: Client, reviewed) -> None:
+    staff_client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    queue = staff_client.get("/beheer/aangiften/").content.decode()
+    assert "more than 30 %" in queue
+    assert "all statuses (2)" in queue
+    page = staff_client.get(f"/beheer/aangiften/{reviewed.pk}/").content.decode()
+    assert number_cells(page, "Total IBO") == ["15", "–", "–", "–", "new"]
+    assert "Correct the figures" in page
