@@ -1,6 +1,7 @@
 from django.http import HttpRequest
 
 from inventory.access import is_coordinator, is_staff_member, may_upload
+from inventory.selectors.rounds import latest_round_year
 
 
 def roles(request: HttpRequest) -> dict[str, object]:
@@ -11,4 +12,6 @@ def roles(request: HttpRequest) -> dict[str, object]:
         "is_coordinator": is_coordinator(user),
         # Lazy: only pages that show the upload link run the query.
         "may_upload": lambda: may_upload(user),
+        # Lazy too, and only asked for staff: the header's link to the latest round's completeness.
+        "latest_round_year": latest_round_year,
     }

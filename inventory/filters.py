@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import django_filters
 from django.db.models import Q, QuerySet
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from inventory.constants import GROUPING_LEVEL
@@ -43,9 +44,18 @@ class FilterSet(django_filters.FilterSet):
         return form
 
 
+# The review queue lists what was sent to POM; drafts are the organisation's own business.
+QUEUE_STATUSES = [(value, label) for value, label in SubmissionStatus.choices if value != SubmissionStatus.DRAFT]
+
+
 class SubmissionFilter(FilterSet):
+    """The review queue's filters. Without a status in the query the queue shows what needs review (submitted);
+    the empty choice ("alle statussen") shows every sent submission."""
+
+    DEFAULT_STATUS = SubmissionStatus.SUBMITTED
+
     year = django_filters.NumberFilter(label=_("Jaar"))
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=SubmissionStatus.choices)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=QUEUE_STATUSES, empty_label=_("alle statussen"))
     kind = django_filters.ChoiceFilter(
         label=_("Soort organisatie"), field_name="organisation__kind", choices=OrganisationKind.choices
     )
@@ -61,6 +71,12 @@ class SubmissionFilter(FilterSet):
     class Meta:
         model = Submission
         fields = ["year", "status", "kind", "arrondissement", "organisation"]
+
+    def __init__(self, data: QueryDict | None = None, *args: Any, **kwargs: Any) -> None:
+        if data is None or "status" not in data:
+            data = QueryDict(mutable=True) if data is None else data.copy()
+            data["status"] = self.DEFAULT_STATUS
+        super().__init__(data, *args, **kwargs)
 
 
 # --- the list pages ("Tabellen", views/tables.py) --------------------------------------------------------------

@@ -38,7 +38,20 @@ class SubmissionTable(tables.Table):
     year = tables.Column(verbose_name=_("Jaar"))
     status = tables.Column(verbose_name=_("Status"))
     submitted_at = tables.DateTimeColumn(verbose_name=_("Ingediend op"), format="SHORT_DATETIME_FORMAT")
-    flags = tables.Column(verbose_name=_("Opvallend"), empty_values=(), orderable=False)
+    flags = tables.Column(
+        verbose_name=_("Opvallend"),
+        empty_values=(),
+        orderable=False,
+        attrs={
+            "th": {
+                "title": _(
+                    "Aantal cijfers dat sterk verschilt van vorig jaar of ontbreekt; zie de uitleg onder de tabel"
+                ),
+                "aria-describedby": "legend-flags",
+            },
+            "td": {"class": "num"},
+        },
+    )
     flag_counts: dict[int, int] = {}
 
     class Meta:

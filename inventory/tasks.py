@@ -25,8 +25,8 @@ def run_import_job(job_id: str) -> None:
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def notify_submission(submission_id: int) -> None:
-    submission_notify(submission_id=submission_id)
+def notify_submission(submission_id: int, event: str | None = None) -> None:
+    submission_notify(submission_id=submission_id, event=event)
 
 
 @shared_task(ignore_result=True)

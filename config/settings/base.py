@@ -40,6 +40,17 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 SITE_NAME = os.getenv("SITE_NAME", "Inventaris sociale economie")
 
+
+def envurl(name: str, default: str) -> str:
+    value = os.getenv(name, default).rstrip("/")
+    if not value.startswith(("http://", "https://")):
+        raise ValueError(f"{name} must start with http:// or https://, not {value!r}")
+    return value
+
+
+# Where the site is reached from outside: e-mails (sent by a worker, without a request) link to pages under it.
+SITE_URL = envurl("SITE_URL", "http://127.0.0.1:8000")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

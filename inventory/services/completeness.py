@@ -6,15 +6,12 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from inventory.models import Organisation, OrganisationKind, Reminder, Scope, scope_statuses
-from inventory.services.notifications import organisation_recipients
+from inventory.models import CollectionRound, Organisation, OrganisationKind, Reminder, Scope, scope_statuses
+from inventory.services.notifications import reminder_mail
 
 logger = logging.getLogger(__name__)
 SENT = scope_statuses(Scope.PROVISIONAL)
@@ -69,13 +66,24 @@ def completeness(*, year: int) -> dict[str, list[CompletenessRow]]:
 
 
 def missing_organisations(*, year: int) -> QuerySet[Organisation]:
-    """Expected organisations without a submitted or validated submission for `year`."""
+    """Expected organisations without a submitted or validated submission for `year`, each with `last_reminded`
+    (the day of the latest reminder for that year, or None)."""
     sent = Q(submissions__year=year, submissions__status__in=SENT)
-    return expected_organisations().exclude(sent).select_related("home_region").order_by("name")
+    return (
+        expected_organisations()
+        .exclude(sent)
+        .annotate(last_reminded=Max("reminders__sent_on", filter=Q(reminders__year=year)))
+        .select_related("home_region")
+        .order_by("name")
+    )
 
 
 def reminders_send(*, year: int) -> int:
-    """Remind every organisation that has not submitted, at most once per organisation and day."""
+    """Remind every organisation that has not submitted, at most once per organisation and day, with the round's
+    deadline. A year without a round asked nobody: no reminders."""
+    round_ = CollectionRound.objects.filter(year=year).first()
+    if round_ is None:
+        return 0
     today = timezone.localdate()
     sent = 0
     for organisation in missing_organisations(year=year):
@@ -84,13 +92,5 @@ def reminders_send(*, year: int) -> int:
                 Reminder.objects.create(organisation=organisation, year=year, sent_on=today)
         except IntegrityError:
             continue  # reminded today already
-        recipients = organisation_recipients(organisation)
-        if recipients:
-            names = {"organisation": organisation.name, "year": year}
-            sent += send_mail(
-                _("Herinnering: aangifte %(year)s") % names,
-                _("De aangifte %(year)s van %(organisation)s is nog niet ingediend bij POM West-Vlaanderen.") % names,
-                settings.DEFAULT_FROM_EMAIL,
-                recipients,
-            )
+        sent += reminder_mail(organisation=organisation, round_=round_)
     return sent

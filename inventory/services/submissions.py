@@ -146,6 +146,7 @@ def submission_submit(*, submission: Submission, user: User | None) -> Submissio
         )
         locked.submitted_at, locked.submitted_by = timezone.now(), user
         locked.save()
+    queue_notification(locked.pk, SubmissionStatus.SUBMITTED)
     return locked
 
 

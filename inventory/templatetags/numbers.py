@@ -49,3 +49,11 @@ def signed_percent(value: Number | None, decimals: int = 1) -> str:
         return "–"
     sign = "+" if value > 0 else ""
     return sign + percent(value, decimals)
+
+
+@register.filter
+def fte(value: Number | None) -> str:
+    """12.5 -> "12,50" (VTE, full-time equivalents, as stored: two decimals)"""
+    if value is None or value == "":
+        return "–"
+    return number_format(rounded(value, 2), decimal_pos=2, use_l10n=True, force_grouping=True)

@@ -4,13 +4,15 @@ validate, return with a comment and reopen with a reason (all through the submis
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Count, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -19,13 +21,15 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from inventory.access import AuthenticatedHttpRequest, staff_required
-from inventory.filters import SubmissionFilter
-from inventory.models import CollectionRound, Submission, SubmissionStatus
+from inventory.filters import QUEUE_STATUSES, SubmissionFilter
+from inventory.models import Submission, SubmissionStatus
 from inventory.selectors.history import submission_history
+from inventory.selectors.review import review_figures
+from inventory.selectors.rounds import round_for, round_years
 from inventory.services import submissions
 from inventory.services.completeness import completeness, missing_organisations
 from inventory.services.exports import escape_cell
-from inventory.services.plausibility import plausibility_flag_counts, plausibility_flags, previous_figures
+from inventory.services.plausibility import plausibility_flag_counts, plausibility_flags
 from inventory.tables import SubmissionTable
 from inventory.tasks import send_reminders
 
@@ -42,6 +46,16 @@ class SubmissionQueue(SingleTableMixin, FilterView):
         return Submission.objects.exclude(status=SubmissionStatus.DRAFT).select_related(
             "organisation__home_region__parent"
         )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["status_counts"] = queue_status_counts(self.request.GET, self.get_queryset())
+        context["round_years"] = round_years()
+        context["flag_rule"] = {
+            "pct": settings.PLAUSIBILITY_CHANGE_PCT,
+            "persons": settings.PLAUSIBILITY_CHANGE_PERSONS,
+        }
+        return context
 
     def get_table(self, **kwargs: object) -> SubmissionTable:
         table = super().get_table(**kwargs)
@@ -73,20 +87,42 @@ class SubmissionQueue(SingleTableMixin, FilterView):
         return response
 
 
+@dataclass(frozen=True)
+class StatusCount:
+    label: str
+    count: int
+    query: str  # the queue's query string with this status chosen
+    current: bool
+
+
+def queue_status_counts(query: QueryDict, queryset: QuerySet[Submission]) -> list[StatusCount]:
+    """The queue's submissions per status under the other filters (year, kind ...), each a link that keeps them;
+    last "alle statussen". One query."""
+    others = query.copy()
+    others["status"] = ""
+    for key in ("page", "export"):
+        others.pop(key, None)
+    counted = dict(
+        SubmissionFilter(others, queryset=queryset).qs.order_by().values_list("status").annotate(n=Count("pk"))
+    )
+    chosen = query.get("status", SubmissionFilter.DEFAULT_STATUS)
+    counts = []
+    for value, label in [*QUEUE_STATUSES, ("", _("alle statussen"))]:
+        others["status"] = value
+        number = sum(counted.values()) if value == "" else counted.get(value, 0)
+        counts.append(StatusCount(str(label), number, others.urlencode(), chosen == value))
+    return counts
+
+
 @staff_required
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     submission = get_object_or_404(Submission.objects.select_related("organisation"), pk=pk)
-    previous = previous_figures(submission)
-    rows = []
-    for h in submission.headcounts.select_related("measure", "region").order_by("measure__code", "region__code"):
-        before = previous.get((h.measure_id, h.region_id))
-        rows.append({"headcount": h, "previous": before, "change": None if before is None else h.persons - before})
     return render(
         request,
         "inventory/review.html",
         {
             "submission": submission,
-            "rows": rows,
+            "figures": review_figures(submission=submission),
             "flags": plausibility_flags(submission=submission),
             "history": submission_history(submission=submission),
         },
@@ -118,14 +154,20 @@ def review_step(request: AuthenticatedHttpRequest, pk: int, step: str) -> HttpRe
 
 @staff_required
 def completeness_page(request: HttpRequest, year: int) -> HttpResponse:
+    round_ = round_for(year=year)
+    years = round_years()
+    if round_ is None:
+        # Nobody was asked for this year: no counts to show, only the years that have a round (404, said why).
+        return render(request, "inventory/completeness.html", {"year": year, "years": years}, status=404)
     return render(
         request,
         "inventory/completeness.html",
         {
             "year": year,
+            "round": round_,
             "tables": completeness(year=year),
             "missing": missing_organisations(year=year),
-            "rounds": CollectionRound.objects.order_by("-year"),
+            "years": years,
         },
     )
 
@@ -133,6 +175,8 @@ def completeness_page(request: HttpRequest, year: int) -> HttpResponse:
 @require_POST
 @staff_required
 def completeness_remind(request: HttpRequest, year: int) -> HttpResponse:
+    if round_for(year=year) is None:
+        raise Http404(_("Er is geen bevragingsronde voor %(year)s.") % {"year": year})
     transaction.on_commit(lambda: send_reminders.delay(year), robust=True)
     messages.success(request, _("Herinneringen worden verstuurd (hoogstens één per organisatie per dag)."))
     return redirect("inventory:completeness", year=year)

@@ -313,9 +313,11 @@ def test_screenshots_of_the_portal_form_and_the_review_page(browser, live_server
     log_in(browser, live_server, "medewerker", DEMO_PASSWORD)
     browser.get(f"{live_server.url}/beheer/aangiften/{submission.pk}/")
     assert one(browser, "h1") == f"{DEMO_USER_ORGANISATION} – 2020"
-    figures = table_rows(browser, "main table:not(.history)")
+    rows = table_rows(browser, "main table.review")
+    figures = [row for row in rows if not row[0].startswith("Totaal")]  # not the totals per measure
     assert len(figures) == len(last_year)
-    assert all(row[2] == row[3] and row[4] == "0" for row in figures), figures  # as many as last year
+    # measure, region, persons, VTE, last year, change, change in %: as many as last year
+    assert all(row[2] == row[4] and row[5] == "0" and row[6] == "0,0 %" for row in figures), figures
     assert browser.find_elements(*by("main form button[type=submit]"))  # Valideren, Terugsturen
     screenshot(browser, "review-page.png")
 

@@ -7,13 +7,14 @@ from django.core import mail
 from django.test import Client
 
 from inventory.services.completeness import completeness, missing_organisations, reminders_send
-from tests.factories import OrganisationFactory, SubmissionFactory
+from tests.factories import CollectionRoundFactory, OrganisationFactory, SubmissionFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def round_2020() -> dict:
+    CollectionRoundFactory(year=2020)
     done = OrganisationFactory(name="Klaar vzw", kind="maatwerkbedrijf", email="klaar@example.org")
     checked = OrganisationFactory(name="Nagekeken vzw", kind="arbeidszorg", email="nagekeken@example.org")
     late = OrganisationFactory(name="Laat vzw", kind="maatwerkbedrijf", email="laat@example.org")

@@ -1,0 +1,98 @@
+"""The staff review page's figures: each headcount beside last year's, with totals per measure and overall."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from inventory.models import Headcount, Measure, Region, Submission
+from inventory.selectors.indicators import change
+
+
+@dataclass
+class Figure:
+    """This year's persons and VTE beside last year's persons; `current` None: reported last year, missing now."""
+
+    current: int | None
+    fte: Decimal | None
+    previous: int | None
+
+    @property
+    def change(self) -> int | None:
+        return change(self.previous, self.current or 0)[0]
+
+    @property
+    def change_pct(self) -> Decimal | None:
+        """None where there is nothing to divide by (no figure last year, or 0): see `is_new`."""
+        return change(self.previous, self.current or 0)[1]
+
+    @property
+    def is_new(self) -> bool:
+        """Persons now where last year had none (no figure or 0): "nieuw" instead of a percentage."""
+        return bool(self.current) and not self.previous
+
+
+@dataclass
+class ReviewRow:
+    measure: Measure
+    region: Region
+    figure: Figure
+    explanation: str = ""
+
+
+@dataclass
+class MeasureTotal:
+    measure: Measure
+    figure: Figure
+    rows: list[ReviewRow] = field(default_factory=list)
+
+
+@dataclass
+class ReviewFigures:
+    measures: list[MeasureTotal]
+    total: Figure
+
+
+def _add_fte(total: Decimal | None, fte: Decimal | None) -> Decimal | None:
+    # A sum of VTE only where some figure has one: no VTE at all stays "–", not 0.
+    if fte is None:
+        return total
+    return fte if total is None else total + fte
+
+
+def review_figures(*, submission: Submission) -> ReviewFigures:
+    """Every figure of the submission and every figure the organisation reported the year before and not now,
+    per measure (by code) with the measure's total and the submission's total. Two queries."""
+    current = list(submission.headcounts.select_related("measure", "region").order_by("measure__code", "region__code"))
+    previous = {
+        (h.measure_id, h.region_id): h
+        for h in Headcount.objects.filter(
+            submission__organisation_id=submission.organisation_id, submission__year=submission.year - 1
+        ).select_related("measure", "region")
+    }
+    rows = [
+        ReviewRow(
+            h.measure,
+            h.region,
+            Figure(h.persons, h.fte, before.persons if (before := previous.get((h.measure_id, h.region_id))) else None),
+            h.explanation,
+        )
+        for h in current
+    ]
+    seen = {(h.measure_id, h.region_id) for h in current}
+    rows += [
+        ReviewRow(h.measure, h.region, Figure(None, None, h.persons)) for key, h in previous.items() if key not in seen
+    ]
+    rows.sort(key=lambda row: (row.measure.code, row.region.code))
+
+    per_measure: dict[int, MeasureTotal] = {}
+    total = Figure(0, None, None)
+    for row in rows:
+        group = per_measure.setdefault(row.measure.pk, MeasureTotal(row.measure, Figure(0, None, None)))
+        group.rows.append(row)
+        for figure in (group.figure, total):
+            figure.current = (figure.current or 0) + (row.figure.current or 0)
+            figure.fte = _add_fte(figure.fte, row.figure.fte)
+            if row.figure.previous is not None:
+                figure.previous = (figure.previous or 0) + row.figure.previous
+    return ReviewFigures(list(per_measure.values()), total)
