@@ -13,8 +13,10 @@ from collections.abc import Callable
 from typing import IO, Any, cast
 
 from django import forms
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
@@ -37,6 +39,7 @@ from inventory.services.exports import (
 )
 from inventory.services.publication import publication_filename, publication_workbook
 from inventory.services.suppression import SECONDARY_MARK, primary_mark, small_cell_threshold
+from inventory.views.errors import InvalidQuery, invalid_choice
 
 DATASETS: dict[str, Callable[..., Export]] = {"aggregates": aggregates_export, "headcounts": headcounts_export}
 
@@ -145,18 +148,37 @@ def exports(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingHttpRe
     bound = "format" in request.GET
     # The editions page links here with ?edition=<pk> (and staff with ?scope=provisional): the form opens so.
     scopes = readable_scopes(request.user, aggregates=True)
-    form = ExportForm(
-        request.GET if bound else None,
-        scopes=scopes,
-        initial={name: request.GET[name] for name in ("edition", "scope") if name in request.GET},
-    )
+    form = ExportForm(request.GET if bound else None, scopes=scopes)
     if form.is_bound and form.is_valid():
         build = DATASETS[form.cleaned_data["dataset"]]
         export = build(filters=form.filters(), public=form.cleaned_data["public"], edition=form.cleaned_data["edition"])
         return export_response(export, form.cleaned_data["format"])
+    problems = [] if bound else _open_with(form, request)
     # "staff" in the page: whether provisional figures can be chosen (inventory.access decides).
-    context = {"form": form, "staff": Scope.PROVISIONAL in scopes, "freshness": aggregates_freshness()}
-    return render(request, "inventory/exports.html", context, status=400 if form.is_bound else 200)
+    context = {
+        "form": form,
+        "staff": Scope.PROVISIONAL in scopes,
+        "freshness": aggregates_freshness(),
+        "problems": problems,
+    }
+    return render(request, "inventory/exports.html", context, status=400 if form.is_bound or problems else 200)
+
+
+def _open_with(form: ExportForm, request: HttpRequest) -> list[str]:
+    """Open the form with the edition and scope the link asks for; a value that is not one of the choices is
+    named on the page (never silently replaced by the default)."""
+    problems = []
+    for name in ("edition", "scope"):
+        value = request.GET.get(name)
+        if value is None:
+            continue
+        try:
+            form.fields[name].clean(value)
+        except ValidationError:
+            problems.append(invalid_choice(str(form.fields[name].label), value))
+        else:
+            form.initial[name] = value
+    return problems
 
 
 @require_GET
@@ -165,7 +187,7 @@ def publication(request: AuthenticatedHttpRequest) -> FileResponse:
     """The publication workbook (tabellenbijlage): public unless ?public=0."""
     scope = request.GET.get("scope", Scope.VALIDATED)
     if scope not in Scope.values:
-        raise Http404
+        raise InvalidQuery(invalid_choice(gettext("Scope"), scope))
     scope_check(request.user, scope, aggregates=True)
     public = request.GET.get("public", "1") != "0"
     return _file_response(
