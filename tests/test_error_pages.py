@@ -12,7 +12,8 @@ from django.test import Client
 from django.urls import path
 
 from accounts.models import User
-from config.urls import handler400, handler403, handler404, urlpatterns as site_patterns
+from config.urls import handler400, handler403, handler404
+from config.urls import urlpatterns as site_patterns
 from tests.conftest import logged_in
 
 pytestmark = pytest.mark.django_db

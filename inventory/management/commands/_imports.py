@@ -6,10 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from config.commands import BaseCommand
 from inventory.services.imports import ImportReport, import_size_check
 
 
