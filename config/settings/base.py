@@ -208,6 +208,9 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-aggregates": {"task": "inventory.tasks.sweep_aggregates", "schedule": AGGREGATES_SWEEP_SECONDS},
 }
 
+# The list pages' tables: django-tables2's markup with the site's page links (templates/_pagination.html).
+DJANGO_TABLES2_TEMPLATE = "inventory/_table.html"
+
 # django-import-export (admin imports): all or nothing, and only users with the "import" permission
 # (its default is any staff user).
 IMPORT_EXPORT_USE_TRANSACTIONS = True
