@@ -142,7 +142,7 @@ def _history_names(event: Event, *, parents: bool) -> list[tuple[type[Model], ob
 
 
 def _history_object(event: Event, labels: dict[tuple[type[Model], object], str], *, parents: bool) -> str:
-    """"Collectief maatwerk: maatwerkbedrijf (CMW-BED) in Brugge", aangifte 2019, "overlapcorrectie 2019
+    """ "Collectief maatwerk: maatwerkbedrijf (CMW-BED) in Brugge", aangifte 2019, "overlapcorrectie 2019
     West-Vlaanderen, trede 5", VOP; with `parents` the submission of a
     headcount and the organisation of a submission first."""
     if isinstance(event, HeadcountEvent):

@@ -69,13 +69,22 @@ def test_a_headcount_change_through_the_service_records_old_and_new_with_the_use
 
 
 def test_a_deleted_headcount_stays_in_the_history_with_its_last_figure(staff_user: User) -> None:
-    headcount = HeadcountFactory(persons=1234, measure=MeasureFactory(code="VOP", name="Ondersteuningspremie"), region=RegionFactory(code="31005", name="Brugge"))
+    headcount = HeadcountFactory(
+        persons=1234,
+        measure=MeasureFactory(code="VOP", name="Ondersteuningspremie"),
+        region=RegionFactory(code="31005", name="Brugge"),
+    )
 
     with pghistory.context(user=staff_user.pk, url="/admin/inventory/headcount/1/delete/"):
         submissions.headcount_delete(headcount=headcount)
 
     entry = latest(headcount.submission)
-    assert (entry.user, entry.action, entry.object, entry.source) == ("pom", "verwijderd", "Ondersteuningspremie (VOP) in Brugge", "beheer")
+    assert (entry.user, entry.action, entry.object, entry.source) == (
+        "pom",
+        "verwijderd",
+        "Ondersteuningspremie (VOP) in Brugge",
+        "beheer",
+    )
     assert entry.changes == [("personen", "1.234", "")]
 
 
@@ -197,7 +206,10 @@ def test_a_change_in_the_admin_records_the_admin_user(staff_client: Client, staf
 
 
 def test_the_submission_change_page_shows_its_history(staff_client: Client) -> None:
-    headcount = HeadcountFactory(measure=MeasureFactory(code="CMW-BED", name="Maatwerkbedrijf"), region=RegionFactory(code="31005", name="Brugge"))
+    headcount = HeadcountFactory(
+        measure=MeasureFactory(code="CMW-BED", name="Maatwerkbedrijf"),
+        region=RegionFactory(code="31005", name="Brugge"),
+    )
 
     response = staff_client.get(reverse("admin:inventory_submission_change", args=[headcount.submission_id]))
 
@@ -205,13 +217,20 @@ def test_the_submission_change_page_shows_its_history(staff_client: Client) -> N
     html = response.content.decode()
     assert "<caption>Geschiedenis: wie wijzigde wat, wanneer en waarom</caption>" in html
     assert "Maatwerkbedrijf (CMW-BED) in Brugge" in html
-    assert [entry.object for entry in response.context["history"]] == ["Maatwerkbedrijf (CMW-BED) in Brugge", "aangifte 2019"]
+    assert [entry.object for entry in response.context["history"]] == [
+        "Maatwerkbedrijf (CMW-BED) in Brugge",
+        "aangifte 2019",
+    ]
 
 
 def test_the_event_lists_in_the_admin_show_old_and_new_read_only_and_for_staff(
     staff_client: Client, editor_a_client: Client, staff_user: User
 ) -> None:
-    headcount = HeadcountFactory(persons=12, measure=MeasureFactory(code="VOP", name="Ondersteuningspremie"), region=RegionFactory(code="31005", name="Brugge"))
+    headcount = HeadcountFactory(
+        persons=12,
+        measure=MeasureFactory(code="VOP", name="Ondersteuningspremie"),
+        region=RegionFactory(code="31005", name="Brugge"),
+    )
     with pghistory.context(user=staff_user.pk, url="/admin/"):
         submissions.headcount_save(
             submission=headcount.submission,
@@ -226,7 +245,11 @@ def test_the_event_lists_in_the_admin_show_old_and_new_read_only_and_for_staff(
 
     assert response.status_code == 200
     newest = response.context["cl"].result_list[0].history
-    assert (newest.object, newest.action, newest.user) == (f"{headcount.submission}: Ondersteuningspremie (VOP) in Brugge", "gewijzigd", "pom")
+    assert (newest.object, newest.action, newest.user) == (
+        f"{headcount.submission}: Ondersteuningspremie (VOP) in Brugge",
+        "gewijzigd",
+        "pom",
+    )
     assert "personen: 12 → 40" in response.content.decode()
     event = HeadcountEvent.objects.filter(pgh_obj=headcount).first()
     assert staff_client.get(reverse("admin:inventory_headcountevent_change", args=[event.pk])).status_code == 200
@@ -261,7 +284,11 @@ def test_the_history_is_newest_first_in_a_fixed_number_of_queries(
 
 def test_the_fragment_is_an_accessible_table() -> None:
     submission = SubmissionFactory()
-    HeadcountFactory(submission=submission, measure=MeasureFactory(code="VOP", name="Ondersteuningspremie"), region=RegionFactory(code="31005", name="Brugge"))
+    HeadcountFactory(
+        submission=submission,
+        measure=MeasureFactory(code="VOP", name="Ondersteuningspremie"),
+        region=RegionFactory(code="31005", name="Brugge"),
+    )
 
     html = render_to_string("inventory/_history.html", {"history": submission_history(submission=submission)})
 

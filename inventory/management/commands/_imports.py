@@ -32,7 +32,12 @@ def progress_printer(command: BaseCommand, verbosity: int) -> Callable[[int, int
         return None
 
     def progress(done: int, total: int) -> None:
-        command.stderr.write(_("%(done)s van ongeveer %(total)s rijen gelezen") % {"done": done, "total": total})
+        command.stderr.write(
+            ngettext(
+                "%(done)s van ongeveer %(total)s rij gelezen", "%(done)s van ongeveer %(total)s rijen gelezen", total
+            )
+            % {"done": done, "total": total}
+        )
 
     return progress
 
