@@ -33,7 +33,7 @@ _BASE_HELP: dict[str, Promise] = {
     "skip_checks": gettext_lazy("sla de systeemcontroles over"),
 }
 
-_TYPE_NAMES: dict[str, Promise] = {"int": gettext_lazy("geheel getal"), "float": gettext_lazy("getal")}
+_TYPE_NAMES: dict[str, Promise] = {"int": gettext_lazy("een geheel getal"), "float": gettext_lazy("een getal")}
 
 
 def command_language() -> str:
@@ -68,7 +68,7 @@ _MESSAGES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     (
         re.compile(r"invalid (?P<type>\w+) value: (?P<value>.+)"),
         lambda m: (
-            _("ongeldige waarde %(value)s: verwacht een %(type)s")
+            _("ongeldige waarde %(value)s: verwacht %(type)s")
             % {"value": m["value"], "type": _TYPE_NAMES.get(m["type"], m["type"])}
         ),
     ),
