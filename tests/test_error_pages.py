@@ -14,6 +14,7 @@ from django.urls import path
 from accounts.models import User
 from config.urls import handler400, handler403, handler404
 from config.urls import urlpatterns as site_patterns
+from inventory.views.errors import NotFound
 from tests.conftest import logged_in
 
 pytestmark = pytest.mark.django_db
@@ -23,8 +24,12 @@ def broken_view(request: HttpRequest) -> HttpResponse:
     raise RuntimeError("a bug")
 
 
+def gone_view(request: HttpRequest) -> HttpResponse:
+    raise NotFound("Deze editie is ingetrokken.")
+
+
 # The site's URLs plus one view that fails, for the 500 test (@pytest.mark.urls("tests.test_error_pages")).
-urlpatterns = [*site_patterns, path("kapot/", broken_view)]
+urlpatterns = [*site_patterns, path("kapot/", broken_view), path("weg/", gone_view)]
 __all__ = ["handler400", "handler403", "handler404"]
 
 
@@ -112,3 +117,10 @@ def test_developers_get_djangos_technical_404_back_with_a_setting(settings: Any,
     response = logged_in(staff_user).get("/nergens/")
     assert response.status_code == 404
     assert "Using the URLconf defined in" in body(response)
+
+
+@pytest.mark.urls("tests.test_error_pages")
+def test_a_404_written_for_people_shows_its_reason(staff_client: Client) -> None:
+    response = staff_client.get("/weg/")
+    assert response.status_code == 404
+    assert "Deze editie is ingetrokken." in body(response)

@@ -5,6 +5,7 @@ page; counts with their singular."""
 from __future__ import annotations
 
 import pytest
+from django.http import HttpResponse
 from django.test import Client
 
 from inventory.services.plausibility import plausibility_flags
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.django_db
 COMPARE = "/edities/vergelijken/"
 
 
-def text(response) -> str:  # type: ignore[no-untyped-def]
+def text(response: HttpResponse) -> str:
     return response.content.decode()
 
 
