@@ -10,3 +10,9 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]
+
+# The error pages in the site's layout, with the reason (inventory/views/errors.py); 500 is Django's own handler
+# with templates/500.html.
+handler400 = "inventory.views.errors.bad_request"
+handler403 = "inventory.views.errors.permission_denied"
+handler404 = "inventory.views.errors.page_not_found"

@@ -84,9 +84,10 @@ class SubmissionFilter(FilterSet):
 
 def region_choices(*, groupings: bool = False) -> list[tuple[StrOrPromise, list[tuple[str, str]]]]:
     """The regions by code for a select, grouped (Flanders, provinces and arrondissements; region groupings;
-    municipalities, merged ones too): one query each, evaluated when the form is validated or shown."""
-    regions = Region.objects.exclude(level=Region.Level.GEMEENTE).order_by("code")
-    municipalities = Region.objects.municipalities().order_by("name", "code")
+    municipalities by name, merged ones too): one query for the regions and one for the groupings."""
+    everything = list(Region.objects.order_by("code"))  # one query for both groups
+    regions = [r for r in everything if r.level != Region.Level.GEMEENTE]
+    municipalities = sorted((r for r in everything if r.level == Region.Level.GEMEENTE), key=lambda r: (r.name, r.code))
     choices: list[tuple[StrOrPromise, list[tuple[str, str]]]] = [
         (_("Gewest, provincies en arrondissementen"), [(r.code, f"{r.name} ({r.code})") for r in regions])
     ]

@@ -35,6 +35,8 @@ def envrequired(name: str) -> str:
 
 
 DEBUG = envbool("DEBUG", "False")
+# With DEBUG: Django's technical 404 and 400 pages instead of the site's (inventory/middleware.py).
+DEBUG_TECHNICAL_ERRORS = envbool("DEBUG_TECHNICAL_ERRORS", "False")
 SECRET_KEY = os.getenv("SECRET_KEY") or ("insecure-development-key" if DEBUG else envrequired("SECRET_KEY"))
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
@@ -83,6 +85,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # The site's own 404 and 400 pages under DEBUG too (inventory/middleware.py).
+    "inventory.middleware.FriendlyErrorPagesMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -214,6 +218,9 @@ AGGREGATES_SWEEP_SECONDS = envint("AGGREGATES_SWEEP_SECONDS", "15")
 CELERY_BEAT_SCHEDULE = {
     "sweep-aggregates": {"task": "inventory.tasks.sweep_aggregates", "schedule": AGGREGATES_SWEEP_SECONDS},
 }
+
+# The list pages' tables: django-tables2's markup with the site's page links (templates/_pagination.html).
+DJANGO_TABLES2_TEMPLATE = "inventory/_table.html"
 
 # django-import-export (admin imports): all or nothing, and only users with the "import" permission
 # (its default is any staff user).

@@ -6,8 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from config.commands import BaseCommand
 from inventory.models import Scope
 from inventory.selectors.figures import AggregateFilters
 from inventory.services.exports import FORMATS, Export, export_write

@@ -92,6 +92,7 @@ class ComparedFigure:
     measure: str | None
     old: int | None
     new: int | None
+    measure_name: str | None = None
 
     @property
     def difference(self) -> int | None:
@@ -123,7 +124,8 @@ with a as (select year, coalesce(region_id, 0) r, coalesce(grouping_id, 0) g, co
            where a.persons is distinct from b.persons),
      labelled as (
            select d.*, coalesce(reg.code, grp.code) as code, coalesce(reg.name, grp.name) as name,
-                  coalesce(reg.level, %(grouping_level)s) as level, mea.code as measure
+                  coalesce(reg.level, %(grouping_level)s) as level, mea.code as measure,
+                  mea.name as measure_name
            from d left join inventory_region reg on reg.id = d.r
                   left join inventory_regiongrouping grp on grp.id = d.g
                   left join inventory_measure mea on mea.id = d.m)
@@ -172,7 +174,7 @@ def editions_compare(
         changed, added, removed, total = cursor.fetchone()
         cursor.execute(
             _COMPARE_CTE
-            + f"""select year, code, name, level, nullif(t, 0), gr, measure, old, new from labelled
+            + f"""select year, code, name, level, nullif(t, 0), gr, measure, old, new, measure_name from labelled
                   where {conditions} and {kinds[kind]}
                   order by year, code, t, gr, measure nulls first
                   limit %(limit)s offset %(offset)s""",

@@ -142,17 +142,26 @@ def _history_names(event: Event, *, parents: bool) -> list[tuple[type[Model], ob
 
 
 def _history_object(event: Event, labels: dict[tuple[type[Model], object], str], *, parents: bool) -> str:
-    """CMW-BED 31005, aangifte 2019, overlapcorrectie 2019 30000 trede 5, VOP; with `parents` the submission of a
+    """ "Collectief maatwerk: maatwerkbedrijf (CMW-BED) in Brugge", aangifte 2019, "overlapcorrectie 2019
+    West-Vlaanderen, trede 5", VOP; with `parents` the submission of a
     headcount and the organisation of a submission first."""
     if isinstance(event, HeadcountEvent):
-        shown = f"{labels.get((Measure, event.measure_id), '?')} {labels.get((Region, event.region_id), '?')}"
+        shown = _("%(measure)s in %(region)s") % {
+            "measure": labels.get((Measure, event.measure_id), "?"),
+            "region": labels.get((Region, event.region_id), "?"),
+        }
         return f"{labels.get((Submission, event.submission_id), '?')}: {shown}" if parents else shown
     if isinstance(event, SubmissionEvent):
         shown = f"{Submission._meta.verbose_name} {event.year}"
         return f"{labels.get((Organisation, event.organisation_id), '?')}: {shown}" if parents else shown
     if isinstance(event, OverlapCorrectionEvent):
         region = labels.get((Region, event.region_id), "?")
-        return f"{OverlapCorrection._meta.verbose_name} {event.year} {region} trede {event.trede}"
+        return _("%(what)s %(year)s %(region)s, trede %(trede)s") % {
+            "what": OverlapCorrection._meta.verbose_name,
+            "year": event.year,
+            "region": region,
+            "trede": event.trede,
+        }
     return str(getattr(event, "code", event.pgh_obj_id))  # type: ignore[attr-defined]  # create_event_model adds pgh_obj and pgh_context
 
 
@@ -196,8 +205,11 @@ def _history_labels(wanted: dict[type[Model], set[object]]) -> dict[tuple[type[M
         if model is Submission:
             rows = rows.select_related("organisation")
         for row in rows:
-            if isinstance(row, Measure | Region):
-                labels[(model, row.pk)] = row.code
+            # Names, as people read them; a measure's code too, as the portal's rows show it.
+            if isinstance(row, Measure):
+                labels[(model, row.pk)] = f"{row.name} ({row.code})"
+            elif isinstance(row, Region):
+                labels[(model, row.pk)] = row.name
             elif isinstance(row, get_user_model()):
                 labels[(model, row.pk)] = row.get_full_name() or row.get_username()
             else:

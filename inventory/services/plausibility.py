@@ -10,9 +10,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from inventory.models import Headcount, Submission
+from inventory.templatetags.numbers import persons as count_text
 
 # (measure id, region id) -> (persons, explanation)
 Figures = Mapping[tuple[int, int], tuple[int, str]]
@@ -21,9 +22,9 @@ Figures = Mapping[tuple[int, int], tuple[int, str]]
 @dataclass(frozen=True)
 class Flag:
     measure_id: int
-    measure_code: str
+    measure_name: str  # "Collectief maatwerk: maatwerkafdeling (CMW-AFD)": people read names, not codes
     region_id: int | None  # None: the measure as a whole (missing this year)
-    region_code: str
+    region_name: str
     previous: int
     current: int | None
     explained: bool
@@ -31,17 +32,20 @@ class Flag:
     @property
     def message(self) -> str:
         if self.current is None:
-            return _("%(measure)s had %(previous)s personen vorig jaar en ontbreekt nu: licht toe.") % {
-                "measure": self.measure_code,
-                "previous": self.previous,
-            }
-        return _(
-            "%(measure)s in %(region)s: %(current)s personen tegenover %(previous)s vorig jaar; licht de wijziging toe."
+            return ngettext(
+                "%(measure)s had %(previous)s persoon vorig jaar en ontbreekt nu: licht toe.",
+                "%(measure)s had %(previous)s personen vorig jaar en ontbreekt nu: licht toe.",
+                self.previous,
+            ) % {"measure": self.measure_name, "previous": count_text(self.previous)}
+        return ngettext(
+            "%(measure)s in %(region)s: nu %(current)s persoon, vorig jaar %(previous)s; licht de wijziging toe.",
+            "%(measure)s in %(region)s: nu %(current)s personen, vorig jaar %(previous)s; licht de wijziging toe.",
+            self.current,
         ) % {
-            "measure": self.measure_code,
-            "region": self.region_code,
-            "current": self.current,
-            "previous": self.previous,
+            "measure": self.measure_name,
+            "region": self.region_name,
+            "current": count_text(self.current),
+            "previous": count_text(self.previous),
         }
 
 
@@ -70,19 +74,19 @@ def plausibility_flags(
     submission: Submission,
     figures: Figures | None = None,
     previous: Mapping[tuple[int, int], int] | None = None,
-    codes: tuple[dict[int, str], dict[int, str]] | None = None,
+    names: tuple[dict[int, str], dict[int, str]] | None = None,
 ) -> list[Flag]:
     """Every figure that needs an explanation, with whether it has one. `figures` defaults to what is stored."""
     figures = current_figures(submission) if figures is None else figures
     previous = previous_figures(submission) if previous is None else previous
-    if codes is None:
-        codes = _codes({m for m, _r in [*figures, *previous]}, {r for _m, r in [*figures, *previous]})
+    if names is None:
+        names = _names({m for m, _r in [*figures, *previous]}, {r for _m, r in [*figures, *previous]})
     flags = []
     for (measure, region), before in sorted(previous.items()):
         persons, explanation = figures.get((measure, region), (None, ""))
         if persons is not None and is_implausible(before, persons):
             flags.append(
-                Flag(measure, codes[0][measure], region, codes[1][region], before, persons, bool(explanation.strip()))
+                Flag(measure, names[0][measure], region, names[1][region], before, persons, bool(explanation.strip()))
             )
     before_per_measure: dict[int, int] = defaultdict(int)
     for (measure, _region), persons in previous.items():
@@ -94,16 +98,20 @@ def plausibility_flags(
         explained_per_measure[measure] |= bool(explanation.strip())
     for measure, before in sorted(before_per_measure.items()):
         if before > 0 and now_per_measure.get(measure, 0) == 0:
-            flags.append(Flag(measure, codes[0][measure], None, "", before, None, explained_per_measure[measure]))
+            flags.append(Flag(measure, names[0][measure], None, "", before, None, explained_per_measure[measure]))
     return flags
 
 
-def _codes(measures: set[int], regions: set[int]) -> tuple[dict[int, str], dict[int, str]]:
+def _names(measures: set[int], regions: set[int]) -> tuple[dict[int, str], dict[int, str]]:
+    """What the messages call measures (name and code, as the portal's rows show them) and regions (name)."""
     from inventory.models import Measure, Region
 
     return (
-        dict(Measure.objects.filter(pk__in=measures).values_list("pk", "code")),
-        dict(Region.objects.filter(pk__in=regions).values_list("pk", "code")),
+        {
+            pk: f"{name} ({code})"
+            for pk, name, code in Measure.objects.filter(pk__in=measures).values_list("pk", "name", "code")
+        },
+        dict(Region.objects.filter(pk__in=regions).values_list("pk", "name")),
     )
 
 
@@ -128,14 +136,14 @@ def plausibility_flag_counts(submissions: list[Submission]) -> dict[int, int]:
         previous[(organisation, year)][(measure, region)] = persons
     maps: list[Mapping[tuple[int, int], object]] = [*current.values(), *previous.values()]
     keys = [key for figures in maps for key in figures]
-    codes = _codes({m for m, _r in keys}, {r for _m, r in keys})
+    names = _names({m for m, _r in keys}, {r for _m, r in keys})
     return {
         s.pk: len(
             plausibility_flags(
                 submission=s,
                 figures=current[s.pk],
                 previous=previous.get((s.organisation_id, s.year - 1), {}),
-                codes=codes,
+                names=names,
             )
         )
         for s in submissions

@@ -3,7 +3,7 @@ edition's export in the same formats as live data. Organisation users get 404.""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -13,15 +13,20 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from inventory.access import AuthenticatedHttpRequest, coordinator_required, edition_withdraw_check, is_staff_member
-from inventory.models import Edition
+from inventory.filters import region_choices
+from inventory.models import Edition, EditionFigure
 from inventory.selectors.editions import ChangeKind, editions_compare, editions_list, publish_preview
 from inventory.selectors.figures import aggregate_years
 from inventory.services.editions import edition_publish, edition_withdraw
 from inventory.templatetags.numbers import persons
+from inventory.widgets import QuickSelect
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 COMPARE_PAGE_SIZE = 100
 
@@ -81,9 +86,29 @@ class WithdrawForm(forms.Form):
     )
 
 
+def _edition_years() -> list[tuple[int, str]]:
+    years = EditionFigure.objects.order_by("-year").values_list("year", flat=True).distinct()
+    return [(year, str(year)) for year in years]
+
+
+def _compare_regions() -> list[tuple[StrOrPromise, Any]]:
+    return [("", gettext_lazy("alle regio’s")), *region_choices(groupings=True)]
+
+
 class CompareForm(forms.Form):
-    old = forms.ModelChoiceField(label=gettext_lazy("Oude editie"), queryset=Edition.objects.all())
-    new = forms.ModelChoiceField(label=gettext_lazy("Nieuwe editie"), queryset=Edition.objects.all())
+    """Every choice is a select; a value in the address that is not one of them is an error naming the field and
+    the value (never a comparison of something else, never "no differences")."""
+
+    old = forms.ModelChoiceField(
+        label=gettext_lazy("Oude editie"),
+        queryset=Edition.objects.all(),
+        error_messages={"invalid_choice": gettext_lazy("Editie ‘%(value)s’ bestaat niet.")},
+    )
+    new = forms.ModelChoiceField(
+        label=gettext_lazy("Nieuwe editie"),
+        queryset=Edition.objects.all(),
+        error_messages={"invalid_choice": gettext_lazy("Editie ‘%(value)s’ bestaat niet.")},
+    )
     kind = forms.ChoiceField(
         label=gettext_lazy("Toon"),
         required=False,
@@ -93,11 +118,27 @@ class CompareForm(forms.Form):
             (ChangeKind.REMOVED, gettext_lazy("enkel in de oude editie")),
             (ChangeKind.ALL, gettext_lazy("alle verschillen")),
         ],
+        error_messages={"invalid_choice": gettext_lazy("‘%(value)s’ is geen keuze voor Toon.")},
     )
-    region = forms.CharField(
-        label=gettext_lazy("Regio (NIS-code)"), required=False, max_length=50, help_text=gettext_lazy("leeg = alle")
+    region = forms.ChoiceField(
+        label=gettext_lazy("Regio"),
+        required=False,
+        widget=QuickSelect,
+        error_messages={"invalid_choice": gettext_lazy("Regio ‘%(value)s’ bestaat niet; kies een regio uit de lijst.")},
     )
-    year = forms.IntegerField(label=gettext_lazy("Jaar"), required=False, min_value=2000, max_value=2100)
+    year = forms.TypedChoiceField(
+        label=gettext_lazy("Jaar"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        error_messages={"invalid_choice": gettext_lazy("Jaar ‘%(value)s’ komt in geen editie voor.")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Once per form, not at validation and again at rendering.
+        cast(forms.ChoiceField, self.fields["region"]).choices = _compare_regions()
+        cast(forms.ChoiceField, self.fields["year"]).choices = [("", gettext_lazy("alle jaren")), *_edition_years()]
 
     def clean(self) -> dict[str, Any]:
         data = cast("dict[str, Any]", super().clean())  # Form.clean returns cleaned_data
@@ -179,19 +220,30 @@ def edition_compare(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         raw_number = request.GET.get("page", "1")
-        number = int(raw_number) if raw_number.isdigit() and int(raw_number) > 0 else 1
+        number = int(raw_number) if raw_number.isdigit() else 0
         comparison = editions_compare(
             old=data["old"],
             new=data["new"],
-            places=[data["region"].strip()] if data["region"].strip() else None,
+            places=[data["region"]] if data["region"] else None,
             years=[data["year"]] if data["year"] else None,
             kind=data["kind"] or ChangeKind.CHANGED,
-            offset=(number - 1) * COMPARE_PAGE_SIZE,
+            offset=max(number - 1, 0) * COMPARE_PAGE_SIZE,
             limit=COMPARE_PAGE_SIZE,
         )
         # A paginator over the counted total, so the page links need no second count.
-        page = Paginator(range(comparison.total), COMPARE_PAGE_SIZE).get_page(number)
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "comparison": comparison, "page": page, "query": query.urlencode()}
+        paginator = Paginator(range(comparison.total), COMPARE_PAGE_SIZE)
+        if not 1 <= number <= paginator.num_pages:
+            form.add_error(
+                None,
+                ngettext(
+                    "Pagina ‘%(value)s’ bestaat niet: er is %(count)s pagina.",
+                    "Pagina ‘%(value)s’ bestaat niet: er zijn %(count)s pagina’s.",
+                    paginator.num_pages,
+                )
+                % {"value": raw_number, "count": paginator.num_pages},
+            )
+            comparison = None
+        else:
+            page = paginator.page(number)
+    context = {"form": form, "comparison": comparison, "page": page}
     return render(request, "inventory/edition_compare.html", context, status=400 if form.errors else 200)

@@ -15,8 +15,9 @@ from typing import IO, Any, cast
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
@@ -39,6 +40,7 @@ from inventory.services.exports import (
 )
 from inventory.services.publication import publication_filename, publication_workbook, publication_years
 from inventory.services.suppression import SECONDARY_MARK, primary_mark, small_cell_threshold
+from inventory.views.errors import InvalidQuery, invalid_choice
 
 DATASETS: dict[str, Callable[..., Export]] = {"aggregates": aggregates_export, "headcounts": headcounts_export}
 
@@ -161,6 +163,7 @@ def exports(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingHttpRe
         build = DATASETS[form.cleaned_data["dataset"]]
         export = build(filters=form.filters(), public=form.cleaned_data["public"], edition=form.cleaned_data["edition"])
         return export_response(export, form.cleaned_data["format"])
+    problems = [] if bound else _open_with(form, request)
     # "staff" in the page: whether provisional figures can be chosen (inventory.access decides).
     asked = str(form.data.get("edition") or form.initial.get("edition") or "")
     withdrawn = Edition.objects.filter(pk=int(asked), withdrawn_at__isnull=False).first() if asked.isdigit() else None
@@ -169,8 +172,25 @@ def exports(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingHttpRe
         "staff": Scope.PROVISIONAL in scopes,
         "freshness": aggregates_freshness(),
         "edition": withdrawn,
+        "problems": problems,
     }
-    return render(request, "inventory/exports.html", context, status=400 if form.is_bound else 200)
+    return render(request, "inventory/exports.html", context, status=400 if form.is_bound or problems else 200)
+
+
+def _open_with(form: ExportForm, request: HttpRequest) -> list[str]:
+    """Open the form with the edition and scope the link asks for; a value that is not one of the choices is
+    named on the page (never silently replaced by the default)."""
+    problems = []
+    for name in ("edition", "scope"):
+        value = request.GET.get(name)
+        if value is None:
+            continue
+        try:
+            form.fields[name].clean(value)
+        except ValidationError:
+            problems.append(invalid_choice(str(form.fields[name].label), value))
+            form.initial.pop(name, None)
+    return problems
 
 
 @require_GET
@@ -179,7 +199,7 @@ def publication(request: AuthenticatedHttpRequest) -> FileResponse | HttpRespons
     """The publication workbook (tabellenbijlage): public unless ?public=0."""
     scope = request.GET.get("scope", Scope.VALIDATED)
     if scope not in Scope.values:
-        raise Http404
+        raise InvalidQuery(invalid_choice(gettext("Scope"), scope))
     scope_check(request.user, scope, aggregates=True)
     public = request.GET.get("public", "1") != "0"
     raw_year = request.GET.get("year", "").strip()

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django.db.models import Model, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -27,7 +27,7 @@ from django.utils.decorators import method_decorator
 from django.utils.functional import Promise
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
@@ -58,6 +58,7 @@ from inventory.services.exports import (
     organisations_export,
 )
 from inventory.tables import AggregateTable, HeadcountTable, MeasureTable, OrganisationTable
+from inventory.views.errors import InvalidQuery, invalid_choice
 from inventory.views.exports import export_response
 
 # A list has no dimensions for SDMX-CSV or JSON-stat (the service refuses them).
@@ -92,13 +93,33 @@ class TablePage(SingleTableMixin, FilterView):
         if format_id is None:
             return super().get(request, *args, **kwargs)
         if format_id not in self.export_format_ids:
-            return HttpResponseBadRequest(_("Onbekend formaat ‘%(format)s’.") % {"format": format_id})
+            raise InvalidQuery(invalid_choice(_("Formaat"), format_id))
         self.filterset = self.get_filterset(self.get_filterset_class())
         if not self.filterset.is_valid():
             response = super().get(request, *args, **kwargs)
             response.status_code = 400
             return response
         return export_response(self.export(self.filterset.qs), format_id)
+
+    def get_table(self, **kwargs: Any) -> Any:
+        """The table as django-tables2 configures it, refusing what it would silently ignore: a sort on a column
+        that is not one, a page that does not exist (it would show page 1 or the last one instead)."""
+        table = super().get_table(**kwargs)
+        for value in self.request.GET.getlist("sort"):
+            name = value.removeprefix("-")
+            if name not in table.columns or not table.columns[name].orderable:
+                raise InvalidQuery(invalid_choice(_("Sortering"), value))
+        page = self.request.GET.get("page")
+        if page is not None and page != str(table.page.number):
+            raise InvalidQuery(
+                ngettext(
+                    "Pagina ‘%(value)s’ bestaat niet: er is %(count)s pagina.",
+                    "Pagina ‘%(value)s’ bestaat niet: er zijn %(count)s pagina’s.",
+                    table.paginator.num_pages,
+                )
+                % {"value": page, "count": table.paginator.num_pages}
+            )
+        return table
 
     def filter_values(self) -> dict[str, Any]:
         """The chosen filters, for the export's metadata."""
@@ -207,7 +228,7 @@ class AggregateTablePage(TablePage):
         self.staff = is_staff_member(request.user)
         self.scope = request.GET.get("scope") or Scope.VALIDATED
         if self.scope not in Scope.values:
-            raise Http404
+            raise InvalidQuery(invalid_choice(_("Scope"), self.scope))
         scope_check(cast(User, request.user), self.scope, aggregates=True)  # coordinator_required: signed in
         self.states = year_states()
         # year_states() holds every year with computed aggregates (and those with a round): no query more.

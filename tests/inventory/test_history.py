@@ -39,8 +39,8 @@ def test_a_headcount_change_through_the_service_records_old_and_new_with_the_use
 ) -> None:
     headcount = HeadcountFactory(
         submission__organisation=organisation_a,
-        measure=MeasureFactory(code="CMW-BED"),
-        region=RegionFactory(code="31005"),
+        measure=MeasureFactory(code="CMW-BED", name="Maatwerkbedrijf"),
+        region=RegionFactory(code="31005", name="Brugge"),
         persons=12,
     )
 
@@ -58,7 +58,7 @@ def test_a_headcount_change_through_the_service_records_old_and_new_with_the_use
     assert (entry.user, entry.action, entry.object, entry.source) == (
         "editor_a",
         "gewijzigd",
-        "CMW-BED 31005",
+        "Maatwerkbedrijf (CMW-BED) in Brugge",
         "website",
     )
     assert entry.changes == [("personen", "12", "40")]
@@ -69,13 +69,22 @@ def test_a_headcount_change_through_the_service_records_old_and_new_with_the_use
 
 
 def test_a_deleted_headcount_stays_in_the_history_with_its_last_figure(staff_user: User) -> None:
-    headcount = HeadcountFactory(persons=1234, measure=MeasureFactory(code="VOP"), region=RegionFactory(code="31005"))
+    headcount = HeadcountFactory(
+        persons=1234,
+        measure=MeasureFactory(code="VOP", name="Ondersteuningspremie"),
+        region=RegionFactory(code="31005", name="Brugge"),
+    )
 
     with pghistory.context(user=staff_user.pk, url="/admin/inventory/headcount/1/delete/"):
         submissions.headcount_delete(headcount=headcount)
 
     entry = latest(headcount.submission)
-    assert (entry.user, entry.action, entry.object, entry.source) == ("pom", "verwijderd", "VOP 31005", "beheer")
+    assert (entry.user, entry.action, entry.object, entry.source) == (
+        "pom",
+        "verwijderd",
+        "Ondersteuningspremie (VOP) in Brugge",
+        "beheer",
+    )
     assert entry.changes == [("personen", "1.234", "")]
 
 
@@ -106,10 +115,10 @@ def test_validating_and_reopening_record_who_and_the_reason(staff_user: User, co
 # Each import in a transaction of its own, as outside tests: a savepoint would hand the context on before the COPY.
 @pytest.mark.django_db(transaction=True)
 def test_a_csv_import_records_new_rows_and_then_old_and_new_of_a_changed_figure(staff_user: User) -> None:
-    organisation = OrganisationFactory(home_region=RegionFactory(code="31005"))
-    MeasureFactory(code="VOP", first_year=2014)
-    MeasureFactory(code="IBO", first_year=2014)
-    MeasureFactory(code="DC", first_year=2014)
+    organisation = OrganisationFactory(home_region=RegionFactory(code="31005", name="Brugge"))
+    MeasureFactory(code="VOP", name="Ondersteuningspremie", first_year=2014)
+    MeasureFactory(code="IBO", name="Beroepsopleiding", first_year=2014)
+    MeasureFactory(code="DC", name="Dienstencheques", first_year=2014)
     kbo = organisation.kbo
 
     first = headcounts_import(
@@ -130,27 +139,27 @@ def test_a_csv_import_records_new_rows_and_then_old_and_new_of_a_changed_figure(
     submission = Submission.objects.get(organisation=organisation, year=2019)
     entries = {(e.object, e.action): e for e in submission_history(submission=submission)}
     assert set(entries) == {
-        ("VOP 31005", "aangemaakt"),
-        ("IBO 31005", "aangemaakt"),
-        ("VOP 31005", "gewijzigd"),
-        ("DC 31005", "aangemaakt"),
+        ("Ondersteuningspremie (VOP) in Brugge", "aangemaakt"),
+        ("Beroepsopleiding (IBO) in Brugge", "aangemaakt"),
+        ("Ondersteuningspremie (VOP) in Brugge", "gewijzigd"),
+        ("Dienstencheques (DC) in Brugge", "aangemaakt"),
         ("aangifte 2019", "aangemaakt"),
     }
-    created = entries[("IBO 31005", "aangemaakt")]
+    created = entries[("Beroepsopleiding (IBO) in Brugge", "aangemaakt")]
     assert (created.user, created.source) == ("pom", "import van januari.csv")
     assert created.changes == [("personen", "", "3")]
-    changed = entries[("VOP 31005", "gewijzigd")]
+    changed = entries[("Ondersteuningspremie (VOP) in Brugge", "gewijzigd")]
     assert (changed.user, changed.source, changed.changes) == (
         None,
         "import van februari.csv",
         [("personen", "10", "11")],
     )
-    assert entries[("DC 31005", "aangemaakt")].source == "import van februari.csv"
+    assert entries[("Dienstencheques (DC) in Brugge", "aangemaakt")].source == "import van februari.csv"
 
 
 def test_an_import_command_records_the_command_and_the_file(staff_user: User, tmp_path: Path) -> None:
-    organisation = OrganisationFactory(home_region=RegionFactory(code="31005"))
-    MeasureFactory(code="VOP", first_year=2014)
+    organisation = OrganisationFactory(home_region=RegionFactory(code="31005", name="Brugge"))
+    MeasureFactory(code="VOP", name="Ondersteuningspremie", first_year=2014)
     path = tmp_path / "tellingen.csv"
     path.write_text(f"{HEADER}\n2019,{organisation.kbo},VOP,31005,10\n")
 
@@ -197,21 +206,31 @@ def test_a_change_in_the_admin_records_the_admin_user(staff_client: Client, staf
 
 
 def test_the_submission_change_page_shows_its_history(staff_client: Client) -> None:
-    headcount = HeadcountFactory(measure=MeasureFactory(code="CMW-BED"), region=RegionFactory(code="31005"))
+    headcount = HeadcountFactory(
+        measure=MeasureFactory(code="CMW-BED", name="Maatwerkbedrijf"),
+        region=RegionFactory(code="31005", name="Brugge"),
+    )
 
     response = staff_client.get(reverse("admin:inventory_submission_change", args=[headcount.submission_id]))
 
     assert response.status_code == 200
     html = response.content.decode()
     assert "<caption>Geschiedenis: wie wijzigde wat, wanneer en waarom</caption>" in html
-    assert "CMW-BED 31005" in html
-    assert [entry.object for entry in response.context["history"]] == ["CMW-BED 31005", "aangifte 2019"]
+    assert "Maatwerkbedrijf (CMW-BED) in Brugge" in html
+    assert [entry.object for entry in response.context["history"]] == [
+        "Maatwerkbedrijf (CMW-BED) in Brugge",
+        "aangifte 2019",
+    ]
 
 
 def test_the_event_lists_in_the_admin_show_old_and_new_read_only_and_for_staff(
     staff_client: Client, editor_a_client: Client, staff_user: User
 ) -> None:
-    headcount = HeadcountFactory(persons=12, measure=MeasureFactory(code="VOP"), region=RegionFactory(code="31005"))
+    headcount = HeadcountFactory(
+        persons=12,
+        measure=MeasureFactory(code="VOP", name="Ondersteuningspremie"),
+        region=RegionFactory(code="31005", name="Brugge"),
+    )
     with pghistory.context(user=staff_user.pk, url="/admin/"):
         submissions.headcount_save(
             submission=headcount.submission,
@@ -226,7 +245,11 @@ def test_the_event_lists_in_the_admin_show_old_and_new_read_only_and_for_staff(
 
     assert response.status_code == 200
     newest = response.context["cl"].result_list[0].history
-    assert (newest.object, newest.action, newest.user) == (f"{headcount.submission}: VOP 31005", "gewijzigd", "pom")
+    assert (newest.object, newest.action, newest.user) == (
+        f"{headcount.submission}: Ondersteuningspremie (VOP) in Brugge",
+        "gewijzigd",
+        "pom",
+    )
     assert "personen: 12 → 40" in response.content.decode()
     event = HeadcountEvent.objects.filter(pgh_obj=headcount).first()
     assert staff_client.get(reverse("admin:inventory_headcountevent_change", args=[event.pk])).status_code == 200
@@ -261,14 +284,18 @@ def test_the_history_is_newest_first_in_a_fixed_number_of_queries(
 
 def test_the_fragment_is_an_accessible_table() -> None:
     submission = SubmissionFactory()
-    HeadcountFactory(submission=submission, measure=MeasureFactory(code="VOP"), region=RegionFactory(code="31005"))
+    HeadcountFactory(
+        submission=submission,
+        measure=MeasureFactory(code="VOP", name="Ondersteuningspremie"),
+        region=RegionFactory(code="31005", name="Brugge"),
+    )
 
     html = render_to_string("inventory/_history.html", {"history": submission_history(submission=submission)})
 
     assert "<caption>" in html
     assert html.count('<th scope="col">') == 7
     assert html.count('<th scope="row">') == 2
-    assert "VOP 31005" in html
+    assert "Ondersteuningspremie (VOP) in Brugge" in html
 
 
 def test_events_cannot_be_changed_or_deleted() -> None:

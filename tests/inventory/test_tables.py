@@ -480,7 +480,9 @@ def test_staff_choose_the_provisional_aggregates(demo_aggregates, staff_client: 
     assert next(a.persons for a in rows if a.trede is None) == 63_552
     _response, exported_rows = exported(staff_client, AGGREGATES, "json", scope="provisional", region=WVL, year=2019)
     assert {r["scope"] for r in exported_rows} == {"provisional"}
-    assert staff_client.get(AGGREGATES, {"scope": "elk"}).status_code == 404
+    unknown = staff_client.get(AGGREGATES, {"scope": "elk"})
+    assert unknown.status_code == 400
+    assert "‘elk’ is geen geldige keuze voor Scope." in unknown.content.decode()
 
 
 def test_the_aggregate_export_holds_exactly_the_filtered_rows(demo_aggregates, coordinator_client: Client) -> None:

@@ -1,9 +1,10 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from accounts.models import User
 from accounts.tokens import api_token_create
+from config.commands import BaseCommand
 
 
 class Command(BaseCommand):

@@ -6,10 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from config.commands import BaseCommand
 from inventory.services.imports import ImportReport, import_size_check
 
 
@@ -31,7 +32,12 @@ def progress_printer(command: BaseCommand, verbosity: int) -> Callable[[int, int
         return None
 
     def progress(done: int, total: int) -> None:
-        command.stderr.write(_("%(done)s van ongeveer %(total)s rijen gelezen") % {"done": done, "total": total})
+        command.stderr.write(
+            ngettext(
+                "%(done)s van ongeveer %(total)s rij gelezen", "%(done)s van ongeveer %(total)s rijen gelezen", total
+            )
+            % {"done": done, "total": total}
+        )
 
     return progress
 

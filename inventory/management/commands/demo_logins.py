@@ -1,7 +1,6 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
+from config.commands import BaseCommand
 from inventory.management.commands.load_demo import print_logins
 
 

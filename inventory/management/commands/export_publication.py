@@ -2,8 +2,9 @@ import argparse
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from config.commands import BaseCommand
 from inventory.models import Scope
 from inventory.services.publication import publication_filename, publication_workbook, publication_years
 

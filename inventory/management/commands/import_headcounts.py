@@ -1,9 +1,10 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from config.commands import BaseCommand
 from inventory.access import is_staff_member
 from inventory.history import command_history_context
 from inventory.management.commands._imports import progress_printer, read_file, report

@@ -1,7 +1,8 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
+from config.commands import BaseCommand
 from inventory.history import command_history_context
 from inventory.management.commands._imports import progress_printer, read_file, report
 from inventory.services.imports import organisations_import

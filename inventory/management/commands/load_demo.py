@@ -1,7 +1,8 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from config.commands import BaseCommand
 from inventory.history import command_history_context
 from inventory.services.demo import demo_exists, demo_load, demo_logins
 

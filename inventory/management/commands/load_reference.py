@@ -1,7 +1,6 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
+from config.commands import BaseCommand
 from inventory.history import command_history_context
 from inventory.services.reference import reference_load
 

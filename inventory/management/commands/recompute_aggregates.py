@@ -1,7 +1,8 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
+from config.commands import BaseCommand
 from inventory.services.aggregation import aggregates_recompute_all
 
 

@@ -1,0 +1,55 @@
+"""The error pages (400, 403, 404) in the site's layout, with the reason when it was written for people and a way
+back. 500 is Django's own handler: it renders templates/500.html without a context, so that page needs nothing
+that can fail (no database, no context processor).
+
+A 403's message is always for people (every PermissionDenied of the project carries a Dutch reason). A 404's or
+a 400's only when raised as NotFound or InvalidQuery: Django's own ("No Organisation matches the given query.")
+are English and name internals, and a 404 for a page that is not for the user must not tell it apart from one
+that does not exist."""
+
+from __future__ import annotations
+
+from django.core.exceptions import BadRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+
+class NotFound(Http404):
+    """A 404 whose message is written for the person who asked (shown on the page)."""
+
+
+class InvalidQuery(BadRequest):
+    """A 400 for a value in the address that is not one of the choices; the message names the field and value."""
+
+
+def invalid_choice(label: str, value: str) -> str:
+    """The message for a value in the address that is not one of the field's choices."""
+    return _("‘%(value)s’ is geen geldige keuze voor %(field)s.") % {"value": value, "field": label}
+
+
+def _back(request: HttpRequest) -> str | None:
+    """The page the user came from, when it is one of ours (never a link to another site)."""
+    referer = request.headers.get("referer", "")
+    if referer and url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}):
+        return referer
+    return None
+
+
+def _page(request: HttpRequest, template: str, status: int, reason: str | None) -> HttpResponse:
+    return render(request, template, {"reason": reason, "back": _back(request)}, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    reason = str(exception) if isinstance(exception, InvalidQuery) else None
+    return _page(request, "400.html", 400, reason)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return _page(request, "403.html", 403, str(exception) or None)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    reason = str(exception) if isinstance(exception, NotFound) else None
+    return _page(request, "404.html", 404, reason)
