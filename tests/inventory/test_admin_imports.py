@@ -121,7 +121,7 @@ def test_a_headcount_file_goes_through_the_import_service_with_a_dry_run_first(r
     )
 
     assert dry_run.status_code == 200
-    assert "1 rijen: 1 nieuw, 0 gewijzigd, 0 ongewijzigd" in dry_run.content.decode()
+    assert "1 rij: 1 nieuw, 0 gewijzigd, 0 ongewijzigd" in dry_run.content.decode()
     assert not Headcount.objects.exists()
 
     confirm(client, url, dry_run)

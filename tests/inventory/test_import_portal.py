@@ -44,7 +44,7 @@ def test_an_editor_sees_a_dry_run_and_imports_only_after_confirming(editor) -> N
     assert response.status_code == 302
     assert response["Location"] == f"/import/{job.pk}/"
     page = client.get(response["Location"]).content.decode()
-    assert "1 rijen: 1 nieuw, 0 gewijzigd, 0 ongewijzigd." in page
+    assert "1 rij: 1 nieuw, 0 gewijzigd, 0 ongewijzigd." in page
     assert "Importeren bevestigen" in page
     assert not Headcount.objects.exists()
 

@@ -144,3 +144,9 @@ def test_the_exports_page_names_an_unknown_edition_or_scope_in_its_address(coord
 def test_the_exports_page_does_not_promise_metadata_lines_in_plain_csv(coordinator_client: Client) -> None:
     page = text(coordinator_client.get("/exports/"))
     assert "zonder metadata" in page
+
+
+def test_the_publication_workbook_names_an_unknown_scope(coordinator_client: Client) -> None:
+    response = coordinator_client.get("/exports/publication/", {"scope": "alles"})
+    assert response.status_code == 400
+    assert "‘alles’ is geen geldige keuze voor Scope." in text(response)
