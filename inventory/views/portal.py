@@ -164,35 +164,37 @@ def _regions(
     return list(Region.objects.filter(pk__in=ids | set(added)).valid_in(year).order_by("code"))
 
 
-def _new_column(request: AuthenticatedHttpRequest, regions: list[Region], year: int) -> tuple[QueryDict, list[str]]:
+def _new_column(request: AuthenticatedHttpRequest, regions: list[Region]) -> tuple[QueryDict, list[str], bool]:
     """The POST with the column "Nieuwe gemeente" (`n-<measure id>` persons, `nv-<measure id>` VTE) moved to the
     cells of the municipality picked in "Gemeente toevoegen", so that those figures are saved like any other;
-    and the errors when figures were typed there without a municipality picked."""
+    the errors when figures were typed there without a municipality picked; and whether they were moved."""
     data = request.POST.copy()
     typed = {
         name: value
-        for name, value in request.POST.items()
-        if (name.startswith("n-") or name.startswith("nv-")) and value.strip()
+        for name in request.POST
+        if (name.startswith("n-") or name.startswith("nv-")) and (value := str(request.POST.get(name, ""))).strip()
     }
     if not typed:
-        return data, []
+        return data, [], False
     code = request.POST.get("add_region", "")
     region = next((r for r in regions if r.code == code), None)
     if region is None:
-        return data, [
-            _(
-                "Nieuwe gemeente: u typte cijfers maar koos geen gemeente in ‘Gemeente toevoegen’; kies de gemeente "
-                "en bewaar opnieuw."
-            )
-        ]
+        return (
+            data,
+            [
+                _(
+                    "Nieuwe gemeente: u typte cijfers maar koos geen gemeente boven die kolom; kies de gemeente en "
+                    "bewaar opnieuw."
+                )
+            ],
+            False,
+        )
     for name, value in typed.items():
         prefix, measure_id = name.split("-", 1)
         target = f"{'p' if prefix == 'n' else 'v'}-{measure_id}-{region.pk}"
-        if measure_id.isascii() and measure_id.isdigit() and not data.get(target, "").strip():
+        if measure_id.isascii() and measure_id.isdigit() and not str(data.get(target, "")).strip():
             data[target] = value
-            if prefix == "n":
-                data.appendlist("measure", measure_id)
-    return data, []
+    return data, [], True
 
 
 def _new_column_typed(request: AuthenticatedHttpRequest, rows: list[Row]) -> None:
@@ -277,10 +279,11 @@ def portal_form(request: AuthenticatedHttpRequest, organisation_pk: int, year: i
     errors: list[str] = []
     conflict = None
     copied = None
+    moved = False
     if request.method == "POST":
         if readonly_reason is not None:
             raise PermissionDenied(readonly_reason)
-        data, errors = _new_column(request, regions, year)
+        data, errors, moved = _new_column(request, regions)
         form = PortalForm(data, cells=posted_cells(data, regions), stored=stored)
         valid = form.is_valid() and not errors
         page.figures.update(form.posted_figures())
@@ -322,7 +325,7 @@ def portal_form(request: AuthenticatedHttpRequest, organisation_pk: int, year: i
     started = bool(entered) or request.method == "POST"
     flags = plausibility_flags(submission=submission, figures=entered) if started and can_edit else []
     rows, totals = _grid(request, submission, regions, page, flags, can_edit=can_edit)
-    if request.method == "POST":
+    if request.method == "POST" and not moved:
         _new_column_typed(request, rows)
     municipalities = Region.objects.municipalities().valid_in(year).exclude(pk__in=[r.pk for r in regions])
     has_previous = Headcount.objects.filter(submission__organisation=organisation, submission__year=year - 1).exists()
