@@ -229,7 +229,10 @@ class PortalForm(forms.Form):
     def posted_ftes(self) -> Ftes:
         """(measure id, region id) -> FTE or None of every cell whose VTE passed its checks."""
         data = getattr(self, "cleaned_data", {})
-        return {cell.key: data[cell.fte_name] for cell in self.cells if cell.fte_name in data}
+        # A cell whose page had no VTE input keeps its stored FTE: only what was posted counts.
+        return {
+            cell.key: data[cell.fte_name] for cell in self.cells if cell.fte_name in data and cell.fte_name in self.data
+        }
 
     def posted_figures(self) -> Figures:
         """(measure id, region id) -> (persons or None, explanation) of every cell that passed its checks."""
