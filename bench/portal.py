@@ -146,14 +146,14 @@ def run(options: argparse.Namespace, database: str) -> None:
     call_command("migrate", verbosity=0)
     reference_load()
     sizes = QUICK_SIZES if options.quick else SIZES
-    measures = list(Measure.objects.valid_in(YEAR).for_kind(OrganisationKind.MAATWERKBEDRIJF).order_by("code"))
-    measures += list(Measure.objects.valid_in(YEAR).exclude(pk__in=[m.pk for m in measures]).order_by("code"))
+    # A data supplier reports every measure (access.cell_measure_problem): the grid can be as wide as needed.
+    measures = list(Measure.objects.valid_in(YEAR).for_kind(OrganisationKind.GEGEVENSLEVERANCIER).order_by("code"))
     measures = measures[:MEASURES]
     municipalities = list(Region.objects.municipalities().valid_in(YEAR).order_by("code"))
     check(len(measures) * len(municipalities) >= max(sizes), "not enough measures and municipalities for the grid")
     home = municipalities[0]
     organisation = Organisation.objects.create(
-        kbo=synthetic_kbo(7_000_001), name="Bench portaal", kind=OrganisationKind.MAATWERKBEDRIJF, home_region=home
+        kbo=synthetic_kbo(7_000_001), name="Bench portaal", kind=OrganisationKind.GEGEVENSLEVERANCIER, home_region=home
     )
     editor = User.objects.create_user(username="bench-portaal", password=None)
     Membership.objects.create(user=editor, organisation=organisation, role=MembershipRole.EDITOR)

@@ -32,7 +32,10 @@ from inventory.models import (
     Headcount,
     HeadcountQuerySet,
     ImportJob,
+    Measure,
     Organisation,
+    OrganisationKind,
+    Region,
     Scope,
     Submission,
     SubmissionQuerySet,
@@ -209,6 +212,53 @@ def submission_change_problem(*, user: User, submission: Submission) -> str | No
     except ValidationError as error:
         return error.messages[0]
     return None
+
+
+def cell_measure_problem(*, user: User | None, kind: str, measure: Measure) -> str | None:
+    """Why `user` may not give a figure for `measure` in a submission of an organisation of `kind` (None: they
+    may). Organisation users report the measures their kind reports (`Measure.for_kind`, here for a loaded
+    row); staff may fill in any measure."""
+    if is_staff_member(user) or kind in measure.reporter_kinds:
+        return None
+    return _(
+        "maatregel %(code)s wordt niet gerapporteerd door een %(kind)s; enkel POM-medewerkers kunnen hem invullen."
+    ) % {"code": measure.code, "kind": OrganisationKind(kind).label if kind in OrganisationKind.values else kind}
+
+
+def cell_region_problem(*, user: User | None, region: Region, year: int) -> str | None:
+    """Why `user` may not give a figure at `region` for `year` (None: they may). Organisation users report per
+    municipality that existed that year; staff may also fill in figures at a higher level (data known only
+    there)."""
+    if is_staff_member(user) or (region.level == Region.Level.GEMEENTE and region.is_valid_in(year)):
+        return None
+    if region.level != Region.Level.GEMEENTE:
+        return _(
+            "regio %(code)s (%(name)s) is een %(level)s; organisaties geven hun cijfers per gemeente, enkel "
+            "POM-medewerkers vullen cijfers op een hoger niveau in."
+        ) % {"code": region.code, "name": region.name, "level": region.get_level_display()}
+    return _("gemeente %(code)s (%(name)s) bestond niet in %(year)s.") % {
+        "code": region.code,
+        "name": region.name,
+        "year": year,
+    }
+
+
+def submission_cell_problem(
+    *, user: User | None, submission: Submission, measure: Measure, region: Region
+) -> str | None:
+    """Why `user` may not give a figure for this measure and region in `submission` (None: they may): the
+    per-cell half of "may this user change this submission now" (submission_change_check is the other). The
+    portal, the upload, the import service and the admin all ask here. `user` None counts as not staff."""
+    return cell_measure_problem(user=user, kind=submission.organisation.kind, measure=measure) or cell_region_problem(
+        user=user, region=region, year=submission.year
+    )
+
+
+def submission_cell_check(*, user: User | None, submission: Submission, measure: Measure, region: Region) -> None:
+    """ValidationError with submission_cell_problem's reason."""
+    problem = submission_cell_problem(user=user, submission=submission, measure=measure, region=region)
+    if problem is not None:
+        raise ValidationError(problem, code="cell_not_allowed")
 
 
 # --- import jobs ----------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from pghistory.models import Event
 
 from accounts.models import User
-from inventory.access import is_staff_member
+from inventory.access import is_staff_member, submission_cell_problem
 from inventory.kbo import format_kbo, normalise_kbo
 from inventory.models import (
     HISTORY_BASELINE,
@@ -357,6 +357,7 @@ class SubmissionAdmin(admin.ModelAdmin):
                 fte=headcount.fte,
                 explanation=headcount.explanation,
                 headcount=headcount,
+                user=cast(User, request.user),
             )
         for headcount in formset.deleted_objects:
             submissions.headcount_delete(headcount=headcount)
@@ -391,6 +392,9 @@ class SubmissionAdmin(admin.ModelAdmin):
 
 
 class HeadcountAdminForm(forms.ModelForm):
+    # Set per request by HeadcountAdmin.get_form: the cell rule (access.submission_cell_problem) is the user's.
+    user: User | None = None
+
     class Meta:
         model = Headcount
         fields = ("submission", "measure", "region", "persons", "fte", "explanation")
@@ -414,6 +418,10 @@ class HeadcountAdminForm(forms.ModelForm):
                 submissions.check_region_exists(region, submission.year)
             except ValidationError as error:
                 self.add_error("region", error)
+        if submission and measure and region:
+            problem = submission_cell_problem(user=self.user, submission=submission, measure=measure, region=region)
+            if problem is not None:
+                self.add_error(None, problem)
         return data
 
 
@@ -430,6 +438,12 @@ class HeadcountAdmin(FileImportMixin, admin.ModelAdmin):
     @admin.display(description=Submission._meta.get_field("status").verbose_name, ordering="submission__status")
     def submission_status(self, obj: Headcount) -> str:
         return obj.submission.get_status_display()
+
+    def get_form(
+        self, request: HttpRequest, obj: Headcount | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm]:
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
 
     def get_readonly_fields(self, request: HttpRequest, obj: Headcount | None = None) -> list[str] | tuple[str, ...]:
         if obj is not None and obj.submission.is_locked:
@@ -452,6 +466,7 @@ class HeadcountAdmin(FileImportMixin, admin.ModelAdmin):
             fte=obj.fte,
             explanation=obj.explanation,
             headcount=obj,
+            user=cast(User, request.user),
         )
 
     def delete_model(self, request: HttpRequest, obj: Headcount) -> None:

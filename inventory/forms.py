@@ -2,7 +2,8 @@
 columns, and the version the page was loaded with.
 
 The HTML names are those the template writes: `p-<measure id>-<region id>` for the persons of a cell,
-`e-<measure id>-<region id>` for its explanation, `measure` for each row's measure id. Every error names its
+`v-<measure id>-<region id>` for its full-time equivalents (VTE), `e-<measure id>-<region id>` for its
+explanation, `measure` for each row's measure id. Every error names its
 cell (measure code and region name, or the ids when they are unknown) and the value; nothing here writes.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -22,11 +24,16 @@ from django.utils.translation import gettext_lazy
 
 from inventory.constants import MAX_PERSONS
 from inventory.models import Measure, Region
+from inventory.services.imports.cells import parse_fte_cents
 from inventory.services.submissions import MAX_ID
 
 Figures = dict[tuple[int, int], tuple[int | None, str]]
+Ftes = dict[tuple[int, int], Decimal | None]
+# What is stored per cell: (persons, FTE, explanation).
+Stored = Mapping[tuple[int, int], tuple[int, Decimal | None, str]]
 
-CELL_NAME = re.compile(r"[pe]-([0-9]+)-([0-9]+)", re.ASCII)
+CELL_NAME = re.compile(r"[pve]-([0-9]+)-([0-9]+)", re.ASCII)
+FTE_WITHOUT_PERSONS = gettext_lazy("VTE zonder aantal personen; vul ook het aantal personen in.")
 SHOWN_LENGTH = 100
 
 
@@ -63,6 +70,20 @@ class PersonsField(forms.IntegerField):
         return int(text)
 
 
+class FteField(forms.Field):
+    """Full-time equivalents, read as the import reads its `fte` column (services.imports.cells.parse_fte_cents):
+    a decimal of 0 or more with a comma or a point, to hundredths; empty is None."""
+
+    def to_python(self, value: Any) -> Decimal | None:
+        text = "" if value is None else str(value).strip()
+        if text == "":
+            return None
+        cents = parse_fte_cents(text)
+        if isinstance(cents, str):
+            raise ValidationError(cents, code="invalid")
+        return None if cents is None else Decimal(cents) / 100
+
+
 @dataclass(frozen=True)
 class FormCell:
     measure_id: int
@@ -77,6 +98,10 @@ class FormCell:
     @property
     def persons_name(self) -> str:
         return f"p-{self.measure_id}-{self.region_id}"
+
+    @property
+    def fte_name(self) -> str:
+        return f"v-{self.measure_id}-{self.region_id}"
 
     @property
     def explanation_name(self) -> str:
@@ -118,7 +143,7 @@ class PortalForm(forms.Form):
     """One organisation's figures for one year as posted: persons and explanation per cell, and the version.
 
     `cells` from posted_cells(); `stored` the submission's figures now, (measure id, region id) -> (persons,
-    explanation), to tell which cells changed."""
+    FTE, explanation), to tell which cells changed."""
 
     version = forms.IntegerField(
         min_value=1,
@@ -136,7 +161,7 @@ class PortalForm(forms.Form):
         data: QueryDict,
         *,
         cells: Sequence[FormCell],
-        stored: Mapping[tuple[int, int], tuple[int, str]],
+        stored: Stored,
         **kwargs: Any,
     ) -> None:
         super().__init__(data, **kwargs)
@@ -144,6 +169,7 @@ class PortalForm(forms.Form):
         self.stored = stored
         for cell in self.cells:
             self.fields[cell.persons_name] = PersonsField(label=cell.label)
+            self.fields[cell.fte_name] = FteField(required=False, label=_("%(cell)s (VTE)") % {"cell": cell.label})
             self.fields[cell.explanation_name] = forms.CharField(
                 required=False,
                 label=cell.label,
@@ -159,6 +185,12 @@ class PortalForm(forms.Form):
         for cell in self.cells:
             if cell.problem is not None:
                 self.add_error(cell.persons_name, cell.problem)
+            elif (
+                cleaned.get(cell.fte_name) is not None
+                and cell.persons_name in cleaned
+                and cleaned[cell.persons_name] is None
+            ):
+                self.add_error(cell.fte_name, str(FTE_WITHOUT_PERSONS))
         return cleaned
 
     def messages(self) -> list[str]:
@@ -173,7 +205,13 @@ class PortalForm(forms.Form):
         return {
             cell.key: errors
             for cell in self.cells
-            if (errors := [*self.errors.get(cell.persons_name, []), *self.errors.get(cell.explanation_name, [])])
+            if (
+                errors := [
+                    *self.errors.get(cell.persons_name, []),
+                    *self.errors.get(cell.fte_name, []),
+                    *self.errors.get(cell.explanation_name, []),
+                ]
+            )
         }
 
     def typed_values(self) -> dict[tuple[int, int], str]:
@@ -182,6 +220,18 @@ class PortalForm(forms.Form):
             cell.key: str(self.data.get(cell.persons_name, ""))
             for cell in self.cells
             if cell.persons_name in self.errors
+        }
+
+    def typed_ftes(self) -> dict[tuple[int, int], str]:
+        """What was typed in the VTE cells, as typed (12,5 stays 12,5), so that nothing typed is lost."""
+        return {cell.key: str(self.data[cell.fte_name]) for cell in self.cells if cell.fte_name in self.data}
+
+    def posted_ftes(self) -> Ftes:
+        """(measure id, region id) -> FTE or None of every cell whose VTE passed its checks."""
+        data = getattr(self, "cleaned_data", {})
+        # A cell whose page had no VTE input keeps its stored FTE: only what was posted counts.
+        return {
+            cell.key: data[cell.fte_name] for cell in self.cells if cell.fte_name in data and cell.fte_name in self.data
         }
 
     def posted_figures(self) -> Figures:
@@ -194,14 +244,24 @@ class PortalForm(forms.Form):
         }
 
     def changed_figures(self) -> Figures:
-        """The cells whose value differs from what is stored: a new or changed figure or explanation, or a
-        figure emptied (None: remove it). Only for a valid form."""
+        """The cells whose value differs from what is stored: a new or changed figure, FTE or explanation, or
+        a figure emptied (None: remove it). Only for a valid form; their FTEs are in changed_ftes()."""
         changed: Figures = {}
+        ftes = self.posted_ftes()
         for key, (persons, explanation) in self.posted_figures().items():
             before = self.stored.get(key)
             if persons is None:
                 if before is not None:
                     changed[key] = (None, "")
-            elif before != (persons, explanation):
+            elif (
+                before is None
+                or (before[0], before[2]) != (persons, explanation)
+                or (key in ftes and before[1] != ftes[key])
+            ):
                 changed[key] = (persons, explanation)
         return changed
+
+    def changed_ftes(self) -> Ftes:
+        """The FTEs of changed_figures() (a cell without a VTE input keeps its stored FTE)."""
+        ftes = self.posted_ftes()
+        return {key: ftes[key] for key in self.changed_figures() if key in ftes}

@@ -19,7 +19,12 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from inventory.access import submission_change_check, submission_locked_check
+from inventory.access import (
+    submission_cell_check,
+    submission_cell_problem,
+    submission_change_check,
+    submission_locked_check,
+)
 from inventory.constants import MAX_PERSONS
 from inventory.history import history_context
 from inventory.models import Headcount, Measure, Organisation, Region, Submission, SubmissionStatus
@@ -85,10 +90,15 @@ def headcount_save(
     fte: Decimal | None = None,
     explanation: str = "",
     headcount: Headcount | None = None,
+    user: User | None = None,
 ) -> Headcount:
     """Create or change the headcount for (submission, measure, region); `headcount` to change an existing row
-    (also when its measure or region changes)."""
+    (also when its measure or region changes). With `user` (the admin), the cell must be one that user may
+    fill in (access.submission_cell_check: staff any, organisation users their kind's measures per
+    municipality)."""
     submission_locked_check(submission)
+    if user is not None:
+        submission_cell_check(user=user, submission=submission, measure=measure, region=region)
     check_measure_valid(measure, submission.year)
     check_region_exists(region, submission.year)
     check_persons(persons)
@@ -204,12 +214,13 @@ class SubmissionConflict(Exception):
 # The changed cells of a form in one statement each, whatever their number: unnest() turns the arrays into rows.
 _UPSERT_SQL = """
 insert into inventory_headcount as h (submission_id, measure_id, region_id, persons, fte, explanation)
-select %(submission)s, c.measure_id, c.region_id, c.persons, null, c.explanation
-from unnest(%(measures)s::bigint[], %(regions)s::bigint[], %(persons)s::integer[], %(explanations)s::text[])
-     as c(measure_id, region_id, persons, explanation)
+select %(submission)s, c.measure_id, c.region_id, c.persons, c.fte, c.explanation
+from unnest(%(measures)s::bigint[], %(regions)s::bigint[], %(persons)s::integer[], %(ftes)s::numeric[],
+            %(explanations)s::text[])
+     as c(measure_id, region_id, persons, fte, explanation)
 on conflict (submission_id, measure_id, region_id) do update
-set persons = excluded.persons, explanation = excluded.explanation
-where (h.persons, h.explanation) is distinct from (excluded.persons, excluded.explanation)
+set persons = excluded.persons, fte = excluded.fte, explanation = excluded.explanation
+where (h.persons, h.fte, h.explanation) is distinct from (excluded.persons, excluded.fte, excluded.explanation)
 """
 _DELETE_SQL = """
 delete from inventory_headcount
@@ -217,12 +228,13 @@ where submission_id = %(submission)s
   and (measure_id, region_id) in (select * from unnest(%(measures)s::bigint[], %(regions)s::bigint[]))
 """
 _STORED_SQL = """
-select measure_id, region_id, persons, explanation from inventory_headcount
+select measure_id, region_id, persons, fte, explanation from inventory_headcount
 where submission_id = %(submission)s
   and (measure_id, region_id) in (select * from unnest(%(measures)s::bigint[], %(regions)s::bigint[]))
 """
 
 Figures = Mapping[tuple[int, int], tuple[int | None, str]]
+Ftes = Mapping[tuple[int, int], Decimal | None]
 MAX_ID = 2**63 - 1
 
 
@@ -234,9 +246,19 @@ def _messages(check: Callable[..., None], *args: object) -> list[str]:
     return []
 
 
-def _cell_problems(year: int, figures: Figures) -> list[str]:
+def check_fte(fte: Decimal | None) -> None:
+    if fte is not None and (not fte.is_finite() or fte < 0 or fte >= Decimal("1e10")):
+        raise ValidationError(
+            _("Aantal VTE moet een getal van 0 of meer zijn, niet %(value)s.") % {"value": fte}, code="fte"
+        )
+
+
+def _cell_problems(submission: Submission, figures: Figures, ftes: Ftes, user: User | None) -> list[str]:
     """Why cells of a form cannot be stored (Dutch, each naming its cell), in the order of `figures`: two
-    queries, whatever the number of cells."""
+    queries, whatever the number of cells. A cell must also be one the user may fill in
+    (access.submission_cell_problem), emptied ones included: an organisation user neither sets nor removes a
+    figure of another kind's measure or at a higher level than a municipality."""
+    year = submission.year
     # An id beyond a bigint is unknown without asking (PostgreSQL would refuse the number).
     measures = Measure.objects.in_bulk({m for m, _r in figures if 0 < m <= MAX_ID})
     regions = Region.objects.in_bulk({r for _m, r in figures if 0 < r <= MAX_ID})
@@ -255,7 +277,16 @@ def _cell_problems(year: int, figures: Figures) -> list[str]:
             found += _messages(check_region_exists, region, year)
         if persons is not None:
             found += _messages(check_persons, persons)
+        fte = ftes.get((measure_id, region_id))
+        if fte is not None:
+            found += _messages(check_fte, fte)
+            if persons is None:
+                found.append(_("VTE zonder aantal personen; vul ook het aantal personen in."))
         found += _messages(check_explanation, explanation)
+        if measure is not None and region is not None:
+            problem = submission_cell_problem(user=user, submission=submission, measure=measure, region=region)
+            if problem is not None:
+                found.append(problem)
         if found:
             cell = (
                 _("%(measure)s in %(region)s") % {"measure": measure.code, "region": region.name}
@@ -273,8 +304,11 @@ def submission_save_figures(
     figures: Figures,
     version: int,
     user: User | None,
+    ftes: Ftes | None = None,
 ) -> Submission:
     """Save the changed cells of a form: (measure id, region id) -> (persons or None to remove, explanation).
+    `ftes`: the full-time equivalents of cells, (measure id, region id) -> FTE or None (none given); a cell of
+    `figures` not in `ftes` keeps its stored FTE.
 
     `version` is the one the form was loaded with: if the submission changed since, SubmissionConflict is
     raised with the current state and nothing is written (optimistic locking). Every cell is checked first
@@ -285,17 +319,21 @@ def submission_save_figures(
     if locked.version != version:
         raise SubmissionConflict(locked)
     submission_change_check(user=user, submission=locked)
-    problems = _cell_problems(locked.year, figures) if figures else []
+    ftes = ftes or {}
+    problems = _cell_problems(locked, figures, ftes, user) if figures else []
     if problems:
         raise ValidationError(problems, code="cells")
-    stored: dict[tuple[int, int], tuple[int, str]] = {}
+    stored: dict[tuple[int, int], tuple[int, Decimal | None, str]] = {}
     if figures:
         with connection.cursor() as cursor:
             cursor.execute(_STORED_SQL, _key_arrays(locked, figures))
-            stored = {(m, r): (persons, explanation) for m, r, persons, explanation in cursor.fetchall()}
-    upserts = {
-        key: value for key, value in figures.items() if value[0] is not None and stored.get(key) != (value[0], value[1])
+            stored = {(m, r): (persons, fte, explanation) for m, r, persons, fte, explanation in cursor.fetchall()}
+    wanted = {
+        key: (persons, ftes[key] if key in ftes else (stored[key][1] if key in stored else None), explanation)
+        for key, (persons, explanation) in figures.items()
+        if persons is not None
     }
+    upserts = {key: value for key, value in wanted.items() if stored.get(key) != value}
     deletes = [key for key, (persons, _explanation) in figures.items() if persons is None and key in stored]
     returned = locked.status == SubmissionStatus.RETURNED
     if not upserts and not deletes and not returned:
@@ -306,8 +344,9 @@ def submission_save_figures(
                 _UPSERT_SQL,
                 {
                     **_key_arrays(locked, upserts),
-                    "persons": [persons for persons, _explanation in upserts.values()],
-                    "explanations": [explanation for _persons, explanation in upserts.values()],
+                    "persons": [persons for persons, _fte, _explanation in upserts.values()],
+                    "ftes": [fte for _persons, fte, _explanation in upserts.values()],
+                    "explanations": [explanation for _persons, _fte, explanation in upserts.values()],
                 },
             )
         if deletes:

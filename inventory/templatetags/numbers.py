@@ -51,9 +51,27 @@ def signed_percent(value: Number | None, decimals: int = 1) -> str:
     return sign + percent(value, decimals)
 
 
+def _fte_decimals(value: Number) -> tuple[Decimal, int]:
+    number = rounded(value, 2)
+    return number, 0 if number == number.to_integral_value() else (
+        1 if number * 10 == (number * 10).to_integral_value() else 2
+    )
+
+
 @register.filter
 def fte(value: Number | None) -> str:
-    """12.5 -> "12,50" (VTE, full-time equivalents, as stored: two decimals)"""
+    """Full-time equivalents, at most two decimals: 1234.5 -> "1.234,5"; 3 -> "3" """
     if value is None or value == "":
         return "–"
-    return number_format(rounded(value, 2), decimal_pos=2, use_l10n=True, force_grouping=True)
+    number, decimals = _fte_decimals(value)
+    return number_format(number, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+
+
+@register.filter
+def fte_input(value: Number | None) -> str:
+    """Full-time equivalents as an input's value, without grouping (the form reads a comma or a point):
+    1234.5 -> "1234,5" """
+    if value is None or value == "":
+        return ""
+    number, decimals = _fte_decimals(value)
+    return number_format(number, decimal_pos=decimals, use_l10n=True, force_grouping=False)

@@ -29,6 +29,7 @@ from inventory.access import (
 from inventory.constants import WEST_VLAANDEREN
 from inventory.models import CollectionRound, Edition, Scope
 from inventory.selectors.dashboard import Dashboard, KeyFigures, dashboard, key_figures
+from inventory.selectors.portal import round_forms
 from inventory.selectors.sources import FigureSource, OwnSource, Place, figures_cached, place_choices, place_get
 from inventory.selectors.years import states_version, year_states
 from inventory.widgets import QuickSelect
@@ -149,6 +150,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         context["organisations"] = organisations_visible_to(request.user).select_related("home_region")
         today = timezone.localdate()
         context["open_rounds"] = CollectionRound.objects.filter(opens_on__lte=today, closes_on__gte=today)
+        context["round_forms"] = round_forms(context["open_rounds"], context["organisations"])  # type: ignore[arg-type]
     return render(request, "inventory/home.html", context)
 
 

@@ -301,7 +301,7 @@ def test_screenshots_of_the_portal_form_and_the_review_page(browser, live_server
     for cell, persons in last_year.items():
         browser.find_element(*by(f"#p-{cell}")).send_keys(str(persons))
     browser.find_element(*by("button[name=save]")).click()
-    wait_for(lambda: "Opgeslagen als ontwerp." in browser.page_source)
+    wait_for(lambda: "Bewaard als ontwerp:" in browser.page_source)
     assert "Status: ontwerp" in one(browser, "main h1 + p")
     assert not browser.find_elements(*by(".flags"))  # the same as last year: nothing to explain
     screenshot(browser, "portal-form.png")

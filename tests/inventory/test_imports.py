@@ -319,10 +319,10 @@ def test_a_portal_upload_only_takes_rows_of_the_users_organisations(
     report = headcounts_import(
         data=text_file(
             HEADER,
-            f"2019,{organisation_a.kbo},VOP,31005,1",
-            f"2019,{organisation_b.kbo},VOP,31005,2",
+            f"2019,{organisation_a.kbo},CMW-BED,31005,1",
+            f"2019,{organisation_b.kbo},CMW-BED,31005,2",
             "2019,,DC,30000,3",
-            f"2019,{UNKNOWN_KBO},VOP,31005,4",
+            f"2019,{UNKNOWN_KBO},CMW-BED,31005,4",
         ),
         filename="tellingen.csv",
         user=None,
@@ -332,16 +332,18 @@ def test_a_portal_upload_only_takes_rows_of_the_users_organisations(
     assert errors_of(report) == [
         (3, "organisation", organisation_b.kbo),
         (4, "organisation", ""),
+        (4, "region", "30000"),  # and a province is no region an organisation reports at
         (5, "organisation", UNKNOWN_KBO),
     ]
     assert "is geen van uw organisaties" in report.errors[0].message
     assert "vul het ondernemingsnummer van uw organisatie in" in report.errors[1].message
+    assert "organisaties geven hun cijfers per gemeente" in report.errors[2].message
     # An unknown number gets the same answer as another organisation's: nothing leaks.
-    assert "is geen van uw organisaties" in report.errors[2].message
+    assert "is geen van uw organisaties" in report.errors[3].message
     assert snapshot() == before
 
     own = headcounts_import(
-        data=text_file(HEADER, f"2019,{organisation_a.kbo},VOP,31005,1"),
+        data=text_file(HEADER, f"2019,{organisation_a.kbo},CMW-BED,31005,1"),
         filename="tellingen.csv",
         user=None,
         organisations=mine,

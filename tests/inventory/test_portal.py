@@ -91,8 +91,13 @@ def test_an_editor_saves_a_draft_then_submits_with_an_explanation_for_a_big_chan
     version = Submission.objects.get(year=2020).version
 
     refused = post(portal, version=version, **{f"p-{bed}": "200", f"p-{afd}": "20", "submit": "1"})
-    assert refused.status_code == 200
-    assert "licht de wijziging toe" in refused.content.decode()
+    # Saved, not submitted, and the page says both: never "Niet bewaard" for figures that were saved.
+    assert refused.status_code == 302
+    page = portal["editor"].get(refused["Location"]).content.decode()
+    assert "Bewaard als ontwerp: 1 cijfer nieuw of gewijzigd. Nog niet ingediend:" in page
+    assert "licht de wijziging toe" in page
+    assert "Niet bewaard" not in page
+    assert figures(portal) == {"CMW-BED": 200, "CMW-AFD": 20}
     assert Submission.objects.get(year=2020).status == "draft"
 
     version = Submission.objects.get(year=2020).version
@@ -119,7 +124,8 @@ def test_a_form_nobody_has_filled_in_yet_shows_no_warnings(portal) -> None:
 def test_a_measure_reported_last_year_and_missing_now_needs_an_explanation(portal) -> None:
     bed, afd = portal["cell"]("CMW-BED"), portal["cell"]("CMW-AFD")
     refused = post(portal, **{f"p-{bed}": "100", f"p-{afd}": "", "submit": "1"})
-    assert "ontbreekt nu" in refused.content.decode()
+    assert "ontbreekt nu" in portal["editor"].get(refused["Location"]).content.decode()
+    assert Submission.objects.get(year=2020).status == "draft"
     version = Submission.objects.get(year=2020).version
     sent = post(
         portal, version=version, **{f"p-{bed}": "100", f"p-{afd}": "0", f"e-{afd}": "Afdeling gesloten", "submit": "1"}

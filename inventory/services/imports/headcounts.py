@@ -16,7 +16,13 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from inventory.access import is_staff_member, submission_change_check, submission_locked_check
+from inventory.access import (
+    cell_measure_problem,
+    cell_region_problem,
+    is_staff_member,
+    submission_change_check,
+    submission_locked_check,
+)
 from inventory.history import history_context, history_context_before_copy
 from inventory.kbo import format_kbo, normalise_kbo
 from inventory.models import (
@@ -52,8 +58,9 @@ from inventory.services.submissions import check_measure_valid, check_region_exi
 class _Lookups:
     """Organisations, measures and regions, loaded once per import."""
 
-    def __init__(self, organisations: QuerySet[Organisation] | None) -> None:
-        self.organisations = list(Organisation.objects.only("id", "kbo", "name"))
+    def __init__(self, organisations: QuerySet[Organisation] | None, user: User | None = None) -> None:
+        self.user = user
+        self.organisations = list(Organisation.objects.only("id", "kbo", "name", "kind"))
         self.organisation_index = {o.kbo: i for i, o in enumerate(self.organisations)}
         self.allowed = None if organisations is None else set(organisations.values_list("pk", flat=True))
         self.pom = self.organisation_index.get(settings.POM_KBO)
@@ -143,6 +150,7 @@ class _ParsedHeadcounts:
     """The valid rows, column by column in compact arrays (a 200,000-row file takes a few MB)."""
 
     has_fte: bool
+    year_column: str = ""  # the file's name of the year column, for errors about the year
     pairs: dict[tuple[int, int], int] = field(default_factory=dict)  # (organisation index, year) -> pair index
     row: array[int] = field(default_factory=lambda: array("q"))
     pair: array[int] = field(default_factory=lambda: array("q"))
@@ -165,13 +173,16 @@ def _parse_headcounts(
         names[k] for k in ("year", "organisation", "measure", "region", "persons")
     )
     n_fte = names.get("fte", "")
-    parsed = _ParsedHeadcounts(has_fte=p_fte is not None)
+    parsed = _ParsedHeadcounts(has_fte=p_fte is not None, year_column=n_year)
     years: dict[Any, int | str] = {}
     organisations: dict[Any, int | str] = {}
     measures: dict[Any, int | str] = {}
     regions: dict[Any, int | str] = {}
     measure_in_year: dict[tuple[int, int], str | None] = {}
     region_in_year: dict[tuple[int, int], str | None] = {}
+    measure_for_kind: dict[tuple[str, int], str | None] = {}
+    region_allowed: dict[tuple[int, int], str | None] = {}
+    restricted = lookups.allowed is not None
     first_row: dict[int, int] = {}  # key -> row number
     n_measures, n_regions = len(lookups.measures) or 1, len(lookups.regions) or 1
     max_rows = settings.IMPORT_MAX_ROWS
@@ -250,6 +261,27 @@ def _parse_headcounts(
             if problem == "":
                 problem = region_in_year[(region, year)] = validation_message(
                     check_region_exists, lookups.regions[region], year
+                )
+            if problem:
+                errors.add(number, n_region, cells[p_region], problem)
+                ok = False
+        # An upload restricted to the user's organisations (an editor's): the cells they may fill in, as on the
+        # portal (access: the kind's measures, municipalities of that year).
+        if restricted and type(organisation) is int and type(measure) is int:
+            kind = lookups.organisations[organisation].kind
+            problem = measure_for_kind.get((kind, measure), "")
+            if problem == "":
+                problem = measure_for_kind[(kind, measure)] = cell_measure_problem(
+                    user=lookups.user, kind=kind, measure=lookups.measures[measure]
+                )
+            if problem:
+                errors.add(number, n_measure, cells[p_measure], problem)
+                ok = False
+        if restricted and type(year) is int and type(region) is int:
+            problem = region_allowed.get((region, year), "")
+            if problem == "":
+                problem = region_allowed[(region, year)] = cell_region_problem(
+                    user=lookups.user, region=lookups.regions[region], year=year
                 )
             if problem:
                 errors.add(number, n_region, cells[p_region], problem)
@@ -339,7 +371,7 @@ def headcounts_import(
         if header is None:
             report.errors = errors.result()
             return report
-        lookups = _Lookups(organisations)
+        lookups = _Lookups(organisations, user)
         report.rows, parsed = _parse_headcounts(table, header, lookups, errors, progress)
     except Refused as refused:
         errors.add(refused.row, "", "", refused.message)
@@ -456,19 +488,24 @@ def _stored_figures(cursor: Any, submission_of: list[int | None], lookups: _Look
     return figures
 
 
-def _change_problems(lookups: _Lookups, stored: _Stored, user: User | None) -> list[str | None]:
+def _change_problems(lookups: _Lookups, stored: _Stored, user: User | None) -> list[ValidationError | None]:
     """Per pair, why its figures may not change (None: they may). The rule is inventory.access's, as on the
     portal's form: a validated submission is locked for everyone; an upload restricted to the user's own
     organisations (an editor's) also needs the year's round open and a submission not yet sent to POM."""
-    problems: list[str | None] = []
+    problems: list[ValidationError | None] = []
     for pair, (organisation_index, year) in enumerate(stored.pair_keys):
         submission = Submission(
             organisation=lookups.organisations[organisation_index], year=year, status=stored.status_of[pair]
         )
-        if lookups.allowed is None:
-            problems.append(validation_message(submission_locked_check, submission))
+        try:
+            if lookups.allowed is None:
+                submission_locked_check(submission)
+            else:
+                submission_change_check(user=user, submission=submission)
+        except ValidationError as error:
+            problems.append(error)
         else:
-            problems.append(validation_message(lambda s: submission_change_check(user=user, submission=s), submission))
+            problems.append(None)
     return problems
 
 
@@ -479,10 +516,11 @@ def _compared(
     report: ImportReport,
     errors: Errors,
     *,
-    problems: list[str | None],
+    problems: list[ValidationError | None],
 ) -> _Changes:
     """Which rows are new, changed or unchanged (counted in the report); a change where `problems` says the
-    submission may not change is an error on that row."""
+    submission may not change is an error on that row: in the year column when the year's round is not open,
+    on the row as a whole otherwise (sent to POM, validated)."""
     changes = _Changes(changed=bytearray(len(parsed.row)), new=bytearray(len(parsed.row)))
     fte_mask = (1 << _FTE_BITS) - 1 if parsed.has_fte else 0
     in_aggregates = [counts_in_aggregates(status) for status in stored.status_of]
@@ -504,13 +542,17 @@ def _compared(
         problem = problems[pair]
         if problem is not None:
             organisation_index, year = stored.pair_keys[pair]
-            errors.add(
-                parsed.row[i],
-                "",
-                f"{year}, {format_kbo(lookups.organisations[organisation_index].kbo)}, "
-                f"{lookups.measures[parsed.measure[i]].code}, {lookups.regions[parsed.region[i]].code}",
-                problem,
-            )
+            message = " ".join(problem.messages)
+            if problem.code == "round_closed":
+                errors.add(parsed.row[i], parsed.year_column, year, message)
+            else:
+                errors.add(
+                    parsed.row[i],
+                    "",
+                    f"{year}, {format_kbo(lookups.organisations[organisation_index].kbo)}, "
+                    f"{lookups.measures[parsed.measure[i]].code}, {lookups.regions[parsed.region[i]].code}",
+                    message,
+                )
         changes.changed[i] = 1
         changes.pairs.add(pair)
     return changes

@@ -1,0 +1,55 @@
+"""In Debian's Chromium: the portal loses nothing. A figure typed for a municipality picked in "Nieuwe gemeente"
+(without clicking "Gemeente toevoegen") and one typed in an existing column are both there after "Bewaren als
+ontwerp" and a reload."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from inventory.models import CollectionRound, Headcount, Measure, Region
+from inventory.services.reference import reference_load
+from tests.browser.conftest import log_in, needs_chromium, wait_for
+from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+
+pytestmark = [pytest.mark.django_db(transaction=True), needs_chromium]
+
+
+def test_a_picked_municipality_and_an_existing_cell_are_both_saved_and_there_after_a_reload(
+    browser, live_server
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    reference_load()
+    brugge, kortrijk = Region.objects.get(code="31005"), Region.objects.get(code="34022")
+    organisation = OrganisationFactory(home_region=brugge, kind="maatwerkbedrijf", name="Werkplaats Brugge")
+    editor = UserFactory(username="invoerder-b")
+    MembershipFactory(user=editor, organisation=organisation, role="editor")
+    today = timezone.localdate()
+    CollectionRound.objects.create(
+        year=2020, opens_on=today - dt.timedelta(days=3), closes_on=today + dt.timedelta(days=30)
+    )
+    bed, afd = Measure.objects.get(code="CMW-BED"), Measure.objects.get(code="CMW-AFD")
+
+    log_in(browser, live_server, editor.username)
+    url = f"{live_server.url}/portaal/{organisation.pk}/2020/"
+    browser.get(url)
+    browser.find_element(By.ID, f"p-{afd.pk}-{brugge.pk}").send_keys("12")
+    browser.find_element(By.ID, f"v-{afd.pk}-{brugge.pk}").send_keys("10,5")
+    Select(browser.find_element(By.ID, "add_region")).select_by_value("34022")
+    browser.find_element(By.ID, f"n-{bed.pk}").send_keys("7")
+    browser.find_element(By.CSS_SELECTOR, "button[name=save]").click()
+    wait_for(lambda: "Bewaard als ontwerp: 2 cijfers nieuw of gewijzigd." in browser.page_source)
+
+    browser.get(url)
+    assert browser.find_element(By.ID, f"p-{afd.pk}-{brugge.pk}").get_attribute("value") == "12"
+    assert browser.find_element(By.ID, f"v-{afd.pk}-{brugge.pk}").get_attribute("value") == "10,5"
+    assert browser.find_element(By.ID, f"p-{bed.pk}-{kortrijk.pk}").get_attribute("value") == "7"
+    assert sorted(
+        Headcount.objects.filter(submission__organisation=organisation, submission__year=2020).values_list(
+            "measure__code", "region__code", "persons"
+        )
+    ) == [("CMW-AFD", "31005", 12), ("CMW-BED", "34022", 7)]
