@@ -154,6 +154,12 @@ BAD_ROWS: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
         ),
     ),
     (
+        "collectionround_required_completeness_range",
+        lambda w: CollectionRound.objects.create(
+            year=2020, opens_on=dt.date(2021, 1, 1), closes_on=dt.date(2021, 2, 1), required_completeness=101
+        ),
+    ),
+    (
         "inventory_collectionround_year_key",
         lambda w: CollectionRound.objects.create(
             year=2019, opens_on=dt.date(2020, 1, 1), closes_on=dt.date(2020, 2, 1)
@@ -213,6 +219,15 @@ BAD_ROWS: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
     (
         "edition_year_range",
         lambda w: Edition.objects.create(name="Oud", reference_year=1980, published_on=dt.date(1981, 1, 1)),
+    ),
+    (
+        "edition_withdrawn_with_reason",
+        lambda w: Edition.objects.create(
+            name="Zonder reden",
+            reference_year=2019,
+            published_on=dt.date(2020, 1, 1),
+            withdrawn_at=dt.datetime(2020, 2, 1, tzinfo=dt.UTC),
+        ),
     ),
     (
         "editionfigure_unique_key",
