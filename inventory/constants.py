@@ -9,3 +9,5 @@ GROUPING_LEVEL = "regio-indeling"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # The most persons one headcount can hold: the column is a PostgreSQL integer.
 MAX_PERSONS = 2_147_483_647
+# Full-time equivalents of one headcount stay below this: the column is numeric(12, 2).
+MAX_FTE = 10**10

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from inventory.constants import MAX_PERSONS
 from inventory.models import Measure, Region
 from inventory.services.imports.cells import parse_fte_cents
-from inventory.services.submissions import MAX_ID
+from inventory.services.submissions import FTE_WITHOUT_PERSONS, MAX_ID
 
 Figures = dict[tuple[int, int], tuple[int | None, str]]
 Ftes = dict[tuple[int, int], Decimal | None]
@@ -33,7 +33,6 @@ Ftes = dict[tuple[int, int], Decimal | None]
 Stored = Mapping[tuple[int, int], tuple[int, Decimal | None, str]]
 
 CELL_NAME = re.compile(r"[pve]-([0-9]+)-([0-9]+)", re.ASCII)
-FTE_WITHOUT_PERSONS = gettext_lazy("VTE zonder aantal personen; vul ook het aantal personen in.")
 SHOWN_LENGTH = 100
 
 

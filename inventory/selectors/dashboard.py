@@ -27,7 +27,7 @@ from inventory.selectors.sources import (
     Values,
     place_children,
 )
-from inventory.selectors.years import YearStatus, default_year
+from inventory.selectors.years import YearStatus, default_year, incomplete_labels
 
 # --- dashboard ------------------------------------------------------------------------------------------------
 
@@ -97,11 +97,6 @@ class Dashboard:
     incomplete_years: dict[int, str] = field(default_factory=dict)
 
 
-def _label(states: dict[int, YearStatus] | None, year: int) -> str:
-    status = (states or {}).get(year)
-    return status.label if status and not status.complete else ""
-
-
 def _groups(values: Values, code: str, year: int, trede: int) -> list[tuple[str, int]]:
     """A trede's measure groups at a place in a year, largest first."""
     found = [(g, n) for (c, y, t, g), n in values.items() if c == code and y == year and t == trede and g]
@@ -148,11 +143,11 @@ def dashboard(
         own=own,
         with_flanders=with_flanders,
         freshness=source.freshness(),
-        year_label=_label(states, year),
-        previous_label=_label(states, year - 1),
-        base_label=_label(states, base_year),
-        incomplete_years={y: _label(states, y) for y in years if _label(states, y)},
     )
+    labels = incomplete_labels(sorted({*years, year - 1}), states or {})
+    result.year_label, result.previous_label = labels.get(year, ""), labels.get(year - 1, "")
+    result.base_label = labels.get(base_year, "")
+    result.incomplete_years = {y: label for y, label in labels.items() if y in years}
 
     def get(code: str, y: int, trede: int | None = None, group: str = "") -> int | None:
         return values.get((code, y, trede, group))
@@ -258,6 +253,7 @@ def key_figures(
     assert year is not None  # years is not empty
     base_year = years[0]
     wanted = sorted({base_year, year - 1, year})
+    labels = incomplete_labels(wanted, states or {})
     places = [place.code] if place.code == FLANDERS else [place.code, FLANDERS]
     values = source.values(places, wanted)
     young = source.target_group_values(places, wanted, TREND_TARGET_GROUP)
@@ -296,7 +292,7 @@ def key_figures(
             trend(TREND_GROUP, lambda code, y: get(code, y, 5, TREND_GROUP)),
             trend(TREND_TARGET_GROUP, lambda code, y: young.get((code, y))),
         ],
-        year_label=_label(states, year),
-        previous_label=_label(states, year - 1),
-        base_label=_label(states, base_year),
+        year_label=labels.get(year, ""),
+        previous_label=labels.get(year - 1, ""),
+        base_label=labels.get(base_year, ""),
     )

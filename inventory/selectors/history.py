@@ -33,6 +33,7 @@ from inventory.models import (
     SubmissionEvent,
     SubmissionStatus,
 )
+from inventory.templatetags.numbers import fte
 
 HistoryChange = tuple["Field[Any, Any]", object, object]
 
@@ -231,6 +232,8 @@ def _history_value(field: Field[Any, Any], value: object, labels: dict[tuple[typ
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, dt.datetime):
         return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+    if field.name == "fte":
+        return fte(cast(Decimal, value))  # as every page writes VTE ("3,5")
     if isinstance(value, Decimal):
         return number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
     if field.name in HISTORY_GROUPED_FIELDS:

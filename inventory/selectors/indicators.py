@@ -17,6 +17,14 @@ def change(old: int | None, new: int | None) -> tuple[int | None, Decimal | None
     return new - old, pct
 
 
+def fte_sum(total: Decimal | None, fte: Decimal | None) -> Decimal | None:
+    """A running total of full-time equivalents: only figures with a VTE count, and where none has one the total
+    stays None ("–", not 0)."""
+    if fte is None:
+        return total
+    return fte if total is None else total + fte
+
+
 def share(part: int | Decimal | None, whole: int | Decimal | None) -> Decimal | None:
     if part is None or not whole:
         return None

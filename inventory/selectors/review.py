@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from inventory.models import Headcount, Measure, Region, Submission
-from inventory.selectors.indicators import change
+from inventory.selectors.indicators import change, fte_sum
 
 
 @dataclass
@@ -51,13 +51,10 @@ class MeasureTotal:
 class ReviewFigures:
     measures: list[MeasureTotal]
     total: Figure
-
-
-def _add_fte(total: Decimal | None, fte: Decimal | None) -> Decimal | None:
-    # A sum of VTE only where some figure has one: no VTE at all stays "–", not 0.
-    if fte is None:
-        return total
-    return fte if total is None else total + fte
+    # The same headcounts as the plausibility rules read them: (measure id, region id) -> (persons, explanation)
+    # now, -> persons last year.
+    current: dict[tuple[int, int], tuple[int, str]] = field(default_factory=dict)
+    previous: dict[tuple[int, int], int] = field(default_factory=dict)
 
 
 def review_figures(*, submission: Submission) -> ReviewFigures:
@@ -92,7 +89,12 @@ def review_figures(*, submission: Submission) -> ReviewFigures:
         group.rows.append(row)
         for figure in (group.figure, total):
             figure.current = (figure.current or 0) + (row.figure.current or 0)
-            figure.fte = _add_fte(figure.fte, row.figure.fte)
+            figure.fte = fte_sum(figure.fte, row.figure.fte)
             if row.figure.previous is not None:
                 figure.previous = (figure.previous or 0) + row.figure.previous
-    return ReviewFigures(list(per_measure.values()), total)
+    return ReviewFigures(
+        list(per_measure.values()),
+        total,
+        current={(h.measure_id, h.region_id): (h.persons, h.explanation) for h in current},
+        previous={key: h.persons for key, h in previous.items()},
+    )

@@ -40,7 +40,6 @@ class YearStatus:
     validated: int
     required_pct: int | None  # None: no round (a historic year)
     marked: bool  # staff declared it complete
-    round_open: bool
     edition: str = ""  # the current edition that publishes it
 
     @property
@@ -112,7 +111,7 @@ def year_states() -> dict[int, YearStatus]:
             state = YearState.COLLECTING
         if edition:
             state = YearState.PUBLISHED
-        result[year] = YearStatus(year, state, expected, count, required, marked, is_open, edition)
+        result[year] = YearStatus(year, state, expected, count, required, marked, edition)
     return result
 
 

@@ -28,7 +28,7 @@ from inventory.constants import FLANDERS, WEST_VLAANDEREN
 from inventory.models import HEADLINE_TREDEN, Measure, Region, Scope, Trede
 from inventory.selectors.figures import AggregateColumn as A
 from inventory.selectors.figures import aggregate_keyed_values, aggregate_years, aggregates_freshness
-from inventory.selectors.years import default_year, incomplete_labels, year_states
+from inventory.selectors.years import YearStatus, default_year, incomplete_labels, year_states
 from inventory.services import suppression
 from inventory.services.exports import SOURCE, escape_cell
 
@@ -226,17 +226,19 @@ def _measure_lines(figures: Figures) -> list[Line]:
     return lines
 
 
-def publication_years(*, scope: str = Scope.VALIDATED, last_year: int | None = None) -> list[int]:
-    """The workbook's years: up to the latest complete year (selectors/years.py), or up to `last_year` when it
-    is asked for (an incomplete year is then labelled in the workbook). ValidationError for a year without
-    figures."""
+def publication_years(
+    *, scope: str = Scope.VALIDATED, last_year: int | None = None, states: dict[int, YearStatus] | None = None
+) -> list[int]:
+    """The workbook's years: up to the latest complete year (selectors/years.py; `states` when the caller has
+    read them), or up to `last_year` when it is asked for (an incomplete year is then labelled in the workbook).
+    ValidationError for a year without figures."""
     years = aggregate_years(scope=scope)
     if last_year is not None and last_year not in years:
         raise ValidationError(
             _("Jaar %(year)s heeft geen cijfers; kies een van %(years)s.")
             % {"year": last_year, "years": ", ".join(map(str, years)) or "–"}
         )
-    last = last_year if last_year is not None else default_year(years, year_states())
+    last = last_year if last_year is not None else default_year(years, year_states() if states is None else states)
     return [y for y in years if last is not None and y <= last]
 
 
@@ -245,8 +247,9 @@ def publication_workbook(
 ) -> None:
     """Write the workbook to `out` (a seekable binary file): the years up to the latest complete one, or up to
     `last_year`."""
-    years = publication_years(scope=scope, last_year=last_year)
-    incomplete = incomplete_labels(years, year_states())
+    states = year_states()
+    years = publication_years(scope=scope, last_year=last_year, states=states)
+    incomplete = incomplete_labels(years, states)
     arrondissements = list(
         Region.objects.filter(parent__code=WEST_VLAANDEREN, level=Region.Level.ARRONDISSEMENT).order_by("code")
     )

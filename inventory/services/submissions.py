@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from inventory.access import (
@@ -25,7 +26,7 @@ from inventory.access import (
     submission_change_check,
     submission_locked_check,
 )
-from inventory.constants import MAX_PERSONS
+from inventory.constants import MAX_FTE, MAX_PERSONS
 from inventory.history import history_context
 from inventory.models import Headcount, Measure, Organisation, Region, Submission, SubmissionStatus
 from inventory.services.aggregation import aggregates_mark_keys, aggregates_mark_submissions
@@ -236,6 +237,8 @@ where submission_id = %(submission)s
 Figures = Mapping[tuple[int, int], tuple[int | None, str]]
 Ftes = Mapping[tuple[int, int], Decimal | None]
 MAX_ID = 2**63 - 1
+# The portal form says it beside the cell, the save service for any other caller.
+FTE_WITHOUT_PERSONS = gettext_lazy("VTE zonder aantal personen; vul ook het aantal personen in.")
 
 
 def _messages(check: Callable[..., None], *args: object) -> list[str]:
@@ -247,7 +250,7 @@ def _messages(check: Callable[..., None], *args: object) -> list[str]:
 
 
 def check_fte(fte: Decimal | None) -> None:
-    if fte is not None and (not fte.is_finite() or fte < 0 or fte >= Decimal("1e10")):
+    if fte is not None and (not fte.is_finite() or fte < 0 or fte >= MAX_FTE):
         raise ValidationError(
             _("Aantal VTE moet een getal van 0 of meer zijn, niet %(value)s.") % {"value": fte}, code="fte"
         )
@@ -281,7 +284,7 @@ def _cell_problems(submission: Submission, figures: Figures, ftes: Ftes, user: U
         if fte is not None:
             found += _messages(check_fte, fte)
             if persons is None:
-                found.append(_("VTE zonder aantal personen; vul ook het aantal personen in."))
+                found.append(str(FTE_WITHOUT_PERSONS))
         found += _messages(check_explanation, explanation)
         if measure is not None and region is not None:
             problem = submission_cell_problem(user=user, submission=submission, measure=measure, region=region)

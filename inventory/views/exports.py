@@ -38,7 +38,7 @@ from inventory.services.exports import (
     headcounts_export,
     xlsx_write,
 )
-from inventory.services.publication import publication_filename, publication_workbook, publication_years
+from inventory.services.publication import publication_filename, publication_workbook
 from inventory.services.suppression import SECONDARY_MARK, primary_mark, small_cell_threshold
 from inventory.views.errors import InvalidQuery, invalid_choice
 
@@ -207,7 +207,12 @@ def publication(request: AuthenticatedHttpRequest) -> FileResponse | HttpRespons
     try:
         if raw_year and last_year is None:
             raise ValidationError(_("Jaar ‘%(year)s’ is geen geldig jaar.") % {"year": raw_year})
-        publication_years(scope=scope, last_year=last_year)
+        # The workbook checks its years before it writes a cell.
+        return _file_response(
+            lambda out: publication_workbook(out=out, scope=scope, public=public, last_year=last_year),
+            filename=publication_filename(scope=scope, public=public),
+            content_type=FORMATS["xlsx"].content_type,
+        )
     except ValidationError as error:
         # Nothing to send: the exports page again, saying what was asked and why it cannot be made.
         scopes = readable_scopes(request.user, aggregates=True)
@@ -218,8 +223,3 @@ def publication(request: AuthenticatedHttpRequest) -> FileResponse | HttpRespons
             "publication_error": " ".join(error.messages),
         }
         return render(request, "inventory/exports.html", context, status=400)
-    return _file_response(
-        lambda out: publication_workbook(out=out, scope=scope, public=public, last_year=last_year),
-        filename=publication_filename(scope=scope, public=public),
-        content_type=FORMATS["xlsx"].content_type,
-    )

@@ -9,6 +9,7 @@ with the rest by "Bewaren als ontwerp" and "Indienen bij POM".
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -30,6 +31,7 @@ from inventory.access import (
 )
 from inventory.forms import PortalForm, posted_cells
 from inventory.models import CollectionRound, Headcount, Measure, Region, Submission, SubmissionStatus
+from inventory.selectors.indicators import fte_sum
 from inventory.services.plausibility import Flag, plausibility_flags, previous_figures, unexplained
 from inventory.services.submissions import (
     SubmissionConflict,
@@ -81,10 +83,6 @@ class Total:
     fte: Decimal | None = None
 
 
-def _add_fte(total: Decimal | None, fte: Decimal | None) -> Decimal | None:
-    return total if fte is None else (fte if total is None else total + fte)
-
-
 @dataclass
 class Page:
     """What the grid shows: (measure id, region id) -> persons and explanation, FTE, and what was typed."""
@@ -103,10 +101,10 @@ def _grid(
     page: Page,
     flags: list[Flag],
     *,
+    previous: dict[tuple[int, int], int],
     can_edit: bool,
 ) -> tuple[list[Row], list[Total]]:
     year, kind = submission.year, submission.organisation.kind
-    previous = previous_figures(submission)
     used = {m for m, _r in page.figures} | {m for m, _r in previous}
     measures = Measure.objects.filter(pk__in=used) | Measure.objects.valid_in(year).for_kind(kind)
     by_cell = {(f.measure_id, f.region_id): f for f in flags if f.region_id is not None}
@@ -141,21 +139,24 @@ def _grid(
             if persons is not None:
                 row.persons_total += persons
                 total.persons += persons
-                row.fte_total, total.fte = _add_fte(row.fte_total, fte), _add_fte(total.fte, fte)
+                row.fte_total, total.fte = fte_sum(row.fte_total, fte), fte_sum(total.fte, fte)
         row.previous_total = sum(v for (m, _r), v in previous.items() if m == measure.pk)
         rows.append(row)
     return rows, totals
 
 
 def _regions(
-    request: AuthenticatedHttpRequest, submission: Submission, stored: set[tuple[int, int]], extra: list[str]
+    request: AuthenticatedHttpRequest,
+    submission: Submission,
+    stored: set[tuple[int, int]],
+    previous: set[tuple[int, int]],
+    extra: list[str],
 ) -> list[Region]:
     """Where its people work: the home municipality, every region with a figure now or last year, and the
     regions the user added (for organisation users only municipalities of that year: the regions they may fill
     in, access.cell_region_problem)."""
     year = submission.year
-    ids = {submission.organisation.home_region_id} | {r for _m, r in stored}
-    ids |= {r for _m, r in previous_figures(submission)}
+    ids = {submission.organisation.home_region_id} | {r for _m, r in stored} | {r for _m, r in previous}
     added = [
         region.pk
         for region in Region.objects.filter(code__in=extra)
@@ -268,7 +269,9 @@ def portal_form(request: AuthenticatedHttpRequest, organisation_pk: int, year: i
     # Region codes are letters and digits: anything else (a NUL byte PostgreSQL refuses) is no region, as an
     # unknown code is.
     extra = [code for code in extra if code.isascii() and code.isalnum()]
-    regions = _regions(request, submission, set(stored), extra)
+    # Last year's figures, read once: the columns, the "vorig jaar" beside each input and the warnings.
+    previous = previous_figures(submission)
+    regions = _regions(request, submission, set(stored), set(previous), extra)
     # Why this user may not change these figures now (a viewer, a closed round, sent or validated), or None.
     readonly_reason = submission_change_problem(user=request.user, submission=submission)
     can_edit = readonly_reason is None
@@ -323,12 +326,13 @@ def portal_form(request: AuthenticatedHttpRequest, organisation_pk: int, year: i
     # A form nobody has filled in yet gets no warnings in every row; they come with the first figures (and the
     # submit checks them all the same). Warnings are for those who can still act on them.
     started = bool(entered) or request.method == "POST"
-    flags = plausibility_flags(submission=submission, figures=entered) if started and can_edit else []
-    rows, totals = _grid(request, submission, regions, page, flags, can_edit=can_edit)
+    flags = (
+        plausibility_flags(submission=submission, figures=entered, previous=previous) if started and can_edit else []
+    )
+    rows, totals = _grid(request, submission, regions, page, flags, previous=previous, can_edit=can_edit)
     if request.method == "POST" and not moved:
         _new_column_typed(request, rows)
     municipalities = Region.objects.municipalities().valid_in(year).exclude(pk__in=[r.pk for r in regions])
-    has_previous = Headcount.objects.filter(submission__organisation=organisation, submission__year=year - 1).exists()
     return render(
         request,
         "inventory/portal_form.html",
@@ -341,9 +345,7 @@ def portal_form(request: AuthenticatedHttpRequest, organisation_pk: int, year: i
             "rows": rows,
             "totals": totals,
             "grand_persons": sum(total.persons for total in totals),
-            "grand_fte": sum((t.fte for t in totals if t.fte is not None), Decimal(0))
-            if any(t.fte is not None for t in totals)
-            else None,
+            "grand_fte": functools.reduce(fte_sum, (t.fte for t in totals), None),
             "can_edit": can_edit,
             "errors": errors,
             "conflict": conflict,
@@ -353,7 +355,7 @@ def portal_form(request: AuthenticatedHttpRequest, organisation_pk: int, year: i
             "picked": request.POST.get("add_region", ""),
             "extra": [r.code for r in regions if r.code in extra],
             "copied": copied,
-            "copy_previous": COPY_PREVIOUS if can_edit and has_previous and copied is None else "",
+            "copy_previous": COPY_PREVIOUS if can_edit and previous and copied is None else "",
             "return_comment": _return_comment(submission),
         },
     )

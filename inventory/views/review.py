@@ -32,6 +32,7 @@ from inventory.services.exports import escape_cell
 from inventory.services.plausibility import plausibility_flag_counts, plausibility_flags
 from inventory.tables import SubmissionTable
 from inventory.tasks import send_reminders
+from inventory.views.errors import NotFound
 
 
 @method_decorator(staff_required, name="dispatch")
@@ -117,13 +118,14 @@ def queue_status_counts(query: QueryDict, queryset: QuerySet[Submission]) -> lis
 @staff_required
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     submission = get_object_or_404(Submission.objects.select_related("organisation"), pk=pk)
+    figures = review_figures(submission=submission)
     return render(
         request,
         "inventory/review.html",
         {
             "submission": submission,
-            "figures": review_figures(submission=submission),
-            "flags": plausibility_flags(submission=submission),
+            "figures": figures,
+            "flags": plausibility_flags(submission=submission, figures=figures.current, previous=figures.previous),
             "history": submission_history(submission=submission),
         },
     )
@@ -176,7 +178,7 @@ def completeness_page(request: HttpRequest, year: int) -> HttpResponse:
 @staff_required
 def completeness_remind(request: HttpRequest, year: int) -> HttpResponse:
     if round_for(year=year) is None:
-        raise Http404(_("Er is geen bevragingsronde voor %(year)s.") % {"year": year})
+        raise NotFound(_("Er is geen bevragingsronde voor %(year)s.") % {"year": year})
     transaction.on_commit(lambda: send_reminders.delay(year), robust=True)
     messages.success(request, _("Herinneringen worden verstuurd (hoogstens één per organisatie per dag)."))
     return redirect("inventory:completeness", year=year)

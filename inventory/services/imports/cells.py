@@ -9,7 +9,7 @@ from typing import Any
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from inventory.constants import FORMULA_STARTS, MAX_PERSONS
+from inventory.constants import FORMULA_STARTS, MAX_FTE, MAX_PERSONS
 from inventory.models import (
     YEAR_MAX,
     YEAR_MIN,
@@ -126,7 +126,7 @@ def parse_fte_cents(value: Any) -> int | str | None:
     else:
         text = cell_text(value)
         number = Decimal(text.replace(",", ".")) if DECIMAL_NUMBER.fullmatch(text) else None
-    if number is None or not number.is_finite() or number < 0 or number >= Decimal("1e10"):
+    if number is None or not number.is_finite() or number < 0 or number >= MAX_FTE:
         return _("‘%(value)s’ is geen geldig aantal VTE; verwacht een getal van 0 of meer, bv. 12,5.") % {
             "value": cell_shown(value)
         }
