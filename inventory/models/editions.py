@@ -53,6 +53,9 @@ class Edition(models.Model):  # type: ignore[django-manager-missing]  # 'events'
         related_name="+",
     )
     withdrawn_reason = models.TextField(_("reden van intrekken"), blank=True)
+    # The state of each frozen year when it was published ({"2020": {"state": "collecting", ...}},
+    # YearStatus.as_dict()): an edition that froze an incomplete year says so for as long as it exists.
+    year_states = models.JSONField(_("jaarstatus bij publicatie"), default=dict, blank=True, editable=False)
 
     objects = EditionQuerySet.as_manager()
 
@@ -94,6 +97,17 @@ class Edition(models.Model):  # type: ignore[django-manager-missing]  # 'events'
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def incomplete_years(self) -> list[int]:
+        """The years this edition froze while they were still being collected (YearState.COLLECTING, recorded at
+        publication; editions from before states were recorded hold none)."""
+        return sorted(int(y) for y, state in (self.year_states or {}).items() if state.get("state") == "collecting")
+
+    @property
+    def complete(self) -> bool:
+        """Whether its reference year was complete when it was published."""
+        return self.reference_year not in self.incomplete_years
 
     @property
     def withdrawn(self) -> bool:

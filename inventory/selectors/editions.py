@@ -20,7 +20,7 @@ from inventory.models import (
     Scope,
 )
 from inventory.selectors.indicators import change
-from inventory.selectors.years import YearStatus, year_states
+from inventory.selectors.years import YearStatus, edition_year_states, incomplete_labels, year_states
 
 # --- editions -------------------------------------------------------------------------------------------------
 
@@ -32,6 +32,7 @@ class EditionSummary:
     headcounts: int
     first_year: int | None
     last_year: int | None
+    incomplete: dict[int, str]  # the years it froze while still being collected, with their label then
 
 
 def editions_list(*, withdrawn: bool | None = False) -> list[EditionSummary]:
@@ -48,7 +49,17 @@ def editions_list(*, withdrawn: bool | None = False) -> list[EditionSummary]:
         .order_by("-reference_year", "-published_on", "-created_at")
     )
     headcounts = dict(EditionHeadcount.objects.values("edition").annotate(n=Count("id")).values_list("edition", "n"))
-    return [EditionSummary(e, e.n_figures, headcounts.get(e.pk, 0), e.first, e.last) for e in editions]
+    return [
+        EditionSummary(
+            e,
+            e.n_figures,
+            headcounts.get(e.pk, 0),
+            e.first,
+            e.last,
+            incomplete_labels(e.incomplete_years, edition_year_states(e)),
+        )
+        for e in editions
+    ]
 
 
 @dataclass(frozen=True)
@@ -60,9 +71,9 @@ class PreviewYear:
     figures: int
 
 
-def publish_preview() -> list[PreviewYear]:
-    """Every year with validated aggregates, newest first, with its state (two queries). An edition with
-    reference year Y freezes the years up to Y."""
+def publish_preview(states: dict[int, YearStatus] | None = None) -> list[PreviewYear]:
+    """Every year with validated aggregates, newest first, with its state (two queries; one with `states`). An
+    edition with reference year Y freezes the years up to Y."""
     counts = (
         Aggregate.objects.filter(scope=Scope.VALIDATED)
         .values("year")
@@ -70,7 +81,7 @@ def publish_preview() -> list[PreviewYear]:
         .order_by("-year")
         .values_list("year", "n")
     )
-    states = year_states()
+    states = year_states() if states is None else states
     return [PreviewYear(year, states.get(year), n) for year, n in counts]
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 from django.db.models import TextChoices
@@ -22,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from inventory.models import Scope, scope_statuses
+from inventory.models import Edition, Scope, scope_statuses
 from inventory.services.completeness import expected_organisations
 
 
@@ -41,6 +42,7 @@ class YearStatus:
     required_pct: int | None  # None: no round (a historic year)
     marked: bool  # staff declared it complete
     edition: str = ""  # the current edition that publishes it
+    frozen: bool = False  # the state an edition recorded when it was published (edition_year_states)
 
     @property
     def complete(self) -> bool:
@@ -57,7 +59,11 @@ class YearStatus:
         """What a page writes beside the year's figures."""
         names = {"validated": self.validated, "expected": self.expected, "year": self.year}
         if self.state == YearState.COLLECTING:
+            if self.frozen:
+                return _("onvolledig bij publicatie: %(validated)s van %(expected)s organisaties gevalideerd") % names
             return _("onvolledig: %(validated)s van %(expected)s organisaties gevalideerd") % names
+        if self.frozen:
+            return _("volledig bij publicatie")
         if self.state == YearState.PUBLISHED:
             return _("gepubliceerd in %(edition)s") % {"edition": self.edition}
         if self.required_pct is None:
@@ -75,13 +81,23 @@ class YearStatus:
             "label": self.label,
         }
 
+    @classmethod
+    def from_dict(cls, year: int, data: dict[str, Any]) -> YearStatus:
+        """A state an edition recorded (as_dict()) when it was published."""
+        collecting = data.get("state") == YearState.COLLECTING
+        state = YearState.COLLECTING if collecting else YearState.COMPLETE
+        return cls(year, state, data.get("expected", 0), data.get("validated", 0), None, False, frozen=True)
+
 
 _STATES_SQL = """
 with expected as ({expected}),
      validated as (select s.year, count(distinct s.organisation_id) n from inventory_submission s
                    where s.status = any(%s) and s.organisation_id in (select pk from expected) group by s.year),
      published as (select distinct on (reference_year) reference_year as year, name from inventory_edition
-                   where withdrawn_at is null order by reference_year, published_on desc, created_at desc),
+                   where withdrawn_at is null
+                         -- an edition that froze its year incomplete does not make the year final
+                         and coalesce(year_states -> reference_year::text ->> 'state', '') <> %s
+                   order by reference_year, published_on desc, created_at desc),
      years as (select year from inventory_collectionround union select year from validated
                union select year from inventory_aggregateyear where computed_at is not null
                union select year from published)
@@ -99,7 +115,8 @@ def year_states() -> dict[int, YearStatus]:
     expected_sql, expected_params = expected_organisations().values("pk").query.sql_with_params()
     sql = _STATES_SQL.format(expected=expected_sql)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*expected_params, scope_statuses(Scope.VALIDATED), timezone.localdate()])
+        params = [*expected_params, scope_statuses(Scope.VALIDATED), YearState.COLLECTING.value, timezone.localdate()]
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     result: dict[int, YearStatus] = {}
     for year, has_round, is_open, required, marked, count, expected, edition in rows:
@@ -113,6 +130,13 @@ def year_states() -> dict[int, YearStatus]:
             state = YearState.PUBLISHED
         result[year] = YearStatus(year, state, expected, count, required, marked, edition)
     return result
+
+
+def edition_year_states(edition: Edition) -> dict[int, YearStatus]:
+    """The states an edition recorded for its years when it was published (no query): the year it froze while
+    still collecting keeps saying so. Editions published before states were recorded hold none: their years
+    count as complete."""
+    return {int(y): YearStatus.from_dict(int(y), data) for y, data in (edition.year_states or {}).items()}
 
 
 def default_year(years: list[int], states: dict[int, YearStatus]) -> int | None:

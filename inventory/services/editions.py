@@ -61,7 +61,8 @@ def edition_publish(
         errors["name"] = [_("Geef de editie een naam.")]
     elif Edition.objects.filter(name__iexact=name).exists():
         errors["name"] = [_("Er bestaat al een editie ‘%(name)s’; kies een andere naam.") % {"name": name}]
-    incomplete = incomplete_years(reference_year)
+    states = year_states()
+    incomplete = incomplete_years(reference_year, states)
     if incomplete and not confirm_incomplete:
         errors["confirm_incomplete"] = [
             _("Niet alle jaren zijn volledig (%(years)s). Bevestig dat u deze onvolledige cijfers wilt bevriezen.")
@@ -81,6 +82,8 @@ def edition_publish(
         note=note.strip(),
         published_by=user,
         replaces=replaces,
+        # The edition says for ever which years it froze before they were complete.
+        year_states={str(y): s.as_dict() for y, s in states.items() if y <= reference_year},
     )
     params: dict[str, int | str | list[str]] = {
         "edition": edition.pk,

@@ -21,6 +21,7 @@ from inventory.filters import region_choices
 from inventory.models import Edition, EditionFigure
 from inventory.selectors.editions import ChangeKind, editions_compare, editions_list, publish_preview
 from inventory.selectors.figures import aggregate_years
+from inventory.selectors.years import YearStatus, default_year, year_states
 from inventory.services.editions import edition_publish, edition_withdraw
 from inventory.templatetags.numbers import persons
 from inventory.widgets import QuickSelect
@@ -71,10 +72,16 @@ class PublishForm(forms.Form):
         help_text=gettext_lazy("Nodig wanneer een jaar tot en met het referentiejaar nog niet volledig is."),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, states: dict[int, YearStatus] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         years = aggregate_years()
-        cast(forms.ChoiceField, self.fields["reference_year"]).choices = [(y, str(y)) for y in reversed(years)]
+        states = states or {}
+        cast(forms.ChoiceField, self.fields["reference_year"]).choices = [
+            (y, _("%(year)s (onvolledig)") % {"year": y} if y in states and not states[y].complete else str(y))
+            for y in reversed(years)
+        ]
+        # The latest complete year: publishing an incomplete one is a choice made on purpose.
+        self.fields["reference_year"].initial = default_year(years, states)
         self.fields["published_on"].initial = timezone.localdate()
         replaces = cast(EditionChoiceField, self.fields["replaces"])
         replaces.queryset = Edition.objects.order_by("-reference_year", "-published_on", "-created_at")
@@ -149,6 +156,7 @@ class CompareForm(forms.Form):
 
 def _page(request: HttpRequest, *, form: PublishForm | None = None, status: int = 200) -> HttpResponse:
     everything = editions_list(withdrawn=None)
+    states = year_states()
     editions = [e for e in everything if not e.edition.withdrawn]
     compare = CompareForm(
         initial={"old": editions[1].edition.pk, "new": editions[0].edition.pk} if len(editions) > 1 else None
@@ -156,9 +164,9 @@ def _page(request: HttpRequest, *, form: PublishForm | None = None, status: int 
     context = {
         "editions": editions,
         "withdrawn": [e for e in everything if e.edition.withdrawn],
-        "form": form or PublishForm(),
+        "form": form or PublishForm(states=states),
         "compare": compare,
-        "preview": publish_preview(),
+        "preview": publish_preview(states),
         "staff": is_staff_member(request.user),
         "withdraw_form": WithdrawForm(),
     }
@@ -174,7 +182,7 @@ def edition_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @coordinator_required
 def edition_publish_view(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = PublishForm(request.POST)
+    form = PublishForm(request.POST, states=year_states())
     if form.is_valid():
         try:
             result = edition_publish(**form.cleaned_data, user=request.user)
@@ -203,6 +211,10 @@ def edition_withdraw_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
     if not form.is_valid():
         messages.error(request, _("Geef een reden om de editie ‘%(name)s’ in te trekken.") % {"name": edition.name})
         return redirect("inventory:editions")
+    if edition.withdrawn_at is None and request.POST.get("confirm") != "1":
+        # Withdrawing cannot be undone: the first click asks, with what it means, the second withdraws.
+        context = {"edition": edition, "form": form}
+        return render(request, "inventory/edition_withdraw_confirm.html", context)
     try:
         edition_withdraw(edition=edition, reason=form.cleaned_data["reason"], user=request.user)
     except ValidationError as error:

@@ -31,7 +31,7 @@ from inventory.models import CollectionRound, Edition, Scope
 from inventory.selectors.dashboard import Dashboard, KeyFigures, dashboard, key_figures
 from inventory.selectors.portal import round_forms
 from inventory.selectors.sources import FigureSource, OwnSource, Place, figures_cached, place_choices, place_get
-from inventory.selectors.years import states_version, year_states
+from inventory.selectors.years import edition_year_states, states_version, year_states
 from inventory.widgets import QuickSelect
 
 LIVE = "live"
@@ -170,16 +170,19 @@ def key_figures_page(request: AuthenticatedHttpRequest) -> HttpResponse:
         if edition is None:
             raise Http404
     else:
-        edition = editions[0] if editions else None
+        # The latest edition that froze its reference year complete leads; one published incomplete (with
+        # confirmation) is only shown when asked for, with its label.
+        edition = next((e for e in editions if e.complete), editions[0] if editions else None)
     source = FigureSource(edition=edition)
-    states = year_states() if edition is None else None
+    states = year_states() if edition is None else edition_year_states(edition)
 
     def build() -> tuple[KeyFigures | None, str]:
         years = source.years()
         form = PlaceForm(request.GET or None, years=years)
-        figures = key_figures(
-            source=source, place=form.chosen_place(), year=form.chosen_year(), years=years, states=states
-        )
+        year = form.chosen_year()
+        if year is None and edition is not None and edition.reference_year in years:
+            year = edition.reference_year  # an edition leads with its own year, complete or not (labelled)
+        figures = key_figures(source=source, place=form.chosen_place(), year=year, years=years, states=states)
         notices: list[str] = []
         if figures:
             notices = form.notices(place=figures.place, year=figures.year, has_figures=figures.total is not None)
@@ -198,7 +201,7 @@ def key_figures_page(request: AuthenticatedHttpRequest) -> HttpResponse:
         [(e.pk, e.name) for e in editions],
         request.GET.get("region"),
         request.GET.get("year"),
-        states_version(states or {}),
+        states_version(states),
     )
     figures, html = figures_cached("kerncijfers", build, source=source, parts=parts)
     context = {"figures": figures, "edition": edition, "key_figures_html": mark_safe(html)}

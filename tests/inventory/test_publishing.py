@@ -113,6 +113,71 @@ def test_the_publish_form_needs_the_box_ticked_for_an_incomplete_year(
     assert Edition.objects.get(name="Inventaris 2020").published_on == dt.date(2021, 6, 1)
 
 
+def test_the_publish_form_leads_with_the_latest_complete_year_and_names_the_incomplete_one(
+    round_2020: CollectionRound, coordinator_client: Client
+):
+    html = coordinator_client.get("/edities/").content.decode()
+    assert '<option value="2019" selected>2019</option>' in html
+    assert '<option value="2020">2020 (onvolledig)</option>' in html
+
+
+def test_a_refused_publication_says_so_at_the_top_of_the_page(round_2020: CollectionRound, coordinator_client: Client):
+    data = {"name": "Inventaris 2020", "reference_year": 2020, "published_on": "2021-06-01"}
+    html = coordinator_client.post("/edities/publiceren/", data).content.decode()
+    summary = html.index("data-publish-refused")
+    assert summary < html.index("<table class=\"editions\"")  # before the list, not below the fold
+    assert "De editie is niet gepubliceerd." in html[summary : summary + 600]
+    assert "Bevestig dat u deze onvolledige cijfers wilt bevriezen." in html[summary : summary + 600]
+
+
+def test_an_edition_that_froze_an_incomplete_year_says_so_for_ever_and_leads_nothing(
+    round_2020: CollectionRound, coordinator: User, coordinator_client: Client
+):
+    result = edition_publish(
+        name="Inventaris 2020",
+        reference_year=2020,
+        published_on=dt.date(2021, 6, 1),
+        user=coordinator,
+        confirm_incomplete=True,
+    )
+    frozen = result.edition
+    frozen.refresh_from_db()
+    assert frozen.year_states["2020"]["state"] == "collecting"
+    assert frozen.year_states["2019"]["state"] != "collecting"
+    assert frozen.incomplete_years == [2020]
+    assert not frozen.complete
+    # The year itself is not final because an edition froze it.
+    from inventory.selectors.years import year_states
+
+    assert year_states()[2020].state == "collecting"
+    html = coordinator_client.get("/edities/").content.decode()
+    assert 'data-preview-year="2020" class="incomplete" data-incomplete' in html
+    assert 'data-edition-incomplete="2020"' in html
+    assert "2020: onvolledig bij publicatie: 1 van " in text(coordinator_client.get("/edities/"))
+    # Kerncijfers lead with the latest edition that froze its year complete...
+    page = text(coordinator_client.get("/kerncijfers/"))
+    assert "Bron: editie Inventaris 2019." in page
+    assert "Inventaris 2020 (onvolledig bij publicatie)" in page  # the choice says what it is
+    # ...and the incomplete one, when chosen, shows its own year with the label.
+    page = text(coordinator_client.get(f"/kerncijfers/?edition={frozen.pk}"))
+    assert "Bron: editie Inventaris 2020." in page
+    assert "Geen definitieve cijfers: 2020 is onvolledig bij publicatie: 1 van " in page
+    # Its exports carry the state it had.
+    response = coordinator_client.get("/exports/", {"edition": frozen.pk, "dataset": "aggregates", "format": "json"})
+    meta = json.loads(b"".join(response.streaming_content))["meta"]
+    assert meta["year_states"]["2020"]["state"] == "collecting"
+    assert meta["year_states"]["2020"]["label"].startswith("onvolledig bij publicatie")
+
+
+def test_an_edition_of_complete_years_records_them_complete(demo: None, coordinator: User):
+    result = edition_publish(
+        name="Inventaris 2019 bis", reference_year=2019, published_on=dt.date(2021, 6, 1), user=coordinator
+    )
+    result.edition.refresh_from_db()
+    assert result.edition.complete
+    assert sorted(result.edition.year_states) == [str(y) for y in range(2014, 2020)]
+
+
 def test_a_corrected_edition_points_to_the_one_it_replaces_and_both_show_it(demo: None, coordinator_client: Client):
     old = edition("Inventaris 2019")
     data = {
@@ -144,7 +209,17 @@ def test_staff_withdraw_an_edition_with_a_reason_and_it_leaves_every_default_and
     demo: None, staff_client: Client, coordinator_client: Client, staff_user: User
 ):
     wrong = edition("Inventaris 2019")
-    response = staff_client.post(f"/edities/{wrong.pk}/intrekken/", {"reason": "2019 bevatte een dubbeltelling"})
+    url, reason = f"/edities/{wrong.pk}/intrekken/", "2019 bevatte een dubbeltelling"
+    # The first click asks, with what withdrawing means; nothing changes yet.
+    response = staff_client.post(url, {"reason": reason})
+    assert response.status_code == 200
+    page = text(response)
+    assert "Editie ‘Inventaris 2019’ intrekken?" in page
+    assert "Intrekken kan niet ongedaan gemaakt worden." in page
+    assert reason in response.content.decode()  # the reason typed is kept
+    wrong.refresh_from_db()
+    assert not wrong.withdrawn
+    response = staff_client.post(url, {"reason": reason, "confirm": "1"})
     assert response.status_code == 302
     wrong.refresh_from_db()
     assert wrong.withdrawn

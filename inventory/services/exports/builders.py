@@ -46,7 +46,7 @@ from inventory.selectors.headcounts import (
     headcounts_last_changed,
 )
 from inventory.selectors.headcounts import HeadcountColumn as H
-from inventory.selectors.years import YearState, year_states
+from inventory.selectors.years import YearState, YearStatus, edition_year_states, year_states
 from inventory.services import suppression
 from inventory.services.exports.cells import Column, Kind, Row, cell_text
 
@@ -146,9 +146,11 @@ def _metadata(
         "edition": edition.name if edition else None,
         "public": public,
         "sdmx_dataflow": dataflow,
-        # Live figures: each year's state (selectors/years.py), so a file never makes an incomplete year look
-        # final. An edition: whether it was withdrawn.
-        "year_states": None if edition else _year_states_meta(years or filters.years),
+        # Each year's state (selectors/years.py), so a file never makes an incomplete year look final: live, as it
+        # is now; an edition, as it was when the edition was published (and whether it was withdrawn).
+        "year_states": _year_states_meta(
+            years or filters.years, edition_year_states(edition) if edition else year_states()
+        ),
     }
     if edition is not None:
         meta["edition_withdrawn"] = (
@@ -162,9 +164,8 @@ def _metadata(
     return meta
 
 
-def _year_states_meta(years: list[int]) -> dict[str, Any]:
+def _year_states_meta(years: list[int], states: dict[int, YearStatus]) -> dict[str, Any]:
     """The state of the export's years (every year with a state when no year was chosen)."""
-    states = year_states()
     wanted = years or list(states)
     return {str(y): states[y].as_dict() for y in sorted(wanted) if y in states}
 
