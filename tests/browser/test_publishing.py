@@ -68,3 +68,37 @@ def test_a_coordinator_publishes_an_incomplete_year_only_after_confirming(browse
     published = Edition.objects.get(name="Inventaris 2020")
     assert published.reference_year == 2020
     assert published.published_on == timezone.localdate()
+    # Published with confirmation, it says what it froze and leads no default.
+    row = browser.find_element(By.CSS_SELECTOR, f'tr[data-edition="{published.pk}"] [data-edition-incomplete="2020"]')
+    assert "onvolledig bij publicatie: 1 van" in row.text
+    browser.get(f"{live_server.url}/kerncijfers/")
+    assert "Bron: editie Inventaris 2019." in browser.find_element(By.TAG_NAME, "main").text
+    _screenshot(browser, "kerncijfers-default")
+
+
+def test_staff_withdraw_an_edition_after_confirming(browser, live_server, incomplete_2020):
+    from selenium.webdriver.common.by import By
+
+    wrong = Edition.objects.get(name="Inventaris 2019")
+    log_in(browser, live_server, "medewerker", DEMO_PASSWORD)
+    browser.get(f"{live_server.url}/edities/")
+    browser.find_element(By.ID, f"reason-{wrong.pk}").send_keys("dubbeltelling in 2019")
+    browser.find_element(By.CSS_SELECTOR, f'tr[data-edition="{wrong.pk}"] form.withdraw button').click()
+    wait_for(lambda: "Intrekken kan niet ongedaan gemaakt worden" in browser.page_source)
+    _screenshot(browser, "withdraw-confirm")
+    wrong.refresh_from_db()
+    assert not wrong.withdrawn  # the first click only asks
+    assert browser.find_element(By.NAME, "reason").get_attribute("value") == "dubbeltelling in 2019"
+    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    wait_for(lambda: "Editie ‘Inventaris 2019’ ingetrokken" in browser.page_source)
+    wrong.refresh_from_db()
+    assert wrong.withdrawn_reason == "dubbeltelling in 2019"
+    assert browser.find_element(By.CSS_SELECTOR, f'tr[data-withdrawn-edition="{wrong.pk}"]')
+
+
+def _screenshot(browser, name: str) -> None:
+    """For a person to look at: set SCREENSHOT_DIR to keep the pages the test saw."""
+    import os
+
+    if directory := os.environ.get("SCREENSHOT_DIR"):
+        browser.save_screenshot(os.path.join(directory, f"publishing-{name}.png"))
