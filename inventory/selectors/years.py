@@ -13,6 +13,7 @@ Pages lead with the latest complete (or published) year and label any other year
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -131,3 +132,13 @@ def states_version(states: dict[int, YearStatus]) -> str:
 def incomplete_labels(years: list[int], states: dict[int, YearStatus]) -> dict[int, str]:
     """The labels of those of `years` that are not complete."""
     return {y: states[y].label for y in years if y in states and not states[y].complete}
+
+
+def year_choices(years: Iterable[int], states: Mapping[int, YearStatus] | None) -> list[tuple[int, str]]:
+    """A year select's choices, in the order given: an incomplete year says so ("2020 (onvolledig)"). Without
+    `states` (an edition's frozen figures, an organisation's own) the years are bare."""
+    states = states or {}
+    return [
+        (y, _("%(year)s (onvolledig)") % {"year": y} if y in states and not states[y].complete else str(y))
+        for y in years
+    ]

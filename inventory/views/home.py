@@ -6,6 +6,7 @@ dashboard computed from their own organisations' figures only, with their open r
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, cast
 
 from django import forms
@@ -31,7 +32,7 @@ from inventory.models import CollectionRound, Edition, Scope
 from inventory.selectors.dashboard import Dashboard, KeyFigures, dashboard, key_figures
 from inventory.selectors.portal import round_forms
 from inventory.selectors.sources import FigureSource, OwnSource, Place, figures_cached, place_choices, place_get
-from inventory.selectors.years import states_version, year_states
+from inventory.selectors.years import YearStatus, states_version, year_choices, year_states
 from inventory.widgets import QuickSelect
 
 LIVE = "live"
@@ -39,16 +40,25 @@ LIVE = "live"
 
 class PlaceForm(forms.Form):
     """Where and when: a GET form that works without JavaScript. An unknown or invalid value falls back to the
-    default, and `notices()` says so on the page (what was asked, what is shown instead)."""
+    default, and `notices()` says so on the page (what was asked, what is shown instead). With `states` (live
+    figures), an incomplete year says so in the year choices."""
 
     region = forms.ChoiceField(label=gettext_lazy("Regio"), required=False, widget=QuickSelect)
     year = forms.TypedChoiceField(label=gettext_lazy("Jaar"), coerce=int, required=False, empty_value=None)
 
-    def __init__(self, data: Any, *, years: list[int], places: list[Any] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        data: Any,
+        *,
+        years: list[int],
+        places: list[Any] | None = None,
+        states: Mapping[int, YearStatus] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(data, **kwargs)
-        self.years = years
+        self.years, self.states = years, states
         cast(forms.ChoiceField, self.fields["region"]).choices = place_choices() if places is None else places
-        cast(forms.ChoiceField, self.fields["year"]).choices = [(y, str(y)) for y in reversed(years)]
+        cast(forms.ChoiceField, self.fields["year"]).choices = year_choices(reversed(years), states)
 
     def _valid(self, name: str) -> Any:
         """A field's cleaned value, even when the other field is invalid."""
@@ -95,7 +105,7 @@ class PlaceForm(forms.Form):
         """The form again, set to what the page shows (the defaults, when the request asked for nothing or for
         something unknown)."""
         places = cast("list[Any]", cast(forms.ChoiceField, self.fields["region"]).choices)  # a list once set
-        form = PlaceForm({"region": place.code, "year": year}, years=self.years, places=places)
+        form = PlaceForm({"region": place.code, "year": year}, years=self.years, places=places, states=self.states)
         form.is_valid()
         return form
 
@@ -123,7 +133,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 
     def build() -> tuple[Dashboard | None, str]:
         years = source.years()
-        form = PlaceForm(request.GET or None, years=years)
+        form = PlaceForm(request.GET or None, years=years, states=states)
         data = dashboard(source=source, place=form.chosen_place(), year=form.chosen_year(), years=years, states=states)
         notices: list[str] = []
         if data:
@@ -176,7 +186,7 @@ def key_figures_page(request: AuthenticatedHttpRequest) -> HttpResponse:
 
     def build() -> tuple[KeyFigures | None, str]:
         years = source.years()
-        form = PlaceForm(request.GET or None, years=years)
+        form = PlaceForm(request.GET or None, years=years, states=states)
         figures = key_figures(
             source=source, place=form.chosen_place(), year=form.chosen_year(), years=years, states=states
         )

@@ -187,6 +187,45 @@ def test_the_aggregates_table_shows_the_latest_complete_year_by_default_and_labe
     assert "Geen definitieve cijfers: 2020 is onvolledig" in page
 
 
+def year_options(response) -> dict[str, str]:
+    """The year select's (or checkboxes') choices: value -> label."""
+    html = response.content.decode()
+    found = re.findall(
+        r'<option value="(\d{4})"[^>]*>([^<]*)</option>', html.split('name="year"', 1)[1].split("</select>")[0]
+    )
+    found += re.findall(r'name="year" value="(\d{4})"[^>]*>\s*([^<]*)</label>', html)
+    return {value: label.strip() for value, label in found}
+
+
+@pytest.mark.parametrize(
+    "url", ["/", "/kerncijfers/?edition=live", "/tabellen/aggregaten/", "/tabellen/aggregaten/?year=", "/exports/"]
+)
+def test_a_year_select_of_live_figures_says_which_year_is_incomplete(
+    round_2020: CollectionRound, coordinator_client: Client, url: str
+):
+    options = year_options(coordinator_client.get(url))
+    assert options["2020"] == "2020 (onvolledig)"
+    assert options["2019"] == "2019"
+    assert options["2014"] == "2014"
+
+
+def test_the_year_select_of_an_edition_and_of_a_completed_year_are_bare_years(
+    round_2020: CollectionRound, coordinator_client: Client, staff_user: User
+):
+    assert "onvolledig" not in " ".join(year_options(coordinator_client.get("/kerncijfers/")).values())
+    round_mark_complete(round=round_2020, user=staff_user)
+    assert year_options(coordinator_client.get("/"))["2020"] == "2020"  # through the cache too
+
+
+def test_the_aggregates_year_select_filters_by_year_and_refuses_a_year_it_does_not_offer(
+    round_2020: CollectionRound, coordinator_client: Client
+):
+    page = text(coordinator_client.get("/tabellen/aggregaten/?year=2020&region=30000&level=&trede=&measure="))
+    assert "755" in page
+    refused = coordinator_client.get("/tabellen/aggregaten/?year=1990")
+    assert "Deze filters kloppen niet" in text(refused)
+
+
 # --- API and exports ------------------------------------------------------------------------------------------
 
 
