@@ -27,7 +27,7 @@ from inventory.selectors.sources import (
     Values,
     place_children,
 )
-from inventory.selectors.years import YearStatus, default_year, incomplete_labels
+from inventory.selectors.years import YearStatus, default_year, incomplete_labels, incomplete_note
 
 # --- dashboard ------------------------------------------------------------------------------------------------
 
@@ -36,6 +36,8 @@ TREND_TREDE = 4
 TREND_GROUP = "doelgroepkortingen"
 TREND_TARGET_GROUP = "jongeren"
 WAGE_EARNERS = "loontrekkenden"
+# Beside a year that is not complete in the series chart and its table, explained in a note under the chart.
+INCOMPLETE_MARK = "*"
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ class SeriesRow:
     treden: list[int | None]  # in LADDER order reversed: 3, 4, 5
     total: int | None
     apart: int | None
+    label: str = ""  # the year, marked when it is not complete
+    note: str = ""  # why it is marked (its year state's label)
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,7 @@ class Dashboard:
     freshness: Freshness | None = None
     ladder_chart: charts.BarChart | None = None
     series_chart: charts.ColumnChart | None = None
+    series_notes: list[str] = field(default_factory=list)  # under the series chart: what its marks mean
     # Year states (selectors/years.py): the label of the chosen year and of the years it is compared with, when
     # they are not complete; empty when they are (or for an organisation's own figures).
     year_label: str = ""
@@ -170,11 +175,19 @@ def dashboard(
         point = series_point(value, region=place.code, year=year, base_year=base_year)
         result.comparison.append(CompareRow(**vars(point), label=trede_label(trede)))
     for y in years:
+        note = result.incomplete_years.get(y, "")
         result.series.append(
             SeriesRow(
-                y, [get(place.code, y, t) for t in reversed(LADDER)], get(place.code, y), get(place.code, y, APART)
+                y,
+                [get(place.code, y, t) for t in reversed(LADDER)],
+                get(place.code, y),
+                get(place.code, y, APART),
+                label=f"{y}{INCOMPLETE_MARK}" if note else str(y),
+                note=note,
             )
         )
+        if note:
+            result.series_notes.append(f"{INCOMPLETE_MARK} {incomplete_note(result.incomplete_years, [y])}")
     title, children = place_children(place, year)
     child_values = source.values([c.code for c in children], [year - 1, year], groups=False)
     result.children_title = title
@@ -187,8 +200,9 @@ def dashboard(
         result.children.append(ChildRow(child, treden, total, change(previous, total)[1]))
     result.ladder_chart = charts.ladder_chart([(trede_short(r.trede), r.persons, r.trede) for r in result.rungs])
     result.series_chart = charts.stacked_columns(
-        [str(row.year) for row in result.series],
+        [row.label for row in result.series],
         [(trede_short(t), t, [row.treden[i] for row in result.series]) for i, t in enumerate(reversed(LADDER))],
+        marked=[i for i, row in enumerate(result.series) if row.note],
     )
     return result
 

@@ -134,6 +134,14 @@ def incomplete_labels(years: list[int], states: dict[int, YearStatus]) -> dict[i
     return {y: states[y].label for y in years if y in states and not states[y].complete}
 
 
+def incomplete_note(labels: Mapping[int, str], years: Iterable[int]) -> str:
+    """What a comparison of `years` says when some of them are not complete: which ones and why ("2020 is
+    onvolledig: 1 van 41 organisaties gevalideerd"), so that it never reads as if the other year were; empty
+    when all are complete. `labels`: incomplete_labels() (or an organisation's own, selectors/dashboard.py)."""
+    named = [_("%(year)s is %(label)s") % {"year": y, "label": labels[y]} for y in dict.fromkeys(years) if y in labels]
+    return "; ".join(named)
+
+
 def year_choices(years: Iterable[int], states: Mapping[int, YearStatus] | None) -> list[tuple[int, str]]:
     """A year select's choices, in the order given: an incomplete year says so ("2020 (onvolledig)"). Without
     `states` (an edition's frozen figures, an organisation's own) the years are bare."""

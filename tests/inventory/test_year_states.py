@@ -226,6 +226,41 @@ def test_the_aggregates_year_select_filters_by_year_and_refuses_a_year_it_does_n
     assert "Deze filters kloppen niet" in text(refused)
 
 
+# --- every figure of an incomplete year carries its label -------------------------------------------------------
+
+
+def series_chart(response) -> str:
+    html = response.content.decode()
+    return re.findall(r'<svg class="chart".*?</svg>', html, re.S)[1]
+
+
+def test_the_series_chart_of_the_default_year_marks_the_incomplete_year_in_words_and_hatching(
+    round_2020: CollectionRound, coordinator_client: Client
+):
+    response = coordinator_client.get("/")
+    n = expected_count()
+    svg = series_chart(response)
+    labels = re.findall(r'<text x="[\d.]+" y="240" text-anchor="middle">([^<]*)</text>', svg)
+    assert labels == ["2014", "2015", "2016", "2017", "2018", "2019", "2020*"]
+    assert re.findall(r'class="hatch" data-marked="([^"]*)"', svg) == ["2020*"]  # not by colour alone
+    page = text(response)
+    assert f"* 2020 is onvolledig: 1 van {n} organisaties gevalideerd" in page
+    # The chart's table carries the same mark and says why.
+    assert f"2020* (onvolledig: 1 van {n} organisaties gevalideerd) – 755 – 755" in page
+    assert "2019* " not in page
+
+
+def test_the_series_chart_marks_nothing_once_the_year_is_complete(
+    round_2020: CollectionRound, coordinator_client: Client, staff_user: User
+):
+    assert "data-chart-note" in coordinator_client.get("/").content.decode()
+    round_mark_complete(round=round_2020, user=staff_user)
+    response = coordinator_client.get("/?year=2019")
+    assert "data-chart-note" not in response.content.decode()
+    assert 'class="hatch"' not in series_chart(response)
+    assert "2020*" not in text(response)
+
+
 # --- API and exports ------------------------------------------------------------------------------------------
 
 
