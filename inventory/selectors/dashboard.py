@@ -100,6 +100,9 @@ class Dashboard:
     previous_label: str = ""
     base_label: str = ""
     incomplete_years: dict[int, str] = field(default_factory=dict)
+    # Beside a change against the previous and the first year: which of the two years is incomplete, and why.
+    previous_note: str = ""
+    base_note: str = ""
 
 
 def _groups(values: Values, code: str, year: int, trede: int) -> list[tuple[str, int]]:
@@ -152,6 +155,8 @@ def dashboard(
     labels = incomplete_labels(sorted({*years, year - 1}), states or {})
     result.year_label, result.previous_label = labels.get(year, ""), labels.get(year - 1, "")
     result.base_label = labels.get(base_year, "")
+    result.previous_note = incomplete_note(labels, [year, year - 1])
+    result.base_note = incomplete_note(labels, [year, base_year])
     result.incomplete_years = {y: label for y, label in labels.items() if y in years}
 
     def get(code: str, y: int, trede: int | None = None, group: str = "") -> int | None:
@@ -244,6 +249,8 @@ class KeyFigures:
     year_label: str = ""
     previous_label: str = ""
     base_label: str = ""
+    previous_note: str = ""  # as the dashboard's
+    base_note: str = ""
 
 
 def key_figures(
@@ -309,4 +316,6 @@ def key_figures(
         year_label=labels.get(year, ""),
         previous_label=labels.get(year - 1, ""),
         base_label=labels.get(base_year, ""),
+        previous_note=incomplete_note(labels, [year, year - 1]),
+        base_note=incomplete_note(labels, [year, base_year]),
     )

@@ -3,6 +3,7 @@ lead with the latest complete year, label any other year they show, and never se
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -16,6 +17,8 @@ from openpyxl import load_workbook
 
 from accounts.models import User
 from inventory.models import CollectionRound, CollectionRoundEvent, Headcount, Measure, Region
+from inventory.selectors.dashboard import dashboard, key_figures
+from inventory.selectors.sources import FigureSource, place_get
 from inventory.selectors.years import YearState, year_states
 from inventory.services.aggregation import aggregates_recompute
 from inventory.services.completeness import expected_organisations
@@ -144,7 +147,7 @@ def test_an_incomplete_year_chosen_on_the_dashboard_is_labelled_and_never_looks_
     n = expected_count()
     assert "Participatieladder West-Vlaanderen, 2020" in page
     assert f"Geen definitieve cijfers: 2020 is onvolledig: 1 van {n} organisaties gevalideerd." in page
-    assert "(vergelijking met een onvolledig jaar)" in page
+    assert f"t.o.v. 2019 — 2020 is onvolledig: 1 van {n} organisaties gevalideerd" in page
     assert "Alle wijzigingen zijn verwerkt." not in page
     assert "het jaar is nog niet volledig: de cijfers zijn niet definitief" in page
 
@@ -156,7 +159,6 @@ def test_kerncijfers_of_the_live_figures_lead_with_the_latest_complete_year(
     assert figure(response, "total") == "63.552"
     page = text(coordinator_client.get("/kerncijfers/?edition=live&year=2020"))
     assert "Geen definitieve cijfers: 2020 is onvolledig" in page
-    assert "tegenover 2019 (63.552) (een vergelijking met een onvolledig jaar, nog niet definitief)" in page
 
 
 def test_declaring_a_year_complete_shows_at_once_through_the_cache(
@@ -224,6 +226,39 @@ def test_the_aggregates_year_select_filters_by_year_and_refuses_a_year_it_does_n
     assert "755" in page
     refused = coordinator_client.get("/tabellen/aggregaten/?year=1990")
     assert "Deze filters kloppen niet" in text(refused)
+
+
+def test_a_change_against_another_year_says_which_of_the_two_is_incomplete(
+    round_2020: CollectionRound, coordinator_client: Client
+):
+    n = expected_count()
+    dashboard_page = text(coordinator_client.get("/?year=2020"))
+    assert f"t.o.v. 2019 — 2020 is onvolledig: 1 van {n} organisaties gevalideerd" in dashboard_page
+    assert f"t.o.v. 2014 — 2020 is onvolledig: 1 van {n} organisaties gevalideerd" in dashboard_page
+    assert "vergelijking met een onvolledig jaar" not in dashboard_page  # it read as if 2019 were incomplete
+    kerncijfers = text(coordinator_client.get("/kerncijfers/?edition=live&year=2020"))
+    assert f"t.o.v. 2019 — 2020 is onvolledig: 1 van {n} organisaties gevalideerd" in kerncijfers
+    assert f"t.o.v. 2014 — 2020 is onvolledig: 1 van {n} organisaties gevalideerd" in kerncijfers
+    assert f"tegenover 2019 (63.552) (2020 is onvolledig: 1 van {n} organisaties gevalideerd; nog niet definitief)" in (
+        kerncijfers
+    )
+    assert "vergelijking met een onvolledig jaar" not in kerncijfers
+    assert "data-compare-incomplete" not in coordinator_client.get("/?year=2019").content.decode()
+
+
+def test_a_complete_year_compared_with_an_incomplete_one_names_the_incomplete_one(demo: None):
+    """The other way round: 2019 shown, 2018 (here made incomplete) the year it is compared with."""
+    states = year_states()
+    states[2018] = dataclasses.replace(states[2018], state=YearState.COLLECTING, validated=3)
+    place = place_get("30000")
+    data = dashboard(source=FigureSource(), place=place, year=2019, states=states)
+    n = states[2018].expected
+    assert data.year_label == ""
+    assert data.previous_note == f"2018 is onvolledig: 3 van {n} organisaties gevalideerd"
+    assert data.base_note == ""
+    figures = key_figures(source=FigureSource(), place=place, year=2019, states=states)
+    assert figures.previous_note == data.previous_note
+    assert figures.base_note == ""
 
 
 # --- every figure of an incomplete year carries its label -------------------------------------------------------
