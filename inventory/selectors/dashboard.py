@@ -100,6 +100,8 @@ class Dashboard:
     previous_label: str = ""
     base_label: str = ""
     incomplete_years: dict[int, str] = field(default_factory=dict)
+    # Beside every figure block of the chosen year when it is not complete (the banner above says why).
+    year_mark: str = ""
     # Beside a change against the previous and the first year: which of the two years is incomplete, and why.
     previous_note: str = ""
     base_note: str = ""
@@ -155,6 +157,7 @@ def dashboard(
     labels = incomplete_labels(sorted({*years, year - 1}), states or {})
     result.year_label, result.previous_label = labels.get(year, ""), labels.get(year - 1, "")
     result.base_label = labels.get(base_year, "")
+    result.year_mark = _("voorlopig: %(year)s onvolledig") % {"year": year} if result.year_label else ""
     result.previous_note = incomplete_note(labels, [year, year - 1])
     result.base_note = incomplete_note(labels, [year, base_year])
     result.incomplete_years = {y: label for y, label in labels.items() if y in years}

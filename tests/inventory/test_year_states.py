@@ -30,7 +30,11 @@ pytestmark = pytest.mark.django_db
 
 
 def text(response) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+    return text_of(response.content.decode())
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 def figure(response, name: str) -> str:
@@ -137,7 +141,7 @@ def test_the_dashboard_leads_with_the_latest_complete_year_not_an_incomplete_one
     response = coordinator_client.get("/")
     assert "Participatieladder West-Vlaanderen, 2019" in text(response)
     assert figure(response, "headline") == "63.552"
-    assert "Geen definitieve cijfers" not in text(response)
+    assert "Voorlopig beeld" not in text(response)
 
 
 def test_an_incomplete_year_chosen_on_the_dashboard_is_labelled_and_never_looks_final(
@@ -146,7 +150,10 @@ def test_an_incomplete_year_chosen_on_the_dashboard_is_labelled_and_never_looks_
     page = text(coordinator_client.get("/?year=2020"))
     n = expected_count()
     assert "Participatieladder West-Vlaanderen, 2020" in page
-    assert f"Geen definitieve cijfers: 2020 is onvolledig: 1 van {n} organisaties gevalideerd." in page
+    assert (
+        f"Voorlopig beeld: 2020 is onvolledig: 1 van {n} organisaties gevalideerd; cijfers kunnen nog sterk wijzigen."
+        in page
+    )
     assert f"t.o.v. 2019 — 2020 is onvolledig: 1 van {n} organisaties gevalideerd" in page
     assert "Alle wijzigingen zijn verwerkt." not in page
     assert "het jaar is nog niet volledig: de cijfers zijn niet definitief" in page
@@ -168,7 +175,7 @@ def test_declaring_a_year_complete_shows_at_once_through_the_cache(
     round_mark_complete(round=round_2020, user=staff_user)
     page = text(coordinator_client.get("/"))
     assert "Participatieladder West-Vlaanderen, 2020" in page
-    assert "Geen definitieve cijfers" not in page
+    assert "Voorlopig beeld" not in page
 
 
 def test_a_new_validation_changes_the_label_through_the_cache(round_2020: CollectionRound, coordinator_client: Client):
@@ -285,6 +292,29 @@ def test_the_series_chart_of_the_default_year_marks_the_incomplete_year_in_words
     assert "2019* " not in page
 
 
+def test_every_figure_block_of_an_incomplete_year_carries_its_mark(
+    round_2020: CollectionRound, coordinator_client: Client
+):
+    response = coordinator_client.get("/?year=2020")
+    html = response.content.decode()
+    assert html.count('role="note" data-year-state="2020"') == 1  # one banner
+    page = text(response)
+    mark = "(voorlopig: 2020 onvolledig)"
+    assert f"tewerkstellings- en participatieplaatsen (treden 3-5) {mark}" in page
+    assert f"aandeel in Vlaanderen {mark}" in page  # West-Vlaanderen's share of Flanders
+    assert f"De participatieladder: personen per trede {mark}" in page
+    assert f"Personen per trede en maatregelgroep, West-Vlaanderen 2020 {mark}" in page
+    assert f"West-Vlaanderen naast Vlaanderen {mark}" in page
+    assert f"Per arrondissement, 2020 {mark}" in page
+    assert html.count("data-provisional") == 6
+
+
+def test_the_figures_of_a_complete_year_carry_no_mark(round_2020: CollectionRound, coordinator_client: Client):
+    page = coordinator_client.get("/?year=2019").content.decode()
+    assert "data-provisional" not in page
+    assert "Per arrondissement, 2019" in text_of(page)
+
+
 def test_the_series_chart_marks_nothing_once_the_year_is_complete(
     round_2020: CollectionRound, coordinator_client: Client, staff_user: User
 ):
@@ -390,4 +420,4 @@ def test_organisation_users_keep_their_own_figures_without_year_labels(round_202
     MembershipFactory(user=editor, organisation=expected_organisations().order_by("pk").first(), role="editor")
     response = logged_in(editor).get("/")
     assert response.status_code == 200
-    assert "Geen definitieve cijfers" not in text(response)
+    assert "Voorlopig beeld" not in text(response)
