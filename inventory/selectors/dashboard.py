@@ -3,7 +3,7 @@ queries, whatever the size of the data."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -95,7 +95,7 @@ class Dashboard:
     series_chart: charts.ColumnChart | None = None
     series_notes: list[str] = field(default_factory=list)  # under the series chart: what its marks mean
     # Year states (selectors/years.py): the label of the chosen year and of the years it is compared with, when
-    # they are not complete; empty when they are (or for an organisation's own figures).
+    # they are not complete; empty when they are. For an organisation's own figures: why a year is not final.
     year_label: str = ""
     previous_label: str = ""
     base_label: str = ""
@@ -129,10 +129,12 @@ def dashboard(
     year: int | None = None,
     years: list[int] | None = None,
     states: dict[int, YearStatus] | None = None,
+    open_years: Collection[int] = (),
 ) -> Dashboard | None:
     """Everything the dashboard shows for one place and year; None when the source has no years at all.
     `years`: the source's years when the caller has them already. With `states` (year_states()), the default
-    is the latest complete year and every incomplete year shown is labelled."""
+    is the latest complete year and every incomplete year shown is labelled. An organisation's own figures
+    label the years POM has not validated yet and those of `open_years` (rounds still open) instead."""
     years = source.years() if years is None else years
     if not years:
         return None
@@ -154,10 +156,15 @@ def dashboard(
         with_flanders=with_flanders,
         freshness=source.freshness(),
     )
-    labels = incomplete_labels(sorted({*years, year - 1}), states or {})
+    if isinstance(source, OwnSource):
+        labels = source.provisional_labels(open_years)
+        mark = _("voorlopig")
+    else:
+        labels = incomplete_labels(sorted({*years, year - 1}), states or {})
+        mark = _("voorlopig: %(year)s onvolledig") % {"year": year}
     result.year_label, result.previous_label = labels.get(year, ""), labels.get(year - 1, "")
     result.base_label = labels.get(base_year, "")
-    result.year_mark = _("voorlopig: %(year)s onvolledig") % {"year": year} if result.year_label else ""
+    result.year_mark = mark if result.year_label else ""
     result.previous_note = incomplete_note(labels, [year, year - 1])
     result.base_note = incomplete_note(labels, [year, base_year])
     result.incomplete_years = {y: label for y, label in labels.items() if y in years}

@@ -128,13 +128,23 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     own = isinstance(source, OwnSource)
     staff = is_staff_member(request.user)
 
-    # Year states lead the live figures (the latest complete year by default; labels): not an organisation's own.
+    # Year states lead the live figures (the latest complete year by default; labels): not an organisation's own,
+    # which say instead which of their years are not final (not validated yet, or the round still open).
     states = None if own else year_states()
+    today = timezone.localdate()
+    open_rounds = list(CollectionRound.objects.filter(opens_on__lte=today, closes_on__gte=today)) if own else []
 
     def build() -> tuple[Dashboard | None, str]:
         years = source.years()
         form = PlaceForm(request.GET or None, years=years, states=states)
-        data = dashboard(source=source, place=form.chosen_place(), year=form.chosen_year(), years=years, states=states)
+        data = dashboard(
+            source=source,
+            place=form.chosen_place(),
+            year=form.chosen_year(),
+            years=years,
+            states=states,
+            open_years={r.year for r in open_rounds},
+        )
         notices: list[str] = []
         if data:
             notices = form.notices(place=data.place, year=data.year, has_figures=data.headline is not None)
@@ -158,9 +168,8 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     context: dict[str, object] = {"dashboard": data, "dashboard_html": mark_safe(html), "own": own}
     if own:
         context["organisations"] = organisations_visible_to(request.user).select_related("home_region")
-        today = timezone.localdate()
-        context["open_rounds"] = CollectionRound.objects.filter(opens_on__lte=today, closes_on__gte=today)
-        context["round_forms"] = round_forms(context["open_rounds"], context["organisations"])  # type: ignore[arg-type]
+        context["open_rounds"] = open_rounds
+        context["round_forms"] = round_forms(open_rounds, context["organisations"])  # type: ignore[arg-type]
     return render(request, "inventory/home.html", context)
 
 

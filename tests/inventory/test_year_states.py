@@ -16,15 +16,23 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.models import User
-from inventory.models import CollectionRound, CollectionRoundEvent, Headcount, Measure, Region
+from inventory.models import (
+    CollectionRound,
+    CollectionRoundEvent,
+    Headcount,
+    Measure,
+    Region,
+    Submission,
+    SubmissionStatus,
+)
 from inventory.selectors.dashboard import dashboard, key_figures
-from inventory.selectors.sources import FigureSource, place_get
+from inventory.selectors.sources import FigureSource, OwnSource, place_get
 from inventory.selectors.years import YearState, year_states
 from inventory.services.aggregation import aggregates_recompute
 from inventory.services.completeness import expected_organisations
 from inventory.services.years import round_mark_complete
 from tests.conftest import logged_in
-from tests.factories import MembershipFactory, SubmissionFactory, UserFactory
+from tests.factories import HeadcountFactory, MembershipFactory, OrganisationFactory, SubmissionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -415,9 +423,63 @@ def test_a_good_choice_shows_no_message(demo: None, coordinator_client: Client):
         assert "data-notice" not in coordinator_client.get(url).content.decode()
 
 
-def test_organisation_users_keep_their_own_figures_without_year_labels(round_2020: CollectionRound):
+@pytest.fixture
+def own_editor(round_2020: CollectionRound) -> User:
+    """An editor of the organisation whose 2020 figures are validated while the round is still open."""
     editor = UserFactory()
     MembershipFactory(user=editor, organisation=expected_organisations().order_by("pk").first(), role="editor")
-    response = logged_in(editor).get("/")
+    return editor
+
+
+def test_an_organisation_s_own_figures_of_a_year_whose_round_is_open_say_so(own_editor: User):
+    response = logged_in(own_editor).get("/")
     assert response.status_code == 200
-    assert "Voorlopig beeld" not in text(response)
+    page = text(response)
+    assert "Participatieladder West-Vlaanderen, 2020" in page
+    assert "Uw cijfers voor 2020 zijn voorlopig: de bevraging loopt nog." in page
+    assert "Voorlopig beeld" not in page
+    assert "organisaties gevalideerd" not in page  # the year's state counts everyone's figures, not theirs
+    assert "(voorlopig)" in page
+
+
+def test_own_figures_not_validated_yet_say_so_until_pom_validates_them_and_the_round_closes(
+    own_editor: User, round_2020: CollectionRound
+):
+    client = logged_in(own_editor)
+    submission = Submission.objects.get(organisation__memberships__user=own_editor, year=2020)
+    Submission.objects.filter(pk=submission.pk).update(status=SubmissionStatus.SUBMITTED)
+    page = text(client.get("/"))
+    assert "Uw cijfers voor 2020 zijn voorlopig: nog niet gevalideerd door POM, de bevraging loopt nog." in page
+    today = timezone.localdate()
+    CollectionRound.objects.filter(pk=round_2020.pk).update(
+        opens_on=today - dt.timedelta(days=60), closes_on=today - dt.timedelta(days=1)
+    )
+    assert "Uw cijfers voor 2020 zijn voorlopig: nog niet gevalideerd door POM." in text(client.get("/"))
+    Submission.objects.filter(pk=submission.pk).update(status=SubmissionStatus.VALIDATED)
+    response = client.get("/")
+    assert "Participatieladder West-Vlaanderen, 2020" in text(response)
+    assert "data-year-state" not in response.content.decode()
+
+
+def test_an_editor_of_two_organisations_is_told_how_many_of_them_pom_validated(own_editor: User):
+    other = OrganisationFactory(home_region=Region.objects.get(code="31005"))
+    MembershipFactory(user=own_editor, organisation=other, role="editor")
+    HeadcountFactory(submission=SubmissionFactory(organisation=other, year=2020, status=SubmissionStatus.SUBMITTED))
+    page = text(logged_in(own_editor).get("/"))
+    assert (
+        "Uw cijfers voor 2020 zijn voorlopig: nog niet alle gevalideerd door POM: 1 van 2 organisaties, "
+        "de bevraging loopt nog." in page
+    )
+
+
+def test_the_own_dashboard_marks_a_provisional_year_in_its_series_and_its_comparisons(own_editor: User):
+    source = OwnSource(own_editor)
+    data = dashboard(source=source, place=place_get("30000"), open_years={2020})
+    assert data.year == 2020
+    assert data.year_label == "voorlopig: de bevraging loopt nog"
+    assert [row.label for row in data.series if row.note] == ["2020*"]
+    assert data.series_notes == ["* 2020 is voorlopig: de bevraging loopt nog"]
+    assert data.years == [2014, 2015, 2016, 2017, 2018, 2019, 2020]  # the demo's figures of the organisation
+    assert data.previous_note == "2020 is voorlopig: de bevraging loopt nog"
+    closed = dashboard(source=OwnSource(own_editor), place=place_get("30000"))
+    assert (closed.year_label, closed.series_notes) == ("", [])
