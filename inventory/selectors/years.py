@@ -137,7 +137,8 @@ def incomplete_labels(years: list[int], states: dict[int, YearStatus]) -> dict[i
 def incomplete_note(labels: Mapping[int, str], years: Iterable[int]) -> str:
     """What a comparison of `years` says when some of them are not complete: which ones and why ("2020 is
     onvolledig: 1 van 41 organisaties gevalideerd"), so that it never reads as if the other year were; empty
-    when all are complete. `labels`: incomplete_labels() (or an organisation's own, selectors/dashboard.py)."""
+    when all are complete. `labels`: incomplete_labels(), or OwnSource.provisional_labels() for an
+    organisation's own figures."""
     named = [_("%(year)s is %(label)s") % {"year": y, "label": labels[y]} for y in dict.fromkeys(years) if y in labels]
     return "; ".join(named)
 
