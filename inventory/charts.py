@@ -5,6 +5,7 @@ with the same numbers (for screen readers and for copying)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from inventory.templatetags.numbers import persons as persons_label
@@ -76,6 +77,9 @@ class Column:
     total: str
     total_y: float
     segments: list[Segment]
+    top: float = 0.0  # the stack's top and height, for the hatching of a marked column
+    height: float = 0.0
+    marked: bool = False  # drawn lighter and hatched: its figures are not final (the caller labels it)
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,10 @@ class ColumnChart:
     ticks: list[Tick]
     legend: list[LegendItem]
 
+    @property
+    def marked(self) -> bool:
+        return any(column.marked for column in self.columns)
+
 
 def nice_step(largest: float, steps: int = 4) -> int:
     """A round step (1, 2 or 5 times a power of ten) that splits 0..largest into about `steps` parts."""
@@ -113,9 +121,15 @@ def nice_step(largest: float, steps: int = 4) -> int:
 
 
 def stacked_columns(
-    categories: list[str], series: list[tuple[str, int, list[int | None]]], *, width: int = 640, height: int = 280
+    categories: list[str],
+    series: list[tuple[str, int, list[int | None]]],
+    *,
+    marked: Collection[int] = (),
+    width: int = 640,
+    height: int = 280,
 ) -> ColumnChart:
-    """One column per category with the series stacked bottom-up: series = (label, trede, values)."""
+    """One column per category with the series stacked bottom-up: series = (label, trede, values). The columns
+    at the indexes `marked` are drawn lighter and hatched; their labels should say why (colour alone does not)."""
     plot_left, plot_right, top, bottom = 70, width - 10, 24, height - 58
     totals = [sum(values[i] or 0 for _l, _t, values in series) for i in range(len(categories))]
     step = nice_step(max(totals, default=0))
@@ -149,6 +163,9 @@ def stacked_columns(
                 total=persons_label(totals[i]),
                 total_y=round(y - 5, 1),
                 segments=segments,
+                top=round(y, 1),
+                height=round(bottom - y, 1),
+                marked=i in marked,
             )
         )
     ticks = [Tick(y=round(bottom - v * scale, 1), label=persons_label(v)) for v in range(0, ceiling + 1, step)]

@@ -28,6 +28,7 @@ from inventory.models import (
     Trede,
 )
 from inventory.selectors.headcounts import regions_within
+from inventory.selectors.years import YearStatus, year_choices
 from inventory.widgets import QuickSelect, quick_selects
 
 if TYPE_CHECKING:
@@ -177,12 +178,13 @@ AGGREGATE_LEVELS = [*Region.Level.choices, (GROUPING_LEVEL, _("regio-indeling"))
 class AggregateTableFilter(FilterSet):
     """Filters of the aggregates page, on aggregate_queryset's rows (its annotations level and region_code).
     Year, region, trede and measure mean what AggregateFilters means: region is a region's or a grouping's own
-    figure, not the figures inside it."""
+    figure, not the figures inside it. The years are those of `states` (year_states()), newest first, an
+    incomplete one labelled; the empty choice is every year."""
 
     scope = django_filters.ChoiceFilter(
         label=_("Scope"), choices=Scope.choices, empty_label=None, method="filter_scope"
     )
-    year = django_filters.NumberFilter(label=_("Jaar"))
+    year = django_filters.TypedChoiceFilter(label=_("Jaar"), coerce=int, empty_value=None)
     region = django_filters.ChoiceFilter(
         label=_("Regio"), choices=partial(region_choices, groupings=True), method="filter_region", widget=QuickSelect
     )
@@ -200,8 +202,16 @@ class AggregateTableFilter(FilterSet):
         model = Aggregate
         fields = ["scope", "year", "region", "level", "trede", "group", "measure"]
 
-    def __init__(self, *args: Any, scopes: list[str] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        scopes: list[str] | None = None,
+        states: dict[int, YearStatus] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        years = year_choices(sorted(states or {}, reverse=True), states)
+        self.filters["year"].extra["choices"] = [("", _("alle jaren")), *years]
         if len(scopes or []) < 2:  # only one scope to read (coordinators: validated figures)
             del self.filters["scope"]
 

@@ -3,7 +3,7 @@ queries, whatever the size of the data."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -27,7 +27,7 @@ from inventory.selectors.sources import (
     Values,
     place_children,
 )
-from inventory.selectors.years import YearStatus, default_year, incomplete_labels
+from inventory.selectors.years import YearStatus, default_year, incomplete_labels, incomplete_note
 
 # --- dashboard ------------------------------------------------------------------------------------------------
 
@@ -36,6 +36,8 @@ TREND_TREDE = 4
 TREND_GROUP = "doelgroepkortingen"
 TREND_TARGET_GROUP = "jongeren"
 WAGE_EARNERS = "loontrekkenden"
+# Beside a year that is not complete in the series chart and its table, explained in a note under the chart.
+INCOMPLETE_MARK = "*"
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ class SeriesRow:
     treden: list[int | None]  # in LADDER order reversed: 3, 4, 5
     total: int | None
     apart: int | None
+    label: str = ""  # the year, marked when it is not complete
+    note: str = ""  # why it is marked (its year state's label)
 
 
 @dataclass(frozen=True)
@@ -89,12 +93,18 @@ class Dashboard:
     freshness: Freshness | None = None
     ladder_chart: charts.BarChart | None = None
     series_chart: charts.ColumnChart | None = None
+    series_notes: list[str] = field(default_factory=list)  # under the series chart: what its marks mean
     # Year states (selectors/years.py): the label of the chosen year and of the years it is compared with, when
-    # they are not complete; empty when they are (or for an organisation's own figures).
+    # they are not complete; empty when they are. For an organisation's own figures: why a year is not final.
     year_label: str = ""
     previous_label: str = ""
     base_label: str = ""
     incomplete_years: dict[int, str] = field(default_factory=dict)
+    # Beside every figure block of the chosen year when it is not complete (the banner above says why).
+    year_mark: str = ""
+    # Beside a change against the previous and the first year: which of the two years is incomplete, and why.
+    previous_note: str = ""
+    base_note: str = ""
 
 
 def _groups(values: Values, code: str, year: int, trede: int) -> list[tuple[str, int]]:
@@ -119,10 +129,12 @@ def dashboard(
     year: int | None = None,
     years: list[int] | None = None,
     states: dict[int, YearStatus] | None = None,
+    open_years: Collection[int] = (),
 ) -> Dashboard | None:
     """Everything the dashboard shows for one place and year; None when the source has no years at all.
     `years`: the source's years when the caller has them already. With `states` (year_states()), the default
-    is the latest complete year and every incomplete year shown is labelled."""
+    is the latest complete year and every incomplete year shown is labelled. An organisation's own figures
+    label the years POM has not validated yet and those of `open_years` (rounds still open) instead."""
     years = source.years() if years is None else years
     if not years:
         return None
@@ -144,9 +156,17 @@ def dashboard(
         with_flanders=with_flanders,
         freshness=source.freshness(),
     )
-    labels = incomplete_labels(sorted({*years, year - 1}), states or {})
+    if isinstance(source, OwnSource):
+        labels = source.provisional_labels(open_years)
+        mark = _("voorlopig")
+    else:
+        labels = incomplete_labels(sorted({*years, year - 1}), states or {})
+        mark = _("voorlopig: %(year)s onvolledig") % {"year": year}
     result.year_label, result.previous_label = labels.get(year, ""), labels.get(year - 1, "")
     result.base_label = labels.get(base_year, "")
+    result.year_mark = mark if result.year_label else ""
+    result.previous_note = incomplete_note(labels, [year, year - 1])
+    result.base_note = incomplete_note(labels, [year, base_year])
     result.incomplete_years = {y: label for y, label in labels.items() if y in years}
 
     def get(code: str, y: int, trede: int | None = None, group: str = "") -> int | None:
@@ -170,11 +190,19 @@ def dashboard(
         point = series_point(value, region=place.code, year=year, base_year=base_year)
         result.comparison.append(CompareRow(**vars(point), label=trede_label(trede)))
     for y in years:
+        note = result.incomplete_years.get(y, "")
         result.series.append(
             SeriesRow(
-                y, [get(place.code, y, t) for t in reversed(LADDER)], get(place.code, y), get(place.code, y, APART)
+                y,
+                [get(place.code, y, t) for t in reversed(LADDER)],
+                get(place.code, y),
+                get(place.code, y, APART),
+                label=f"{y}{INCOMPLETE_MARK}" if note else str(y),
+                note=note,
             )
         )
+        if note:
+            result.series_notes.append(f"{INCOMPLETE_MARK} {incomplete_note(result.incomplete_years, [y])}")
     title, children = place_children(place, year)
     child_values = source.values([c.code for c in children], [year - 1, year], groups=False)
     result.children_title = title
@@ -187,8 +215,9 @@ def dashboard(
         result.children.append(ChildRow(child, treden, total, change(previous, total)[1]))
     result.ladder_chart = charts.ladder_chart([(trede_short(r.trede), r.persons, r.trede) for r in result.rungs])
     result.series_chart = charts.stacked_columns(
-        [str(row.year) for row in result.series],
+        [row.label for row in result.series],
         [(trede_short(t), t, [row.treden[i] for row in result.series]) for i, t in enumerate(reversed(LADDER))],
+        marked=[i for i, row in enumerate(result.series) if row.note],
     )
     return result
 
@@ -230,6 +259,8 @@ class KeyFigures:
     year_label: str = ""
     previous_label: str = ""
     base_label: str = ""
+    previous_note: str = ""  # as the dashboard's
+    base_note: str = ""
 
 
 def key_figures(
@@ -295,4 +326,6 @@ def key_figures(
         year_label=labels.get(year, ""),
         previous_label=labels.get(year - 1, ""),
         base_label=labels.get(base_year, ""),
+        previous_note=incomplete_note(labels, [year, year - 1]),
+        base_note=incomplete_note(labels, [year, base_year]),
     )

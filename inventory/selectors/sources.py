@@ -13,7 +13,7 @@ import contextlib
 import hashlib
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TypeVar, cast
@@ -42,6 +42,7 @@ from inventory.models import (
     Region,
     RegionGrouping,
     Scope,
+    SubmissionStatus,
     covers,
     valid_in,
 )
@@ -219,7 +220,36 @@ class OwnSource:
         return headcounts_visible_to(self.user).in_scope(Scope.PROVISIONAL)
 
     def years(self) -> list[int]:
-        return sorted(set(self.headcounts().values_list("submission__year", flat=True)))
+        return sorted(self.submitted)
+
+    @cached_property
+    def submitted(self) -> dict[int, tuple[int, int]]:
+        """Year -> (organisations validated, organisations counted): read once, with the years."""
+        rows = self.headcounts().values_list("submission__year", "submission__organisation_id", "submission__status")
+        counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+        for year, _organisation, status in rows.order_by().distinct():
+            counts[year][0] += status == SubmissionStatus.VALIDATED
+            counts[year][1] += 1
+        return {year: (validated, counted) for year, (validated, counted) in counts.items()}
+
+    def provisional_labels(self, open_years: Collection[int]) -> dict[int, str]:
+        """The years whose figures are not final yet for the organisations, and why, as year_states() labels an
+        incomplete year: POM has not validated (all) their figures yet, or the year's round is still open."""
+        result = {}
+        for year, (validated, counted) in self.submitted.items():
+            reasons = []
+            if not validated:
+                reasons.append(_("nog niet gevalideerd door POM"))
+            elif validated < counted:
+                names = {"validated": validated, "counted": counted}
+                reasons.append(
+                    _("nog niet alle gevalideerd door POM: %(validated)s van %(counted)s organisaties") % names
+                )
+            if year in open_years:
+                reasons.append(_("de bevraging loopt nog"))
+            if reasons:
+                result[year] = _("voorlopig: %(reasons)s") % {"reasons": ", ".join(reasons)}
+        return result
 
     def values(self, places: Iterable[str], years: Iterable[int], *, groups: bool = True) -> Values:
         places, years = set(places), list(years)

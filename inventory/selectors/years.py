@@ -13,6 +13,7 @@ Pages lead with the latest complete (or published) year and label any other year
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -155,3 +156,22 @@ def states_version(states: dict[int, YearStatus]) -> str:
 def incomplete_labels(years: list[int], states: dict[int, YearStatus]) -> dict[int, str]:
     """The labels of those of `years` that are not complete."""
     return {y: states[y].label for y in years if y in states and not states[y].complete}
+
+
+def incomplete_note(labels: Mapping[int, str], years: Iterable[int]) -> str:
+    """What a comparison of `years` says when some of them are not complete: which ones and why ("2020 is
+    onvolledig: 1 van 41 organisaties gevalideerd"), so that it never reads as if the other year were; empty
+    when all are complete. `labels`: incomplete_labels(), or OwnSource.provisional_labels() for an
+    organisation's own figures."""
+    named = [_("%(year)s is %(label)s") % {"year": y, "label": labels[y]} for y in dict.fromkeys(years) if y in labels]
+    return "; ".join(named)
+
+
+def year_choices(years: Iterable[int], states: Mapping[int, YearStatus] | None) -> list[tuple[int, str]]:
+    """A year select's choices, in the order given: an incomplete year says so ("2020 (onvolledig)"). Without
+    `states` (an edition's frozen figures, an organisation's own) the years are bare."""
+    states = states or {}
+    return [
+        (y, _("%(year)s (onvolledig)") % {"year": y} if y in states and not states[y].complete else str(y))
+        for y in years
+    ]

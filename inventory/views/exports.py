@@ -30,6 +30,7 @@ from inventory.access import (
 from inventory.models import Edition, Measure, Region, RegionGrouping, Scope, Submission, Trede
 from inventory.selectors.figures import AggregateFilters, aggregate_years, aggregates_freshness
 from inventory.selectors.headcounts import HeadcountFilters
+from inventory.selectors.years import year_choices, year_states
 from inventory.services.exports import (
     FORMATS,
     Export,
@@ -100,7 +101,8 @@ class ExportForm(forms.Form):
         if len(scopes) == 1:
             self.fields["scope"].widget = forms.HiddenInput()
         years = set(aggregate_years()) | set(Submission.objects.values_list("year", flat=True).distinct())
-        cast(forms.ChoiceField, self.fields["year"]).choices = [(y, str(y)) for y in sorted(years)]
+        # Live figures of an incomplete year are not final: its choice says so.
+        cast(forms.ChoiceField, self.fields["year"]).choices = year_choices(sorted(years), year_states())
         regions = Region.objects.exclude(level=Region.Level.GEMEENTE).order_by("code")
         municipalities = Region.objects.filter(level=Region.Level.GEMEENTE).order_by("name")
         cast(forms.ChoiceField, self.fields["region"]).choices = [

@@ -6,6 +6,7 @@ dashboard computed from their own organisations' figures only, with their open r
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, cast
 
 from django import forms
@@ -31,7 +32,7 @@ from inventory.models import CollectionRound, Edition, Scope
 from inventory.selectors.dashboard import Dashboard, KeyFigures, dashboard, key_figures
 from inventory.selectors.portal import round_forms
 from inventory.selectors.sources import FigureSource, OwnSource, Place, figures_cached, place_choices, place_get
-from inventory.selectors.years import edition_year_states, states_version, year_states
+from inventory.selectors.years import YearStatus, edition_year_states, states_version, year_choices, year_states
 from inventory.widgets import QuickSelect
 
 LIVE = "live"
@@ -39,16 +40,25 @@ LIVE = "live"
 
 class PlaceForm(forms.Form):
     """Where and when: a GET form that works without JavaScript. An unknown or invalid value falls back to the
-    default, and `notices()` says so on the page (what was asked, what is shown instead)."""
+    default, and `notices()` says so on the page (what was asked, what is shown instead). With `states` (live
+    figures), an incomplete year says so in the year choices."""
 
     region = forms.ChoiceField(label=gettext_lazy("Regio"), required=False, widget=QuickSelect)
     year = forms.TypedChoiceField(label=gettext_lazy("Jaar"), coerce=int, required=False, empty_value=None)
 
-    def __init__(self, data: Any, *, years: list[int], places: list[Any] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        data: Any,
+        *,
+        years: list[int],
+        places: list[Any] | None = None,
+        states: Mapping[int, YearStatus] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(data, **kwargs)
-        self.years = years
+        self.years, self.states = years, states
         cast(forms.ChoiceField, self.fields["region"]).choices = place_choices() if places is None else places
-        cast(forms.ChoiceField, self.fields["year"]).choices = [(y, str(y)) for y in reversed(years)]
+        cast(forms.ChoiceField, self.fields["year"]).choices = year_choices(reversed(years), states)
 
     def _valid(self, name: str) -> Any:
         """A field's cleaned value, even when the other field is invalid."""
@@ -95,7 +105,7 @@ class PlaceForm(forms.Form):
         """The form again, set to what the page shows (the defaults, when the request asked for nothing or for
         something unknown)."""
         places = cast("list[Any]", cast(forms.ChoiceField, self.fields["region"]).choices)  # a list once set
-        form = PlaceForm({"region": place.code, "year": year}, years=self.years, places=places)
+        form = PlaceForm({"region": place.code, "year": year}, years=self.years, places=places, states=self.states)
         form.is_valid()
         return form
 
@@ -118,13 +128,23 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     own = isinstance(source, OwnSource)
     staff = is_staff_member(request.user)
 
-    # Year states lead the live figures (the latest complete year by default; labels): not an organisation's own.
+    # Year states lead the live figures (the latest complete year by default; labels): not an organisation's own,
+    # which say instead which of their years are not final (not validated yet, or the round still open).
     states = None if own else year_states()
+    today = timezone.localdate()
+    open_rounds = list(CollectionRound.objects.filter(opens_on__lte=today, closes_on__gte=today)) if own else []
 
     def build() -> tuple[Dashboard | None, str]:
         years = source.years()
-        form = PlaceForm(request.GET or None, years=years)
-        data = dashboard(source=source, place=form.chosen_place(), year=form.chosen_year(), years=years, states=states)
+        form = PlaceForm(request.GET or None, years=years, states=states)
+        data = dashboard(
+            source=source,
+            place=form.chosen_place(),
+            year=form.chosen_year(),
+            years=years,
+            states=states,
+            open_years={r.year for r in open_rounds},
+        )
         notices: list[str] = []
         if data:
             notices = form.notices(place=data.place, year=data.year, has_figures=data.headline is not None)
@@ -148,9 +168,8 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     context: dict[str, object] = {"dashboard": data, "dashboard_html": mark_safe(html), "own": own}
     if own:
         context["organisations"] = organisations_visible_to(request.user).select_related("home_region")
-        today = timezone.localdate()
-        context["open_rounds"] = CollectionRound.objects.filter(opens_on__lte=today, closes_on__gte=today)
-        context["round_forms"] = round_forms(context["open_rounds"], context["organisations"])  # type: ignore[arg-type]
+        context["open_rounds"] = open_rounds
+        context["round_forms"] = round_forms(open_rounds, context["organisations"])  # type: ignore[arg-type]
     return render(request, "inventory/home.html", context)
 
 
@@ -178,7 +197,7 @@ def key_figures_page(request: AuthenticatedHttpRequest) -> HttpResponse:
 
     def build() -> tuple[KeyFigures | None, str]:
         years = source.years()
-        form = PlaceForm(request.GET or None, years=years)
+        form = PlaceForm(request.GET or None, years=years, states=states)
         year = form.chosen_year()
         if year is None and edition is not None and edition.reference_year in years:
             year = edition.reference_year  # an edition leads with its own year, complete or not (labelled)

@@ -245,7 +245,7 @@ class AggregateTablePage(TablePage):
         data = self.request.GET.copy()
         if "year" not in data:
             data["year"] = str(self.default_year) if self.default_year else ""
-        return {**kwargs, "data": data, "scopes": scopes}
+        return {**kwargs, "data": data, "scopes": scopes, "states": self.states}
 
     def shown_incomplete(self) -> dict[int, str]:
         """The labels of the incomplete years the table shows."""

@@ -12,6 +12,7 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
+from inventory import charts
 from inventory.models import Aggregate, AggregateDirtyKey, Headcount, Measure, Region, Submission, SubmissionStatus
 from inventory.selectors.dashboard import dashboard
 from inventory.selectors.sources import FigureSource, OwnSource, place_get
@@ -149,6 +150,19 @@ def test_the_charts_are_svg_drawn_on_the_server_each_beside_its_table(demo: None
     assert ladder_widths[0] > ladder_widths[1] > ladder_widths[2] > 0
     assert svgs[1].count("<rect") == 6 * 3 + 3  # six years of three treden, and the legend
     assert "2019, Trede 5: 51.901" in svgs[1]
+
+
+def test_a_marked_column_is_drawn_hatched_over_its_whole_stack():
+    chart = charts.stacked_columns(
+        ["2019", "2020*"], [("Trede 5", 5, [30, 10]), ("Trede 4", 4, [10, 5])], marked=[1], height=258
+    )
+    plain, marked = chart.columns
+    assert chart.marked
+    assert (plain.marked, marked.marked) == (False, True)
+    assert marked.label == "2020*"
+    assert marked.top == marked.segments[-1].y
+    assert marked.height == pytest.approx(sum(segment.height for segment in marked.segments), abs=0.2)
+    assert not charts.stacked_columns(["2019"], [("Trede 5", 5, [30])]).marked
 
 
 def test_no_script_or_outside_file_is_needed(demo: None, coordinator_client: Client):

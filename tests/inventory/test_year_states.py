@@ -3,6 +3,7 @@ lead with the latest complete year, label any other year they show, and never se
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -15,19 +16,33 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.models import User
-from inventory.models import CollectionRound, CollectionRoundEvent, Headcount, Measure, Region
+from inventory.models import (
+    CollectionRound,
+    CollectionRoundEvent,
+    Headcount,
+    Measure,
+    Region,
+    Submission,
+    SubmissionStatus,
+)
+from inventory.selectors.dashboard import dashboard, key_figures
+from inventory.selectors.sources import FigureSource, OwnSource, place_get
 from inventory.selectors.years import YearState, year_states
 from inventory.services.aggregation import aggregates_recompute
 from inventory.services.completeness import expected_organisations
 from inventory.services.years import round_mark_complete
 from tests.conftest import logged_in
-from tests.factories import MembershipFactory, SubmissionFactory, UserFactory
+from tests.factories import HeadcountFactory, MembershipFactory, OrganisationFactory, SubmissionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def text(response) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+    return text_of(response.content.decode())
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 def figure(response, name: str) -> str:
@@ -134,7 +149,7 @@ def test_the_dashboard_leads_with_the_latest_complete_year_not_an_incomplete_one
     response = coordinator_client.get("/")
     assert "Participatieladder West-Vlaanderen, 2019" in text(response)
     assert figure(response, "headline") == "63.552"
-    assert "Geen definitieve cijfers" not in text(response)
+    assert "Voorlopig beeld" not in text(response)
 
 
 def test_an_incomplete_year_chosen_on_the_dashboard_is_labelled_and_never_looks_final(
@@ -143,8 +158,11 @@ def test_an_incomplete_year_chosen_on_the_dashboard_is_labelled_and_never_looks_
     page = text(coordinator_client.get("/?year=2020"))
     n = expected_count()
     assert "Participatieladder West-Vlaanderen, 2020" in page
-    assert f"Geen definitieve cijfers: 2020 is onvolledig: 1 van {n} organisaties gevalideerd." in page
-    assert "(vergelijking met een onvolledig jaar)" in page
+    assert (
+        f"Voorlopig beeld: 2020 is onvolledig: 1 van {n} organisaties gevalideerd; cijfers kunnen nog sterk wijzigen."
+        in page
+    )
+    assert f"t.o.v. 2019 — 2020 is onvolledig: 1 van {n} organisaties gevalideerd" in page
     assert "Alle wijzigingen zijn verwerkt." not in page
     assert "het jaar is nog niet volledig: de cijfers zijn niet definitief" in page
 
@@ -156,7 +174,6 @@ def test_kerncijfers_of_the_live_figures_lead_with_the_latest_complete_year(
     assert figure(response, "total") == "63.552"
     page = text(coordinator_client.get("/kerncijfers/?edition=live&year=2020"))
     assert "Geen definitieve cijfers: 2020 is onvolledig" in page
-    assert "tegenover 2019 (63.552) (een vergelijking met een onvolledig jaar, nog niet definitief)" in page
 
 
 def test_declaring_a_year_complete_shows_at_once_through_the_cache(
@@ -166,7 +183,7 @@ def test_declaring_a_year_complete_shows_at_once_through_the_cache(
     round_mark_complete(round=round_2020, user=staff_user)
     page = text(coordinator_client.get("/"))
     assert "Participatieladder West-Vlaanderen, 2020" in page
-    assert "Geen definitieve cijfers" not in page
+    assert "Voorlopig beeld" not in page
 
 
 def test_a_new_validation_changes_the_label_through_the_cache(round_2020: CollectionRound, coordinator_client: Client):
@@ -185,6 +202,136 @@ def test_the_aggregates_table_shows_the_latest_complete_year_by_default_and_labe
     assert " 2020 " not in page.split("Filteren")[1]
     page = text(coordinator_client.get("/tabellen/aggregaten/?year=2020&region=30000"))
     assert "Geen definitieve cijfers: 2020 is onvolledig" in page
+
+
+def year_options(response) -> dict[str, str]:
+    """The year select's (or checkboxes') choices: value -> label."""
+    html = response.content.decode()
+    found = re.findall(
+        r'<option value="(\d{4})"[^>]*>([^<]*)</option>', html.split('name="year"', 1)[1].split("</select>")[0]
+    )
+    found += re.findall(r'name="year" value="(\d{4})"[^>]*>\s*([^<]*)</label>', html)
+    return {value: label.strip() for value, label in found}
+
+
+@pytest.mark.parametrize(
+    "url", ["/", "/kerncijfers/?edition=live", "/tabellen/aggregaten/", "/tabellen/aggregaten/?year=", "/exports/"]
+)
+def test_a_year_select_of_live_figures_says_which_year_is_incomplete(
+    round_2020: CollectionRound, coordinator_client: Client, url: str
+):
+    options = year_options(coordinator_client.get(url))
+    assert options["2020"] == "2020 (onvolledig)"
+    assert options["2019"] == "2019"
+    assert options["2014"] == "2014"
+
+
+def test_the_year_select_of_an_edition_and_of_a_completed_year_are_bare_years(
+    round_2020: CollectionRound, coordinator_client: Client, staff_user: User
+):
+    assert "onvolledig" not in " ".join(year_options(coordinator_client.get("/kerncijfers/")).values())
+    round_mark_complete(round=round_2020, user=staff_user)
+    assert year_options(coordinator_client.get("/"))["2020"] == "2020"  # through the cache too
+
+
+def test_the_aggregates_year_select_filters_by_year_and_refuses_a_year_it_does_not_offer(
+    round_2020: CollectionRound, coordinator_client: Client
+):
+    page = text(coordinator_client.get("/tabellen/aggregaten/?year=2020&region=30000&level=&trede=&measure="))
+    assert "755" in page
+    refused = coordinator_client.get("/tabellen/aggregaten/?year=1990")
+    assert "Deze filters kloppen niet" in text(refused)
+
+
+def test_a_change_against_another_year_says_which_of_the_two_is_incomplete(
+    round_2020: CollectionRound, coordinator_client: Client
+):
+    n = expected_count()
+    dashboard_page = text(coordinator_client.get("/?year=2020"))
+    assert f"t.o.v. 2019 — 2020 is onvolledig: 1 van {n} organisaties gevalideerd" in dashboard_page
+    assert f"t.o.v. 2014 — 2020 is onvolledig: 1 van {n} organisaties gevalideerd" in dashboard_page
+    assert "vergelijking met een onvolledig jaar" not in dashboard_page  # it read as if 2019 were incomplete
+    kerncijfers = text(coordinator_client.get("/kerncijfers/?edition=live&year=2020"))
+    assert f"t.o.v. 2019 — 2020 is onvolledig: 1 van {n} organisaties gevalideerd" in kerncijfers
+    assert f"t.o.v. 2014 — 2020 is onvolledig: 1 van {n} organisaties gevalideerd" in kerncijfers
+    assert f"tegenover 2019 (63.552) (2020 is onvolledig: 1 van {n} organisaties gevalideerd; nog niet definitief)" in (
+        kerncijfers
+    )
+    assert "vergelijking met een onvolledig jaar" not in kerncijfers
+    assert "data-compare-incomplete" not in coordinator_client.get("/?year=2019").content.decode()
+
+
+def test_a_complete_year_compared_with_an_incomplete_one_names_the_incomplete_one(demo: None):
+    """The other way round: 2019 shown, 2018 (here made incomplete) the year it is compared with."""
+    states = year_states()
+    states[2018] = dataclasses.replace(states[2018], state=YearState.COLLECTING, validated=3)
+    place = place_get("30000")
+    data = dashboard(source=FigureSource(), place=place, year=2019, states=states)
+    n = states[2018].expected
+    assert data.year_label == ""
+    assert data.previous_note == f"2018 is onvolledig: 3 van {n} organisaties gevalideerd"
+    assert data.base_note == ""
+    figures = key_figures(source=FigureSource(), place=place, year=2019, states=states)
+    assert figures.previous_note == data.previous_note
+    assert figures.base_note == ""
+
+
+# --- every figure of an incomplete year carries its label -------------------------------------------------------
+
+
+def series_chart(response) -> str:
+    html = response.content.decode()
+    return re.findall(r'<svg class="chart".*?</svg>', html, re.S)[1]
+
+
+def test_the_series_chart_of_the_default_year_marks_the_incomplete_year_in_words_and_hatching(
+    round_2020: CollectionRound, coordinator_client: Client
+):
+    response = coordinator_client.get("/")
+    n = expected_count()
+    svg = series_chart(response)
+    labels = re.findall(r'<text x="[\d.]+" y="240" text-anchor="middle">([^<]*)</text>', svg)
+    assert labels == ["2014", "2015", "2016", "2017", "2018", "2019", "2020*"]
+    assert re.findall(r'class="hatch" data-marked="([^"]*)"', svg) == ["2020*"]  # not by colour alone
+    page = text(response)
+    assert f"* 2020 is onvolledig: 1 van {n} organisaties gevalideerd" in page
+    # The chart's table carries the same mark and says why.
+    assert f"2020* (onvolledig: 1 van {n} organisaties gevalideerd) – 755 – 755" in page
+    assert "2019* " not in page
+
+
+def test_every_figure_block_of_an_incomplete_year_carries_its_mark(
+    round_2020: CollectionRound, coordinator_client: Client
+):
+    response = coordinator_client.get("/?year=2020")
+    html = response.content.decode()
+    assert html.count('role="note" data-year-state="2020"') == 1  # one banner
+    page = text(response)
+    mark = "(voorlopig: 2020 onvolledig)"
+    assert f"tewerkstellings- en participatieplaatsen (treden 3-5) {mark}" in page
+    assert f"aandeel in Vlaanderen {mark}" in page  # West-Vlaanderen's share of Flanders
+    assert f"De participatieladder: personen per trede {mark}" in page
+    assert f"Personen per trede en maatregelgroep, West-Vlaanderen 2020 {mark}" in page
+    assert f"West-Vlaanderen naast Vlaanderen {mark}" in page
+    assert f"Per arrondissement, 2020 {mark}" in page
+    assert html.count("data-provisional") == 6
+
+
+def test_the_figures_of_a_complete_year_carry_no_mark(round_2020: CollectionRound, coordinator_client: Client):
+    page = coordinator_client.get("/?year=2019").content.decode()
+    assert "data-provisional" not in page
+    assert "Per arrondissement, 2019" in text_of(page)
+
+
+def test_the_series_chart_marks_nothing_once_the_year_is_complete(
+    round_2020: CollectionRound, coordinator_client: Client, staff_user: User
+):
+    assert "data-chart-note" in coordinator_client.get("/").content.decode()
+    round_mark_complete(round=round_2020, user=staff_user)
+    response = coordinator_client.get("/?year=2019")
+    assert "data-chart-note" not in response.content.decode()
+    assert 'class="hatch"' not in series_chart(response)
+    assert "2020*" not in text(response)
 
 
 # --- API and exports ------------------------------------------------------------------------------------------
@@ -276,9 +423,63 @@ def test_a_good_choice_shows_no_message(demo: None, coordinator_client: Client):
         assert "data-notice" not in coordinator_client.get(url).content.decode()
 
 
-def test_organisation_users_keep_their_own_figures_without_year_labels(round_2020: CollectionRound):
+@pytest.fixture
+def own_editor(round_2020: CollectionRound) -> User:
+    """An editor of the organisation whose 2020 figures are validated while the round is still open."""
     editor = UserFactory()
     MembershipFactory(user=editor, organisation=expected_organisations().order_by("pk").first(), role="editor")
-    response = logged_in(editor).get("/")
+    return editor
+
+
+def test_an_organisation_s_own_figures_of_a_year_whose_round_is_open_say_so(own_editor: User):
+    response = logged_in(own_editor).get("/")
     assert response.status_code == 200
-    assert "Geen definitieve cijfers" not in text(response)
+    page = text(response)
+    assert "Participatieladder West-Vlaanderen, 2020" in page
+    assert "Uw cijfers voor 2020 zijn voorlopig: de bevraging loopt nog." in page
+    assert "Voorlopig beeld" not in page
+    assert "organisaties gevalideerd" not in page  # the year's state counts everyone's figures, not theirs
+    assert "(voorlopig)" in page
+
+
+def test_own_figures_not_validated_yet_say_so_until_pom_validates_them_and_the_round_closes(
+    own_editor: User, round_2020: CollectionRound
+):
+    client = logged_in(own_editor)
+    submission = Submission.objects.get(organisation__memberships__user=own_editor, year=2020)
+    Submission.objects.filter(pk=submission.pk).update(status=SubmissionStatus.SUBMITTED)
+    page = text(client.get("/"))
+    assert "Uw cijfers voor 2020 zijn voorlopig: nog niet gevalideerd door POM, de bevraging loopt nog." in page
+    today = timezone.localdate()
+    CollectionRound.objects.filter(pk=round_2020.pk).update(
+        opens_on=today - dt.timedelta(days=60), closes_on=today - dt.timedelta(days=1)
+    )
+    assert "Uw cijfers voor 2020 zijn voorlopig: nog niet gevalideerd door POM." in text(client.get("/"))
+    Submission.objects.filter(pk=submission.pk).update(status=SubmissionStatus.VALIDATED)
+    response = client.get("/")
+    assert "Participatieladder West-Vlaanderen, 2020" in text(response)
+    assert "data-year-state" not in response.content.decode()
+
+
+def test_an_editor_of_two_organisations_is_told_how_many_of_them_pom_validated(own_editor: User):
+    other = OrganisationFactory(home_region=Region.objects.get(code="31005"))
+    MembershipFactory(user=own_editor, organisation=other, role="editor")
+    HeadcountFactory(submission=SubmissionFactory(organisation=other, year=2020, status=SubmissionStatus.SUBMITTED))
+    page = text(logged_in(own_editor).get("/"))
+    assert (
+        "Uw cijfers voor 2020 zijn voorlopig: nog niet alle gevalideerd door POM: 1 van 2 organisaties, "
+        "de bevraging loopt nog." in page
+    )
+
+
+def test_the_own_dashboard_marks_a_provisional_year_in_its_series_and_its_comparisons(own_editor: User):
+    source = OwnSource(own_editor)
+    data = dashboard(source=source, place=place_get("30000"), open_years={2020})
+    assert data.year == 2020
+    assert data.year_label == "voorlopig: de bevraging loopt nog"
+    assert [row.label for row in data.series if row.note] == ["2020*"]
+    assert data.series_notes == ["* 2020 is voorlopig: de bevraging loopt nog"]
+    assert data.years == [2014, 2015, 2016, 2017, 2018, 2019, 2020]  # the demo's figures of the organisation
+    assert data.previous_note == "2020 is voorlopig: de bevraging loopt nog"
+    closed = dashboard(source=OwnSource(own_editor), place=place_get("30000"))
+    assert (closed.year_label, closed.series_notes) == ("", [])
