@@ -182,15 +182,27 @@ def submission_locked_check(submission: Submission) -> None:
         )
 
 
+def no_round_message(year: int) -> str:
+    """What every page and import says about a year that has no collection round: nobody was asked for it."""
+    return _("Er is geen bevraging voor %(year)s.") % {"year": year}
+
+
 def submission_change_check(*, user: User | None, submission: Submission) -> None:
     """ValidationError with the reason when `user` may not change the submission's figures now: validated
-    (locked until staff reopen it), the year's round not open (staff always may), or sent to POM (staff only;
-    POM returns it when something must change). `user` None counts as not staff."""
+    (locked until staff reopen it), no round for the year or the round not open (staff always may), or sent to
+    POM (staff only; POM returns it when something must change). `user` None counts as not staff."""
     submission_locked_check(submission)
     if not is_staff_member(user):
         round_ = CollectionRound.objects.filter(year=submission.year).first()
         today = timezone.localdate()
-        if round_ is None or not round_.opens_on <= today <= round_.closes_on:
+        if round_ is None:
+            raise ValidationError(
+                no_round_message(submission.year)
+                + " "
+                + _("Enkel POM-medewerkers kunnen cijfers voor dat jaar invoeren."),
+                code="no_round",
+            )
+        if not round_.opens_on <= today <= round_.closes_on:
             raise ValidationError(
                 _("De bevraging voor %(year)s is niet open; enkel POM-medewerkers kunnen de cijfers nog wijzigen.")
                 % {"year": submission.year},

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -25,6 +25,7 @@ from django.utils.translation import ngettext
 from inventory.access import (
     AuthenticatedHttpRequest,
     cell_region_problem,
+    no_round_message,
     portal_organisation_get_for,
     submission_cell_problem,
     submission_change_problem,
@@ -39,6 +40,7 @@ from inventory.services.submissions import (
     submission_save_figures,
     submission_submit,
 )
+from inventory.views.errors import NotFound
 
 # The GET parameter of "Cijfers van vorig jaar overnemen": fills the empty cells, saves nothing.
 COPY_PREVIOUS = "vorig_jaar"
@@ -255,7 +257,7 @@ def portal_form(request: AuthenticatedHttpRequest, organisation_pk: int, year: i
     organisation = portal_organisation_get_for(request.user, organisation_pk)
     round_ = CollectionRound.objects.filter(year=year).first()
     if round_ is None and not Submission.objects.filter(organisation=organisation, year=year).exists():
-        raise Http404
+        raise NotFound(no_round_message(year))
     # Not saved until there is something to save: a refused or invalid POST leaves no empty draft behind.
     submission = Submission.objects.filter(organisation=organisation, year=year).first() or Submission(
         organisation=organisation, year=year

@@ -411,7 +411,9 @@ def test_an_editors_upload_is_refused_for_a_measure_outside_the_kind_a_province_
     ]
     assert "wordt niet gerapporteerd door een maatwerkbedrijf" in report.errors[0].message
     assert "is een provincie" in report.errors[1].message
-    assert report.errors[2].message.startswith("De bevraging voor 2021 is niet open")
+    assert report.errors[2].message == (
+        "Er is geen bevraging voor 2021. Enkel POM-medewerkers kunnen cijfers voor dat jaar invoeren."
+    )
     assert not Headcount.objects.filter(submission__organisation=portal["organisation"], submission__year__gte=2020)
     assert not Submission.objects.filter(year=2021).exists()
 
@@ -423,9 +425,25 @@ def test_the_upload_page_shows_the_same_refusal_with_row_column_and_value(portal
 
     job = ImportJob.objects.get()
     page = portal["editor"].get(f"/import/{job.pk}/").content.decode()
-    assert "<tr><td>2</td><td>jaar</td><td>2022</td><td>De bevraging voor 2022 is niet open" in page
-    assert "De bevraging voor 2022 is niet open" in page
+    assert "<tr><td>2</td><td>jaar</td><td>2022</td><td>Er is geen bevraging voor 2022." in page
+    assert "niet open" not in page
     assert not Submission.objects.filter(year=2022).exists()
+
+
+def test_the_portal_says_plainly_that_a_year_has_no_round(portal) -> None:
+    response = portal["editor"].get(f"/portaal/{portal['organisation'].pk}/2022/")
+
+    assert response.status_code == 404
+    assert "Er is geen bevraging voor 2022." in response.content.decode()
+
+
+def test_figures_of_a_year_without_a_round_are_read_only_for_the_editor_with_that_reason(portal) -> None:
+    Submission.objects.create(organisation=portal["organisation"], year=2018, status="draft")
+
+    page = portal["editor"].get(f"/portaal/{portal['organisation'].pk}/2018/").content.decode()
+
+    assert "Er is geen bevraging voor 2018. Enkel POM-medewerkers kunnen cijfers voor dat jaar invoeren." in page
+    assert 'name="p-' not in page
 
 
 def test_staff_may_upload_figures_at_a_province_and_for_any_measure(portal, staff_user: User) -> None:
