@@ -215,9 +215,16 @@ def submission_change_check(*, user: User | None, submission: Submission) -> Non
             )
 
 
-def submission_change_problem(*, user: User, submission: Submission) -> str | None:
-    """Why the user may not change the submission now (the first reason), or None when they may."""
-    if not organisations_editable_by(user).filter(pk=submission.organisation_id).exists():
+def organisation_editable(*, user: User, organisation_id: int) -> bool:
+    """Whether the user may change this organisation's figures at all: its editors and staff (a viewer reads)."""
+    return organisations_editable_by(user).filter(pk=organisation_id).exists()
+
+
+def submission_change_problem(*, user: User, submission: Submission, editor: bool) -> str | None:
+    """Why the user may not change the submission now (the first reason), or None when they may. `editor` is
+    organisation_editable's answer for the submission's organisation, asked once by the caller (the portal words
+    its page by it too)."""
+    if not editor:
         return _("U kunt deze cijfers lezen maar niet wijzigen.")
     try:
         submission_change_check(user=user, submission=submission)

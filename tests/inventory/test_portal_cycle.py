@@ -268,6 +268,40 @@ def test_viewers_get_a_read_only_page_without_the_editors_instructions(portal) -
     assert 'name="n-' not in viewer_page
 
 
+def test_a_viewer_of_a_submitted_submission_reads_no_word_about_submitting_or_e_mails(portal) -> None:
+    bed, afd = cell(portal["bed"], portal["brugge"]), cell(portal["afd"], portal["brugge"])
+    data = base(portal) | {f"p-{bed}": "200", f"e-{bed}": "Nieuwe afdeling", f"p-{afd}": "20", "submit": "1"}
+    portal["editor"].post(portal["url"], data)
+    assert draft(portal).status == "submitted"
+
+    page = portal["viewer"].get(portal["url"]).content.decode()
+
+    assert "POM kijkt de cijfers nu na." in page
+    assert "U kunt deze cijfers lezen maar niet wijzigen." in page
+    for editors_text in ("U krijgt een e-mail", "vraag POM dan om de aangifte terug te sturen", "Indienen bij POM"):
+        assert editors_text not in page
+
+
+def test_a_round_whose_close_date_is_past_sloot_on_that_date(portal) -> None:
+    closed = timezone.localdate() - dt.timedelta(days=1)
+    CollectionRound.objects.filter(year=2020).update(opens_on=closed - dt.timedelta(days=30), closes_on=closed)
+
+    page = portal["editor"].get(portal["url"]).content.decode()
+
+    assert f"De bevraging sloot op {closed.day} " in page
+    assert "De bevraging sluit op" not in page
+
+
+def test_a_round_that_closes_today_still_sluit_on_that_date(portal) -> None:
+    today = timezone.localdate()
+    CollectionRound.objects.filter(year=2020).update(closes_on=today)
+
+    page = portal["editor"].get(portal["url"]).content.decode()
+
+    assert f"De bevraging sluit op {today.day} " in page
+    assert "sloot op" not in page
+
+
 def test_poms_return_comment_stays_until_the_submission_is_sent_again(portal, staff_user: User) -> None:
     bed, afd = cell(portal["bed"], portal["brugge"]), cell(portal["afd"], portal["brugge"])
     portal["editor"].post(portal["url"], base(portal) | {f"p-{bed}": "100", f"p-{afd}": "20", "submit": 1})
