@@ -206,6 +206,16 @@ def test_the_page_shows_totals_per_measure_and_per_municipality(portal) -> None:
     assert "9,5 VTE" in response.content.decode()
 
 
+def test_the_totals_script_is_loaded_deferred_from_our_static_files_for_editors_only(portal) -> None:
+    editor_page = portal["editor"].get(portal["url"]).content.decode()
+    viewer_page = portal["viewer"].get(portal["url"]).content.decode()
+
+    assert '<script src="/static/js/portal.js" defer></script>' in editor_page
+    assert 'data-decimal-separator="," data-thousand-separator="."' in editor_page
+    assert editor_page.count("<script") == 1  # nothing inline: a Content-Security-Policy may forbid it
+    assert "<script" not in viewer_page
+
+
 # --- messages: what was saved, what still blocks ---------------------------------------------------------------
 
 
