@@ -138,3 +138,9 @@ def test_a_vte_total_that_leaves_out_rows_without_vte_says_for_how_many_rows_it_
     assert "(voor 1 van 2 rijen opgegeven)" in next(row for row in subtotals if "Totaal ZONDER-VTE" in row)
     assert "opgegeven" not in next(row for row in subtotals if "Totaal MET-VTE" in row)
 
+
+def test_the_review_page_explains_what_the_version_number_counts(staff_client: Client, submitted) -> None:
+    page = staff_client.get(f"/beheer/aangiften/{submitted.pk}/").content.decode()
+
+    assert f"versie {submitted.version}" in page
+    assert "Het versienummer stijgt met één bij elke wijziging van de aangifte" in page
