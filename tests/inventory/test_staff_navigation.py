@@ -157,6 +157,31 @@ def test_the_queue_counts_each_status_under_the_other_filters_and_links_each(sta
     assert "alle statussen (4)" in page
 
 
+def test_a_status_without_submissions_says_so_and_links_all_statuses(staff_client: Client, queue) -> None:
+    Submission.objects.filter(status="returned").delete()
+
+    page = staff_client.get("/beheer/aangiften/?year=2019&status=returned").content.decode()
+
+    assert "Geen aangiften met status ‘teruggestuurd’." in page
+    assert '<a href="?year=2019&amp;status=">Toon de aangiften met alle statussen (2)</a>' in page
+
+
+def test_an_empty_queue_says_there_is_nothing_submitted_without_a_link_to_itself(staff_client: Client) -> None:
+    SubmissionFactory(status="draft")
+
+    page = staff_client.get("/beheer/aangiften/?status=").content.decode()
+
+    assert "Geen ingediende aangiften." in page
+    assert "Toon de aangiften met alle statussen" not in page
+
+
+def test_a_queue_with_submissions_has_no_empty_text(staff_client: Client, queue) -> None:
+    page = staff_client.get("/beheer/aangiften/").content.decode()
+
+    assert "Geen aangiften" not in page
+    assert "Toon de aangiften met alle statussen" not in page
+
+
 def test_the_opvallend_column_is_explained_with_the_rule_in_force(staff_client: Client, settings, queue) -> None:
     settings.PLAUSIBILITY_CHANGE_PCT = 25
     settings.PLAUSIBILITY_CHANGE_PERSONS = 8
