@@ -26,6 +26,7 @@ from inventory.models import Submission, SubmissionStatus
 from inventory.selectors.history import submission_history
 from inventory.selectors.review import review_figures
 from inventory.selectors.rounds import round_for, round_years
+from inventory.selectors.years import year_states
 from inventory.services import submissions
 from inventory.services.completeness import completeness, missing_organisations
 from inventory.services.exports import escape_cell
@@ -183,6 +184,8 @@ def completeness_page(request: HttpRequest, year: int) -> HttpResponse:
             "tables": completeness(year=year),
             "missing": missing_organisations(year=year),
             "years": years,
+            # The overall line: validated against required, and whether the year counts as complete (one rule).
+            "year_status": year_states().get(year),
         },
     )
 
