@@ -182,15 +182,27 @@ def submission_locked_check(submission: Submission) -> None:
         )
 
 
+def no_round_message(year: int) -> str:
+    """What every page and import says about a year that has no collection round: nobody was asked for it."""
+    return _("Er is geen bevraging voor %(year)s.") % {"year": year}
+
+
 def submission_change_check(*, user: User | None, submission: Submission) -> None:
     """ValidationError with the reason when `user` may not change the submission's figures now: validated
-    (locked until staff reopen it), the year's round not open (staff always may), or sent to POM (staff only;
-    POM returns it when something must change). `user` None counts as not staff."""
+    (locked until staff reopen it), no round for the year or the round not open (staff always may), or sent to
+    POM (staff only; POM returns it when something must change). `user` None counts as not staff."""
     submission_locked_check(submission)
     if not is_staff_member(user):
         round_ = CollectionRound.objects.filter(year=submission.year).first()
         today = timezone.localdate()
-        if round_ is None or not round_.opens_on <= today <= round_.closes_on:
+        if round_ is None:
+            raise ValidationError(
+                no_round_message(submission.year)
+                + " "
+                + _("Enkel POM-medewerkers kunnen cijfers voor dat jaar invoeren."),
+                code="no_round",
+            )
+        if not round_.opens_on <= today <= round_.closes_on:
             raise ValidationError(
                 _("De bevraging voor %(year)s is niet open; enkel POM-medewerkers kunnen de cijfers nog wijzigen.")
                 % {"year": submission.year},
@@ -203,9 +215,16 @@ def submission_change_check(*, user: User | None, submission: Submission) -> Non
             )
 
 
-def submission_change_problem(*, user: User, submission: Submission) -> str | None:
-    """Why the user may not change the submission now (the first reason), or None when they may."""
-    if not organisations_editable_by(user).filter(pk=submission.organisation_id).exists():
+def organisation_editable(*, user: User, organisation_id: int) -> bool:
+    """Whether the user may change this organisation's figures at all: its editors and staff (a viewer reads)."""
+    return organisations_editable_by(user).filter(pk=organisation_id).exists()
+
+
+def submission_change_problem(*, user: User, submission: Submission, editor: bool) -> str | None:
+    """Why the user may not change the submission now (the first reason), or None when they may. `editor` is
+    organisation_editable's answer for the submission's organisation, asked once by the caller (the portal words
+    its page by it too)."""
+    if not editor:
         return _("U kunt deze cijfers lezen maar niet wijzigen.")
     try:
         submission_change_check(user=user, submission=submission)

@@ -30,6 +30,7 @@ urlpatterns = [
     path("beheer/aangiften/<int:pk>/", review.review, name="review"),
     path("beheer/aangiften/<int:pk>/<str:step>/", review.review_step, name="review-step"),
     path("import/", imports.upload, name="import"),
+    path("import/sjabloon/", imports.template, name="import-template"),
     path("import/<uuid:pk>/", imports.job, name="import-job"),
     path("import/<uuid:pk>/status/", imports.job_status, name="import-job-status"),
     path("import/<uuid:pk>/confirm/", imports.job_confirm, name="import-job-confirm"),

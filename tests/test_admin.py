@@ -179,6 +179,20 @@ def test_the_admin_carries_the_inventory_title(staff_client: Client) -> None:
     assert "Inventaris sociale economie – beheer" in response.content.decode()
 
 
+def test_the_admin_header_links_the_latest_rounds_completeness(staff_client: Client) -> None:
+    CollectionRoundFactory(year=2019)
+    CollectionRoundFactory(year=2020)
+
+    for url in ("/admin/", admin_url(Measure, "changelist")):
+        page = staff_client.get(url).content.decode()
+        user_tools = page[page.index('<div id="user-tools">') :].split("</div>", 1)[0]
+        assert '<a href="/beheer/volledigheid/2020/" id="completeness-link">Volledigheid 2020</a>' in user_tools
+
+
+def test_without_a_round_the_admin_header_has_no_completeness_link(staff_client: Client) -> None:
+    assert "/beheer/volledigheid/" not in staff_client.get("/admin/").content.decode()
+
+
 def test_every_registered_model_has_a_way_to_make_a_row() -> None:
     assert set(REGISTERED_MODELS) <= set(ROW_MAKERS)
 

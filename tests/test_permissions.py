@@ -139,6 +139,9 @@ ROWS: list[Row] = [
     Row("inventory:import", [LOGIN, 200, 403, 200, 403, 200]),
     # An empty upload: the form again with its errors for those who may import.
     Row("inventory:import", [LOGIN, 200, 403, 200, 403, 200], method="post"),
+    # The template to fill in: for those who may upload (a viewer is told why, as on the upload page).
+    Row("inventory:import-template", [LOGIN, 200, 403, 200, 403, 200]),
+    Row("inventory:import-template", [LOGIN, 200, 403, 200, 403, 200], query="format=xlsx"),
     Row("inventory:import-job", [LOGIN, 200, 404, 404, 404, 200], kwargs=the_job),
     Row("inventory:import-job-status", [LOGIN, 200, 404, 404, 404, 200], kwargs=the_job),
     Row("inventory:import-job-confirm", [LOGIN, 403, 404, 404, 404, 403], method="post", kwargs=the_job),

@@ -67,7 +67,7 @@ INSTALLED_APPS = [
     "import_export",
     "django_filters",
     "django_tables2",
-    "axes",
+    "accounts.apps.AxesConfig",  # django-axes with a Dutch name in the admin
     "accounts",
     "inventory",
 ]

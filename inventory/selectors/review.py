@@ -11,11 +11,19 @@ from inventory.selectors.indicators import change, fte_sum
 
 @dataclass
 class Figure:
-    """This year's persons and VTE beside last year's persons; `current` None: reported last year, missing now."""
+    """This year's persons and VTE beside last year's persons; `current` None: reported last year, missing now.
+    A total also counts its rows with a figure this year (`rows`) and those of them with a VTE (`fte_rows`)."""
 
     current: int | None
     fte: Decimal | None
     previous: int | None
+    rows: int = 0
+    fte_rows: int = 0
+
+    @property
+    def fte_partial(self) -> bool:
+        """A total whose VTE leaves out rows that gave none: the page says for how many rows it holds."""
+        return 0 < self.fte_rows < self.rows
 
     @property
     def change(self) -> int | None:
@@ -90,6 +98,9 @@ def review_figures(*, submission: Submission) -> ReviewFigures:
         for figure in (group.figure, total):
             figure.current = (figure.current or 0) + (row.figure.current or 0)
             figure.fte = fte_sum(figure.fte, row.figure.fte)
+            if row.figure.current is not None:
+                figure.rows += 1
+                figure.fte_rows += row.figure.fte is not None
             if row.figure.previous is not None:
                 figure.previous = (figure.previous or 0) + row.figure.previous
     return ReviewFigures(

@@ -44,6 +44,7 @@ class YearStatus:
     marked: bool  # staff declared it complete
     edition: str = ""  # the current edition that publishes it
     frozen: bool = False  # the state an edition recorded when it was published (edition_year_states)
+    round_open: bool = False  # its round has not closed yet (the completeness page says why it is not complete)
 
     @property
     def complete(self) -> bool:
@@ -72,6 +73,29 @@ class YearStatus:
         if self.marked:
             return _("volledig verklaard door POM: %(validated)s van %(expected)s organisaties gevalideerd") % names
         return _("volledig: %(validated)s van %(expected)s organisaties gevalideerd") % names
+
+    @property
+    def state_label(self) -> str:
+        return str(YearState(self.state).label)
+
+    @property
+    def reason(self) -> str:
+        """Why the year has its state, by the rule above: what the completeness page writes after it."""
+        if self.state == YearState.PUBLISHED:
+            return _("%(edition)s publiceert de cijfers van dit jaar") % {"edition": self.edition}
+        if self.required_pct is None:
+            return _("historisch jaar, door POM ingeladen")
+        if self.marked:
+            return _("volledig verklaard door POM")
+        if self.state == YearState.COMPLETE:
+            return _("de bevraging is gesloten met minstens %(required)s %% van de organisaties gevalideerd") % {
+                "required": self.required_pct
+            }
+        if self.round_open:
+            return _("de bevraging loopt nog; een jaar telt pas als volledig na de sluitingsdatum")
+        return _("de bevraging is gesloten met minder dan %(required)s %% van de organisaties gevalideerd") % {
+            "required": self.required_pct
+        }
 
     def as_dict(self) -> dict[str, object]:
         """The metadata field of exports and the API."""
@@ -129,7 +153,7 @@ def year_states() -> dict[int, YearStatus]:
             state = YearState.COLLECTING
         if edition:
             state = YearState.PUBLISHED
-        result[year] = YearStatus(year, state, expected, count, required, marked, edition)
+        result[year] = YearStatus(year, state, expected, count, required, marked, edition, round_open=is_open)
     return result
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
-from django.utils.formats import number_format
+from django.utils.formats import get_format, number_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 register = template.Library()
 
@@ -75,3 +77,14 @@ def fte_input(value: Number | None) -> str:
         return ""
     number, decimals = _fte_decimals(value)
     return number_format(number, decimal_pos=decimals, use_l10n=True, force_grouping=False)
+
+
+@register.simple_tag
+def number_separators() -> SafeString:
+    """The separators of the filters above as data attributes, for a script that writes numbers as they do
+    (static/js/portal.js): data-decimal-separator="," data-thousand-separator="." in nl-BE."""
+    return format_html(
+        'data-decimal-separator="{}" data-thousand-separator="{}"',
+        get_format("DECIMAL_SEPARATOR"),
+        get_format("THOUSAND_SEPARATOR"),
+    )

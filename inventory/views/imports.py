@@ -18,19 +18,31 @@ from inventory.access import (
     AuthenticatedHttpRequest,
     import_job_get_for,
     import_kinds_for,
+    import_organisations_for,
     may_upload,
     uploader_required,
 )
 from inventory.models import ImportJob
+from inventory.selectors.rounds import latest_round_year
 from inventory.services.import_jobs import import_job_confirm, import_job_create, import_job_progress
 from inventory.services.imports import import_size_check
+from inventory.services.imports.headers import HEADCOUNT_COLUMNS
+from inventory.services.imports.template import (
+    TEMPLATE_FORMATS,
+    OrganisationMeasures,
+    headcount_template,
+    template_csv,
+    template_organisations,
+    template_xlsx,
+)
+from inventory.views.errors import InvalidQuery, invalid_choice
 
 
 class UploadForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Soort bestand"), choices=ImportJob.Kind.choices)
     file = forms.FileField(
         label=gettext_lazy("Bestand (CSV of XLSX)"),
-        help_text=gettext_lazy("Kolommen jaar, organisatie, maatregel, regio, personen (of in het Engels)."),
+        help_text=gettext_lazy("De kolommen staan hieronder uitgelegd; een sjabloon kunt u downloaden."),
     )
 
     def __init__(self, *args: Any, kinds: list[str], **kwargs: Any) -> None:
@@ -54,7 +66,45 @@ def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
         return redirect("inventory:import-job", pk=job.pk)
     jobs = ImportJob.objects.filter(user=request.user).defer("data")[:10]
-    return render(request, "inventory/import_upload.html", {"form": form, "jobs": jobs})
+    year = latest_round_year()
+    return render(
+        request,
+        "inventory/import_upload.html",
+        {
+            "form": form,
+            "jobs": jobs,
+            "columns": HEADCOUNT_COLUMNS,
+            "year": year,
+            "own": _own_organisations(request, year),
+            "template_formats": TEMPLATE_FORMATS,
+        },
+    )
+
+
+def _own_organisations(request: AuthenticatedHttpRequest, year: int | None) -> list[OrganisationMeasures]:
+    """The organisations whose figures an editor's files hold, with their measures in `year`; none for staff (any
+    organisation)."""
+    organisations = import_organisations_for(request.user)
+    return [] if organisations is None else template_organisations(organisations=organisations, year=year)
+
+
+@uploader_required
+def template(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """A headcount file to fill in: the importer's header and, for an editor, one row per own measure for the
+    latest round's year."""
+    fmt = request.GET.get("format", "csv")
+    if fmt not in TEMPLATE_FORMATS:
+        raise InvalidQuery(invalid_choice(_("formaat"), fmt))
+    year = latest_round_year()
+    rows = headcount_template(organisations=_own_organisations(request, year), year=year)
+    if fmt == "xlsx":
+        response = HttpResponse(
+            template_xlsx(rows), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+    else:
+        response = HttpResponse(template_csv(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="sjabloon-tellingen.{fmt}"'
+    return response
 
 
 def job(request: AuthenticatedHttpRequest, pk: str) -> HttpResponse:

@@ -16,15 +16,18 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from inventory.access import (
     AuthenticatedHttpRequest,
     cell_region_problem,
+    no_round_message,
+    organisation_editable,
     portal_organisation_get_for,
     submission_cell_problem,
     submission_change_problem,
@@ -39,6 +42,7 @@ from inventory.services.submissions import (
     submission_save_figures,
     submission_submit,
 )
+from inventory.views.errors import NotFound
 
 # The GET parameter of "Cijfers van vorig jaar overnemen": fills the empty cells, saves nothing.
 COPY_PREVIOUS = "vorig_jaar"
@@ -255,7 +259,7 @@ def portal_form(request: AuthenticatedHttpRequest, organisation_pk: int, year: i
     organisation = portal_organisation_get_for(request.user, organisation_pk)
     round_ = CollectionRound.objects.filter(year=year).first()
     if round_ is None and not Submission.objects.filter(organisation=organisation, year=year).exists():
-        raise Http404
+        raise NotFound(no_round_message(year))
     # Not saved until there is something to save: a refused or invalid POST leaves no empty draft behind.
     submission = Submission.objects.filter(organisation=organisation, year=year).first() or Submission(
         organisation=organisation, year=year
@@ -272,8 +276,10 @@ def portal_form(request: AuthenticatedHttpRequest, organisation_pk: int, year: i
     # Last year's figures, read once: the columns, the "vorig jaar" beside each input and the warnings.
     previous = previous_figures(submission)
     regions = _regions(request, submission, set(stored), set(previous), extra)
+    # A viewer (or anyone else who is no editor) reads: the page has no word about submitting for them.
+    editor = organisation_editable(user=request.user, organisation_id=organisation.pk)
     # Why this user may not change these figures now (a viewer, a closed round, sent or validated), or None.
-    readonly_reason = submission_change_problem(user=request.user, submission=submission)
+    readonly_reason = submission_change_problem(user=request.user, submission=submission, editor=editor)
     can_edit = readonly_reason is None
     page = Page(
         figures={key: (persons, explanation) for key, (persons, _fte, explanation) in stored.items()},
@@ -340,6 +346,8 @@ def portal_form(request: AuthenticatedHttpRequest, organisation_pk: int, year: i
             "organisation": organisation,
             "year": year,
             "round": round_,
+            "round_closed": round_ is not None and round_.closes_on < timezone.localdate(),
+            "reader": not editor,
             "submission": submission,
             "regions": regions,
             "rows": rows,

@@ -26,6 +26,7 @@ from inventory.models import Submission, SubmissionStatus
 from inventory.selectors.history import submission_history
 from inventory.selectors.review import review_figures
 from inventory.selectors.rounds import round_for, round_years
+from inventory.selectors.years import year_states
 from inventory.services import submissions
 from inventory.services.completeness import completeness, missing_organisations
 from inventory.services.exports import escape_cell
@@ -51,6 +52,8 @@ class SubmissionQueue(SingleTableMixin, FilterView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["status_counts"] = queue_status_counts(self.request.GET, self.get_queryset())
+        # The paginator has counted the rows already: an empty queue says so and links every status.
+        context["queue_empty"] = not context["table"].page.paginator.count
         context["round_years"] = round_years()
         context["flag_rule"] = {
             "pct": settings.PLAUSIBILITY_CHANGE_PCT,
@@ -61,6 +64,7 @@ class SubmissionQueue(SingleTableMixin, FilterView):
     def get_table(self, **kwargs: object) -> SubmissionTable:
         table = super().get_table(**kwargs)
         table.flag_counts = plausibility_flag_counts([row.record for row in table.paginated_rows])
+        table.empty_text = queue_empty_text(self.request.GET.get("status", SubmissionFilter.DEFAULT_STATUS))
         return table
 
     def render_to_response(self, context: dict[str, Any], **kwargs: object) -> HttpResponse:
@@ -86,6 +90,16 @@ class SubmissionQueue(SingleTableMixin, FilterView):
                 ]
             )
         return response
+
+
+def queue_empty_text(status: str) -> str:
+    """What the queue says when no submission has the chosen status (under the other filters)."""
+    if status == "":
+        return _("Geen ingediende aangiften.")
+    label = dict(QUEUE_STATUSES).get(status)
+    if label is None:  # not a status: the filter refuses it and shows nothing
+        return _("Geen aangiften.")
+    return _("Geen aangiften met status ‘%(status)s’.") % {"status": label}
 
 
 @dataclass(frozen=True)
@@ -170,6 +184,8 @@ def completeness_page(request: HttpRequest, year: int) -> HttpResponse:
             "tables": completeness(year=year),
             "missing": missing_organisations(year=year),
             "years": years,
+            # The overall line: validated against required, and whether the year counts as complete (one rule).
+            "year_status": year_states().get(year),
         },
     )
 

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import pytest
 from django.core import mail
 from django.test import Client
+from django.utils import timezone
 
+from accounts.models import User
+from inventory.models import CollectionRound
 from inventory.services.completeness import completeness, missing_organisations, reminders_send
+from inventory.services.years import round_mark_complete
 from tests.factories import CollectionRoundFactory, OrganisationFactory, SubmissionFactory
 
 pytestmark = pytest.mark.django_db
@@ -55,3 +62,46 @@ def test_the_completeness_page_is_404_for_everyone_but_staff(
     for client in (coordinator_client, editor_a_client):
         assert client.get("/beheer/volledigheid/2020/").status_code == 404
         assert client.post("/beheer/volledigheid/2020/herinneren/").status_code == 404
+
+
+def overall(client: Client, year: int) -> str:
+    page = client.get(f"/beheer/volledigheid/{year}/").content.decode()
+    match = re.search(r'<p id="overall">(.*?)</p>', page, re.S)
+    assert match, "no overall line"
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", match.group(1))).strip()
+
+
+def test_the_page_says_how_many_organisations_are_validated_against_the_share_required(
+    staff_client: Client, round_2020
+) -> None:
+    CollectionRound.objects.filter(year=2020).update(required_completeness=90)
+
+    assert overall(staff_client, 2020) == (
+        "1 van 3 organisaties gevalideerd (33,3 %), vereist 90 %. Het jaar telt als onvolledig: de bevraging is "
+        "gesloten met minder dan 90 % van de organisaties gevalideerd."
+    )
+
+
+def test_a_closed_round_with_the_share_required_validated_counts_as_complete(staff_client: Client, round_2020) -> None:
+    CollectionRound.objects.filter(year=2020).update(required_completeness=30)
+
+    assert overall(staff_client, 2020).endswith(
+        "Het jaar telt als volledig: de bevraging is gesloten met minstens 30 % van de organisaties gevalideerd."
+    )
+
+
+def test_an_open_round_is_not_complete_yet_whatever_the_share(staff_client: Client, round_2020) -> None:
+    today = timezone.localdate()
+    CollectionRound.objects.filter(year=2020).update(
+        opens_on=today - dt.timedelta(days=1), closes_on=today + dt.timedelta(days=9), required_completeness=0
+    )
+
+    assert overall(staff_client, 2020).endswith(
+        "Het jaar telt als onvolledig: de bevraging loopt nog; een jaar telt pas als volledig na de sluitingsdatum."
+    )
+
+
+def test_a_year_staff_declared_complete_says_so(staff_client: Client, staff_user: User, round_2020) -> None:
+    round_mark_complete(round=CollectionRound.objects.get(year=2020), user=staff_user)
+
+    assert overall(staff_client, 2020).endswith("Het jaar telt als volledig: volledig verklaard door POM.")

@@ -130,7 +130,7 @@ def test_a_file_over_the_size_limit_is_refused_on_the_form_with_the_services_mes
     assert not ImportJob.objects.exists()
 
 
-def test_an_editors_file_follows_the_portals_rules_for_a_year_without_an_open_round(editor) -> None:
+def test_an_editors_file_follows_the_portals_rules_for_a_year_without_a_round(editor) -> None:
     client, organisation = editor
     content = f"jaar;organisatie;maatregel;regio;personen\n2021;{organisation.kbo};CMW-BED;31005;42\n"
 
@@ -139,7 +139,7 @@ def test_an_editors_file_follows_the_portals_rules_for_a_year_without_an_open_ro
     job = ImportJob.objects.get()
     assert job.result is not None
     assert not job.result["ok"]
-    assert "De bevraging voor 2021 is niet open" in client.get(f"/import/{job.pk}/").content.decode()
+    assert "Er is geen bevraging voor 2021." in client.get(f"/import/{job.pk}/").content.decode()
     assert not Submission.objects.filter(year=2021).exists()
 
 

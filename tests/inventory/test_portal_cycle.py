@@ -206,6 +206,16 @@ def test_the_page_shows_totals_per_measure_and_per_municipality(portal) -> None:
     assert "9,5 VTE" in response.content.decode()
 
 
+def test_the_totals_script_is_loaded_deferred_from_our_static_files_for_editors_only(portal) -> None:
+    editor_page = portal["editor"].get(portal["url"]).content.decode()
+    viewer_page = portal["viewer"].get(portal["url"]).content.decode()
+
+    assert '<script src="/static/js/portal.js" defer></script>' in editor_page
+    assert 'data-decimal-separator="," data-thousand-separator="."' in editor_page
+    assert editor_page.count("<script") == 1  # nothing inline: a Content-Security-Policy may forbid it
+    assert "<script" not in viewer_page
+
+
 # --- messages: what was saved, what still blocks ---------------------------------------------------------------
 
 
@@ -266,6 +276,40 @@ def test_viewers_get_a_read_only_page_without_the_editors_instructions(portal) -
     assert "U kunt deze cijfers lezen maar niet wijzigen." in viewer_page
     assert 'name="p-' not in viewer_page
     assert 'name="n-' not in viewer_page
+
+
+def test_a_viewer_of_a_submitted_submission_reads_no_word_about_submitting_or_e_mails(portal) -> None:
+    bed, afd = cell(portal["bed"], portal["brugge"]), cell(portal["afd"], portal["brugge"])
+    data = base(portal) | {f"p-{bed}": "200", f"e-{bed}": "Nieuwe afdeling", f"p-{afd}": "20", "submit": "1"}
+    portal["editor"].post(portal["url"], data)
+    assert draft(portal).status == "submitted"
+
+    page = portal["viewer"].get(portal["url"]).content.decode()
+
+    assert "POM kijkt de cijfers nu na." in page
+    assert "U kunt deze cijfers lezen maar niet wijzigen." in page
+    for editors_text in ("U krijgt een e-mail", "vraag POM dan om de aangifte terug te sturen", "Indienen bij POM"):
+        assert editors_text not in page
+
+
+def test_a_round_whose_close_date_is_past_sloot_on_that_date(portal) -> None:
+    closed = timezone.localdate() - dt.timedelta(days=1)
+    CollectionRound.objects.filter(year=2020).update(opens_on=closed - dt.timedelta(days=30), closes_on=closed)
+
+    page = portal["editor"].get(portal["url"]).content.decode()
+
+    assert f"De bevraging sloot op {closed.day} " in page
+    assert "De bevraging sluit op" not in page
+
+
+def test_a_round_that_closes_today_still_sluit_on_that_date(portal) -> None:
+    today = timezone.localdate()
+    CollectionRound.objects.filter(year=2020).update(closes_on=today)
+
+    page = portal["editor"].get(portal["url"]).content.decode()
+
+    assert f"De bevraging sluit op {today.day} " in page
+    assert "sloot op" not in page
 
 
 def test_poms_return_comment_stays_until_the_submission_is_sent_again(portal, staff_user: User) -> None:
@@ -411,7 +455,9 @@ def test_an_editors_upload_is_refused_for_a_measure_outside_the_kind_a_province_
     ]
     assert "wordt niet gerapporteerd door een maatwerkbedrijf" in report.errors[0].message
     assert "is een provincie" in report.errors[1].message
-    assert report.errors[2].message.startswith("De bevraging voor 2021 is niet open")
+    assert report.errors[2].message == (
+        "Er is geen bevraging voor 2021. Enkel POM-medewerkers kunnen cijfers voor dat jaar invoeren."
+    )
     assert not Headcount.objects.filter(submission__organisation=portal["organisation"], submission__year__gte=2020)
     assert not Submission.objects.filter(year=2021).exists()
 
@@ -423,9 +469,25 @@ def test_the_upload_page_shows_the_same_refusal_with_row_column_and_value(portal
 
     job = ImportJob.objects.get()
     page = portal["editor"].get(f"/import/{job.pk}/").content.decode()
-    assert "<tr><td>2</td><td>jaar</td><td>2022</td><td>De bevraging voor 2022 is niet open" in page
-    assert "De bevraging voor 2022 is niet open" in page
+    assert "<tr><td>2</td><td>jaar</td><td>2022</td><td>Er is geen bevraging voor 2022." in page
+    assert "niet open" not in page
     assert not Submission.objects.filter(year=2022).exists()
+
+
+def test_the_portal_says_plainly_that_a_year_has_no_round(portal) -> None:
+    response = portal["editor"].get(f"/portaal/{portal['organisation'].pk}/2022/")
+
+    assert response.status_code == 404
+    assert "Er is geen bevraging voor 2022." in response.content.decode()
+
+
+def test_figures_of_a_year_without_a_round_are_read_only_for_the_editor_with_that_reason(portal) -> None:
+    Submission.objects.create(organisation=portal["organisation"], year=2018, status="draft")
+
+    page = portal["editor"].get(f"/portaal/{portal['organisation'].pk}/2018/").content.decode()
+
+    assert "Er is geen bevraging voor 2018. Enkel POM-medewerkers kunnen cijfers voor dat jaar invoeren." in page
+    assert 'name="p-' not in page
 
 
 def test_staff_may_upload_figures_at_a_province_and_for_any_measure(portal, staff_user: User) -> None:

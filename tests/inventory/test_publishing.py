@@ -125,7 +125,7 @@ def test_a_refused_publication_says_so_at_the_top_of_the_page(round_2020: Collec
     data = {"name": "Inventaris 2020", "reference_year": 2020, "published_on": "2021-06-01"}
     html = coordinator_client.post("/edities/publiceren/", data).content.decode()
     summary = html.index("data-publish-refused")
-    assert summary < html.index("<table class=\"editions\"")  # before the list, not below the fold
+    assert summary < html.index('<table class="editions"')  # before the list, not below the fold
     assert "De editie is niet gepubliceerd." in html[summary : summary + 600]
     assert "Bevestig dat u deze onvolledige cijfers wilt bevriezen." in html[summary : summary + 600]
 

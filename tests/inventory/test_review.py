@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 
 import pytest
 from django.core import mail
@@ -11,7 +12,15 @@ from django.test import Client
 
 from inventory.models import Headcount, Submission
 from inventory.services.notifications import submission_notify
-from tests.factories import HeadcountFactory, MembershipFactory, OrganisationFactory, SubmissionFactory, UserFactory
+from tests.factories import (
+    HeadcountFactory,
+    MeasureFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    RegionFactory,
+    SubmissionFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +118,29 @@ def test_the_queue_counts_each_submissions_plausibility_flags_as_the_service_doe
 
     assert table.flag_counts[submitted.pk] == len(plausibility_flags(submission=submitted)) == 2
     assert table.flag_counts[quiet.pk] == 0
+
+
+def test_a_vte_total_that_leaves_out_rows_without_vte_says_for_how_many_rows_it_holds(
+    staff_client: Client, submitted
+) -> None:
+    Headcount.objects.filter(submission=submitted).update(fte=Decimal("10"))
+    with_vte = MeasureFactory(code="MET-VTE")
+    HeadcountFactory(submission=submitted, measure=with_vte, persons=5, fte=Decimal("2.5"))
+    without = MeasureFactory(code="ZONDER-VTE")
+    HeadcountFactory(submission=submitted, measure=without, persons=3)
+    HeadcountFactory(submission=submitted, measure=without, region=RegionFactory(), persons=2, fte=Decimal("1"))
+
+    page = staff_client.get(f"/beheer/aangiften/{submitted.pk}/").content.decode()
+
+    total = page[page.index("<tfoot>") : page.index("</tfoot>")]
+    assert '13,5 <span class="small">(voor 3 van 4 rijen opgegeven)</span>' in total
+    subtotals = [row for row in page.split("<tr") if 'class="subtotal"' in row]
+    assert "(voor 1 van 2 rijen opgegeven)" in next(row for row in subtotals if "Totaal ZONDER-VTE" in row)
+    assert "opgegeven" not in next(row for row in subtotals if "Totaal MET-VTE" in row)
+
+
+def test_the_review_page_explains_what_the_version_number_counts(staff_client: Client, submitted) -> None:
+    page = staff_client.get(f"/beheer/aangiften/{submitted.pk}/").content.decode()
+
+    assert f"versie {submitted.version}" in page
+    assert "Het versienummer stijgt met één bij elke wijziging van de aangifte" in page

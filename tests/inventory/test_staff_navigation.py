@@ -157,6 +157,31 @@ def test_the_queue_counts_each_status_under_the_other_filters_and_links_each(sta
     assert "alle statussen (4)" in page
 
 
+def test_a_status_without_submissions_says_so_and_links_all_statuses(staff_client: Client, queue) -> None:
+    Submission.objects.filter(status="returned").delete()
+
+    page = staff_client.get("/beheer/aangiften/?year=2019&status=returned").content.decode()
+
+    assert "Geen aangiften met status ‘teruggestuurd’." in page
+    assert '<a href="?year=2019&amp;status=">Toon de aangiften met alle statussen (2)</a>' in page
+
+
+def test_an_empty_queue_says_there_is_nothing_submitted_without_a_link_to_itself(staff_client: Client) -> None:
+    SubmissionFactory(status="draft")
+
+    page = staff_client.get("/beheer/aangiften/?status=").content.decode()
+
+    assert "Geen ingediende aangiften." in page
+    assert "Toon de aangiften met alle statussen" not in page
+
+
+def test_a_queue_with_submissions_has_no_empty_text(staff_client: Client, queue) -> None:
+    page = staff_client.get("/beheer/aangiften/").content.decode()
+
+    assert "Geen aangiften" not in page
+    assert "Toon de aangiften met alle statussen" not in page
+
+
 def test_the_opvallend_column_is_explained_with_the_rule_in_force(staff_client: Client, settings, queue) -> None:
     settings.PLAUSIBILITY_CHANGE_PCT = 25
     settings.PLAUSIBILITY_CHANGE_PERSONS = 8
@@ -203,6 +228,7 @@ def test_review_figures_total_per_measure_and_overall_with_last_year_and_the_cha
     }
     total = figures.total
     assert (total.current, total.fte, total.previous, total.change) == (140, Decimal("97.75"), 130, 10)
+    assert (total.rows, total.fte_rows, total.fte_partial) == (4, 3, True)  # W2's row has no figure now
     w2 = next(t for t in figures.measures if t.measure.code == "W2").rows[0].figure
     assert (w2.current, w2.previous, w2.change) == (None, 30, -30)
 
@@ -214,7 +240,9 @@ def test_the_review_page_shows_totals_vte_the_change_in_percent_and_new_figures(
     assert number_cells(page, "Totaal IBO") == ["15", "–", "–", "–", "nieuw"]
     assert number_cells(page, "Totaal AZ") == ["5", "2", "0", "+5", "nieuw"]  # 0 last year: no division by 0
     assert number_cells(page, "Totaal W2") == ["0", "–", "30", "-30", "-100,0 %"]
-    assert number_cells(page, "Totaal van de aangifte") == ["140", "97,75", "130", "+10", "+7,7 %"]
+    # IBO gave no VTE: the total's VTE says for how many rows it holds (the cell carries that note).
+    assert number_cells(page, "Totaal van de aangifte") == ["140", "130", "+10", "+7,7 %"]
+    assert '97,75 <span class="small">(voor 3 van 4 rijen opgegeven)</span>' in page
     assert "ontbreekt" in page  # W2's row, reported last year and not now
 
 

@@ -519,8 +519,8 @@ def _compared(
     problems: list[ValidationError | None],
 ) -> _Changes:
     """Which rows are new, changed or unchanged (counted in the report); a change where `problems` says the
-    submission may not change is an error on that row: in the year column when the year's round is not open,
-    on the row as a whole otherwise (sent to POM, validated)."""
+    submission may not change is an error on that row: in the year column when the year has no round or its round
+    is not open, on the row as a whole otherwise (sent to POM, validated)."""
     changes = _Changes(changed=bytearray(len(parsed.row)), new=bytearray(len(parsed.row)))
     fte_mask = (1 << _FTE_BITS) - 1 if parsed.has_fte else 0
     in_aggregates = [counts_in_aggregates(status) for status in stored.status_of]
@@ -543,7 +543,7 @@ def _compared(
         if problem is not None:
             organisation_index, year = stored.pair_keys[pair]
             message = " ".join(problem.messages)
-            if problem.code == "round_closed":
+            if problem.code in ("no_round", "round_closed"):
                 errors.add(parsed.row[i], parsed.year_column, year, message)
             else:
                 errors.add(
