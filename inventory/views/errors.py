@@ -53,3 +53,20 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     reason = str(exception) if isinstance(exception, NotFound) else None
     return _page(request, "404.html", 404, reason)
+
+
+def _same_origin(request: HttpRequest) -> bool:
+    """Whether a POST came from one of our own pages (Origin, else Referer): only then is it offered again."""
+    origin = request.headers.get("origin") or request.headers.get("referer", "")
+    return bool(origin) and url_has_allowed_host_and_scheme(origin, allowed_hosts={request.get_host()})
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent with an outdated security token (the session expired, or the user logged in again in another
+    tab): a Dutch page that keeps what was typed. A form from one of our own pages comes back with its values and
+    a fresh token, to send again; a form from elsewhere is not offered (that would be the forgery CSRF stops)."""
+    fields: list[tuple[str, str]] = []
+    if request.method == "POST" and _same_origin(request):
+        fields = [(k, v) for k, values in request.POST.lists() for v in values if k != "csrfmiddlewaretoken"]
+    context = {"fields": fields, "action": request.get_full_path(), "back": _back(request)}
+    return render(request, "403_csrf.html", context, status=403)

@@ -224,7 +224,7 @@ def _copied_from_previous_year(
         key = (headcount.measure_id, headcount.region_id)
         region = valid_regions.get(headcount.region_id)
         if (
-            key in page.figures
+            page.figures.get(key, (None, ""))[0] is not None
             or region is None
             or not headcount.measure.is_valid_in(submission.year)
             or submission_cell_problem(
@@ -289,6 +289,7 @@ def portal_form(request: AuthenticatedHttpRequest, organisation_pk: int, year: i
     conflict = None
     copied = None
     moved = False
+    unsaved = False  # "Gemeente toevoegen": a column more, nothing saved yet
     if request.method == "POST":
         if readonly_reason is not None:
             raise PermissionDenied(readonly_reason)
@@ -301,7 +302,7 @@ def portal_form(request: AuthenticatedHttpRequest, organisation_pk: int, year: i
         page.errors, page.typed, page.typed_ftes = form.cell_errors(), form.typed_values(), form.typed_ftes()
         # "Toevoegen" only adds the municipality's column; "Bewaren" and "Indienen" save whatever was typed,
         # in the column "Nieuwe gemeente" too.
-        if valid and "add" not in request.POST:
+        if valid and "add" not in request.POST and "copy" not in request.POST:
             changed = form.changed_figures()
             try:
                 if submission._state.adding:
@@ -326,6 +327,11 @@ def portal_form(request: AuthenticatedHttpRequest, organisation_pk: int, year: i
                 submission.refresh_from_db()
             else:
                 return _after_save(request, submission, changed, [r for r in regions if r.code in extra])
+        elif "copy" in request.POST:
+            # Last year's figures in the cells still empty; what was typed stays, nothing is saved.
+            copied = _copied_from_previous_year(request, submission, regions, page)
+        elif "add" in request.POST:
+            unsaved = True
     elif can_edit and request.GET.get(COPY_PREVIOUS):
         copied = _copied_from_previous_year(request, submission, regions, page)
     entered = {key: (persons, note) for key, (persons, note) in page.figures.items() if persons is not None}
@@ -363,6 +369,7 @@ def portal_form(request: AuthenticatedHttpRequest, organisation_pk: int, year: i
             "picked": request.POST.get("add_region", ""),
             "extra": [r.code for r in regions if r.code in extra],
             "copied": copied,
+            "unsaved": unsaved,
             "copy_previous": COPY_PREVIOUS if can_edit and previous and copied is None else "",
             "return_comment": _return_comment(submission),
         },

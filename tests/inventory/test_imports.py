@@ -531,6 +531,13 @@ BAD_CSV = [
         "onbekende kolom ‘opmerking’; verwacht de kolommen year, organisation",
     ),
     (
+        "unknown column in a Dutch file: the Dutch names",
+        csv_case("jaar,organisatie,maatregel,regio,personen,opmerking", "2019,{a},VOP,31005,5,x"),
+        "t.csv",
+        (1, "opmerking", "opmerking"),
+        "onbekende kolom ‘opmerking’; verwacht de kolommen jaar, organisatie, maatregel, regio, personen (en optioneel vte)",
+    ),
+    (
         "duplicated column",
         csv_case(HEADER + ",personen", GOOD + ",6"),
         "t.csv",

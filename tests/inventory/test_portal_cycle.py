@@ -6,6 +6,7 @@ upload and the admin."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -162,6 +163,53 @@ def test_a_bad_vte_names_the_cell_and_value_saves_nothing_and_keeps_what_was_typ
     assert f'name="p-{bed}" value="101"' in page
     assert f'name="p-{afd}" value="20"' in page
     assert not Submission.objects.filter(year=2020).exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("1.250", "‘1.250’: schrijf VTE zonder duizendtalpunt en met hoogstens twee decimalen"),
+        ("12,345", "‘12,345’ heeft meer dan twee decimalen"),
+    ],
+)
+def test_a_typed_vte_is_never_rounded_or_read_as_a_thousands_point(portal, value, message) -> None:
+    bed = cell(portal["bed"], portal["brugge"])
+
+    page = portal["editor"].post(portal["url"], base(portal) | {f"p-{bed}": "101", f"v-{bed}": value}).content.decode()
+
+    assert message in page
+    assert f'name="v-{bed}" value="{value}"' in page
+    assert not Submission.objects.filter(year=2020).exists()
+
+
+def test_an_outdated_form_is_kept_and_can_be_sent_again(portal) -> None:
+    """Logged in again in another tab: the form's security token is outdated. The Dutch page keeps what was typed
+    and sends it again with a fresh token; nothing was saved in between."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(portal["editor_user"])
+    client.get(portal["url"])  # sets the CSRF cookie
+    bed = cell(portal["bed"], portal["brugge"])
+    data = base(portal) | {f"p-{bed}": "101", "csrfmiddlewaretoken": "outdated" * 4}
+    response = client.post(portal["url"], data, HTTP_ORIGIN="http://testserver")
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "Het formulier is verlopen" in page
+    assert f'name="p-{bed}" value="101"' in page
+    assert not Submission.objects.filter(year=2020).exists()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    response = client.post(portal["url"], {**data, "csrfmiddlewaretoken": token}, HTTP_ORIGIN="http://testserver")
+    assert response.status_code == 302
+    assert stored(portal) == {("CMW-BED", "31005"): (101, None)}
+
+
+def test_a_form_posted_from_another_site_is_not_offered_again(portal) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(portal["editor_user"])
+    bed = cell(portal["bed"], portal["brugge"])
+    response = client.post(portal["url"], base(portal) | {f"p-{bed}": "101"}, HTTP_ORIGIN="https://evil.example")
+    assert response.status_code == 403
+    assert "Het formulier is verlopen" in response.content.decode()
+    assert "data-resend" not in response.content.decode()
 
 
 def test_vte_without_persons_is_refused(portal) -> None:
@@ -346,6 +394,28 @@ def test_copying_last_years_figures_fills_the_empty_cells_and_saves_nothing(port
     assert "1 cijfer van vorig jaar ingevuld in de lege cellen. Nog niet bewaard" in page
     assert stored(portal) == {("CMW-AFD", "31005"): (25, None)}
     assert portal["viewer"].get(portal["url"] + "?vorig_jaar=1").context["copied"] is None
+
+
+def test_copying_last_years_figures_keeps_what_was_typed_and_saves_nothing(portal) -> None:
+    """The copy is a button of the form: the figures typed and not yet saved go with it and stay."""
+    bed, afd = cell(portal["bed"], portal["brugge"]), cell(portal["afd"], portal["brugge"])
+    page = portal["editor"].get(portal["url"]).content.decode()
+    assert 'name="copy" value="1" data-copy-previous' in page
+
+    response = portal["editor"].post(portal["url"], base(portal) | {f"p-{afd}": "31", f"p-{bed}": "", "copy": "1"})
+
+    page = response.content.decode()
+    assert f'name="p-{afd}" value="31"' in page  # typed, kept
+    assert f'name="p-{bed}" value="100"' in page  # empty, filled from last year
+    assert "1 cijfer van vorig jaar ingevuld in de lege cellen. Nog niet bewaard" in page
+    assert not Submission.objects.filter(year=2020).exists()
+
+
+def test_adding_a_municipality_says_that_nothing_is_saved_yet(portal) -> None:
+    data = base(portal) | {"add_region": portal["kortrijk"].code, "add": "1"}
+    page = portal["editor"].post(portal["url"], data).content.decode()
+    assert "Gemeente toegevoegd. Nog niet bewaard" in page
+    assert not Submission.objects.filter(year=2020).exists()
 
 
 def test_the_home_page_shows_the_status_of_each_form(portal, staff_user: User) -> None:

@@ -125,7 +125,17 @@ def parse_fte_cents(value: Any) -> int | str | None:
         number = Decimal(str(value))
     else:
         text = cell_text(value)
-        number = Decimal(text.replace(",", ".")) if DECIMAL_NUMBER.fullmatch(text) else None
+        match = DECIMAL_NUMBER.fullmatch(text)
+        if match and match.group(1) and len(match.group(1)) > 3:
+            # Typed text is never rounded: '1.250' is likely a thousands point, '12,345' a figure too precise.
+            thousands = match.group(1).startswith(".") and len(match.group(1)) == 4
+            message = (
+                _("‘%(value)s’: schrijf VTE zonder duizendtalpunt en met hoogstens twee decimalen (bv. 1250 of 1,25).")
+                if thousands
+                else _("‘%(value)s’ heeft meer dan twee decimalen; VTE gaat tot op de honderdste, bv. 12,35.")
+            )
+            return message % {"value": cell_shown(value)}
+        number = Decimal(text.replace(",", ".")) if match else None
     if number is None or not number.is_finite() or number < 0 or number >= MAX_FTE:
         return _("‘%(value)s’ is geen geldig aantal VTE; verwacht een getal van 0 of meer, bv. 12,5.") % {
             "value": cell_shown(value)

@@ -53,7 +53,8 @@ def read_header(table: Table, columns: Sequence[Column], errors: Errors) -> Head
         by_name[column.dutch] = column
     positions: dict[str, int] = {}
     names: dict[str, str] = {}
-    dutch = 0
+    dutch = english = 0
+    unknown: list[str] = []
     row = table.header_row
     for position, raw in enumerate(table.header):
         name = cell_text(raw)
@@ -61,13 +62,7 @@ def read_header(table: Table, columns: Sequence[Column], errors: Errors) -> Head
             continue
         column = by_name.get(name.lower())
         if column is None:
-            errors.add(
-                row,
-                name,
-                name,
-                _("onbekende kolom ‘%(name)s’; verwacht de kolommen %(expected)s.")
-                % {"name": cell_shown(name), "expected": expected_header(columns, dutch=False)},
-            )
+            unknown.append(name)
             continue
         if column.key in positions:
             errors.add(
@@ -81,15 +76,26 @@ def read_header(table: Table, columns: Sequence[Column], errors: Errors) -> Head
         positions[column.key] = position
         names[column.key] = name
         dutch += name.lower() == column.dutch != column.english
+        english += name.lower() == column.english != column.dutch
+    # The names of the file's own language; Dutch (the page's and the template's) unless it is written in English.
+    in_dutch = bool(dutch) or not english
+    for name in unknown:
+        errors.add(
+            row,
+            name,
+            name,
+            _("onbekende kolom ‘%(name)s’; verwacht de kolommen %(expected)s.")
+            % {"name": cell_shown(name), "expected": expected_header(columns, dutch=in_dutch)},
+        )
     for column in columns:
         if column.required and column.key not in positions:
-            name = column.dutch if dutch else column.english
+            name = column.dutch if in_dutch else column.english
             errors.add(
                 row,
                 name,
                 "",
                 _("de kolom ‘%(name)s’ ontbreekt; verwacht de kolommen %(expected)s.")
-                % {"name": name, "expected": expected_header(columns, dutch=bool(dutch))},
+                % {"name": name, "expected": expected_header(columns, dutch=in_dutch)},
             )
     if errors:
         return None
