@@ -40,6 +40,8 @@ DEBUG_TECHNICAL_ERRORS = envbool("DEBUG_TECHNICAL_ERRORS", "False")
 SECRET_KEY = os.getenv("SECRET_KEY") or ("insecure-development-key" if DEBUG else envrequired("SECRET_KEY"))
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
+# An outdated form: a Dutch page that keeps what was typed (inventory/views/errors.py).
+CSRF_FAILURE_VIEW = "inventory.views.errors.csrf_failure"
 SITE_NAME = os.getenv("SITE_NAME", "Inventaris sociale economie")
 
 

@@ -535,7 +535,7 @@ BAD_CSV = [
         csv_case("jaar,organisatie,maatregel,regio,personen,opmerking", "2019,{a},VOP,31005,5,x"),
         "t.csv",
         (1, "opmerking", "opmerking"),
-        "onbekende kolom ‘opmerking’; verwacht de kolommen jaar, organisatie, maatregel, regio, personen (en optioneel vte)",
+        "onbekende kolom ‘opmerking’; verwacht de kolommen jaar, organisatie, maatregel, regio, personen (en optioneel",
     ),
     (
         "duplicated column",
