@@ -290,10 +290,12 @@ def portal_form(request: AuthenticatedHttpRequest, organisation_pk: int, year: i
     copied = None
     moved = False
     unsaved = False  # "Gemeente toevoegen": a column more, nothing saved yet
+    new_column_error = False  # figures in "Nieuwe gemeente" without a municipality picked
     if request.method == "POST":
         if readonly_reason is not None:
             raise PermissionDenied(readonly_reason)
         data, errors, moved = _new_column(request, regions)
+        new_column_error = bool(errors)
         form = PortalForm(data, cells=posted_cells(data, regions), stored=stored)
         valid = form.is_valid() and not errors
         page.figures.update(form.posted_figures())
@@ -370,6 +372,7 @@ def portal_form(request: AuthenticatedHttpRequest, organisation_pk: int, year: i
             "extra": [r.code for r in regions if r.code in extra],
             "copied": copied,
             "unsaved": unsaved,
+            "new_column_error": new_column_error,
             "copy_previous": COPY_PREVIOUS if can_edit and previous and copied is None else "",
             "return_comment": _return_comment(submission),
         },

@@ -84,4 +84,6 @@
   }
 
   table.addEventListener("input", update);
+  // A form sent back with errors shows what was typed: its totals too, not only the saved ones.
+  update();
 })();

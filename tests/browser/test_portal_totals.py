@@ -59,3 +59,15 @@ def test_typing_a_figure_updates_the_totals_of_its_measure_its_municipality_and_
     wait_for(lambda: total(f"row-{bed.pk}") == "7 800 VTE")
     assert total("all") == "24 810,5 VTE"
     assert Headcount.objects.get(measure=bed).persons == 1000  # nothing saved
+
+    # Sent back with an error elsewhere, the page's totals hold what was typed, not the saved figures.
+    vte = browser.find_element(By.ID, f"v-{afd.pk}-{brugge.pk}")
+    vte.clear()
+    vte.send_keys("abc")
+    browser.find_element(By.CSS_SELECTOR, "button[name=save]").click()
+    wait_for(lambda: "Niet bewaard" in browser.page_source)
+    assert browser.find_element(By.ID, f"v-{afd.pk}-{brugge.pk}").get_attribute("aria-invalid") == "true"
+    wait_for(lambda: total(f"row-{bed.pk}") == "7 800 VTE")
+    assert total(f"row-{afd.pk}") == "12"
+    errors = browser.find_element(By.ID, "portal-errors")
+    assert errors.location["y"] < browser.find_element(By.CSS_SELECTOR, "table.portal").location["y"]
