@@ -42,6 +42,17 @@ def shown(value: str) -> str:
     return text if len(text) <= SHOWN_LENGTH else text[:SHOWN_LENGTH] + "…"
 
 
+class EditionChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A choice of editions that says which were withdrawn or froze their year incomplete."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        if obj.withdrawn:
+            return _("%(name)s (ingetrokken)") % {"name": obj.name}
+        if not obj.complete:
+            return _("%(name)s (onvolledig bij publicatie)") % {"name": obj.name}
+        return str(obj.name)
+
+
 class PersonsField(forms.IntegerField):
     """A number of persons: ASCII digits only (no sign, decimals, separators, superscripts or other scripts'
     digits), 0 to the PostgreSQL integer maximum; empty is None (no figure)."""

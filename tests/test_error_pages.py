@@ -124,3 +124,16 @@ def test_a_404_written_for_people_shows_its_reason(staff_client: Client) -> None
     response = staff_client.get("/weg/")
     assert response.status_code == 404
     assert "Deze editie is ingetrokken." in body(response)
+
+
+def test_an_unknown_edition_in_kerncijfers_says_which(coordinator_client: Client) -> None:
+    for value in ("abc", "999"):
+        response = coordinator_client.get(f"/kerncijfers/?edition={value}")
+        assert response.status_code == 404
+        assert f"Editie ‘{value}’ bestaat niet; kies een editie uit de lijst van Kerncijfers." in body(response)
+
+
+def test_an_unknown_scope_on_the_dashboard_is_named_not_ignored(staff_client: Client) -> None:
+    response = staff_client.get("/?scope=foo")
+    assert response.status_code == 400
+    assert "‘foo’ is geen geldige keuze voor Scope." in body(response)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from inventory.access import AuthenticatedHttpRequest, coordinator_required, edition_withdraw_check, is_staff_member
 from inventory.filters import region_choices
+from inventory.forms import EditionChoiceField
 from inventory.models import Edition, EditionFigure
 from inventory.selectors.editions import ChangeKind, editions_compare, editions_list, publish_preview
 from inventory.selectors.figures import aggregate_years
@@ -30,11 +31,6 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 COMPARE_PAGE_SIZE = 100
-
-
-class EditionChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
-        return _("%(name)s (ingetrokken)") % {"name": obj.name} if obj.withdrawn else str(obj.name)
 
 
 class PublicationDateField(forms.DateField):
@@ -106,12 +102,12 @@ class CompareForm(forms.Form):
     """Every choice is a select; a value in the address that is not one of them is an error naming the field and
     the value (never a comparison of something else, never "no differences")."""
 
-    old = forms.ModelChoiceField(
+    old = EditionChoiceField(
         label=gettext_lazy("Oude editie"),
         queryset=Edition.objects.all(),
         error_messages={"invalid_choice": gettext_lazy("Editie ‘%(value)s’ bestaat niet.")},
     )
-    new = forms.ModelChoiceField(
+    new = EditionChoiceField(
         label=gettext_lazy("Nieuwe editie"),
         queryset=Edition.objects.all(),
         error_messages={"invalid_choice": gettext_lazy("Editie ‘%(value)s’ bestaat niet.")},

@@ -27,6 +27,7 @@ from inventory.access import (
     readable_scopes,
     scope_check,
 )
+from inventory.forms import EditionChoiceField
 from inventory.models import Edition, Measure, Region, RegionGrouping, Scope, Submission, Trede
 from inventory.selectors.figures import AggregateFilters, aggregate_years, aggregates_freshness
 from inventory.selectors.headcounts import HeadcountFilters
@@ -79,7 +80,7 @@ class ExportForm(forms.Form):
         widget=forms.RadioSelect,
     )
     public = forms.BooleanField(label=_("Voor publicatie: kleine aantallen afschermen"), required=False)
-    edition = forms.ModelChoiceField(
+    edition = EditionChoiceField(
         label=_("Editie"),
         queryset=Edition.objects.current(),
         required=False,
@@ -95,7 +96,7 @@ class ExportForm(forms.Form):
         # Withdrawn editions are not offered, but one asked for by its id (the editions page links it) is exported.
         asked = (self.data or self.initial).get("edition")
         if asked and str(asked).isdigit():
-            edition_field = cast(forms.ModelChoiceField, self.fields["edition"])  # type: ignore[type-arg]
+            edition_field = cast(EditionChoiceField, self.fields["edition"])
             edition_field.queryset = Edition.objects.filter(Q(withdrawn_at__isnull=True) | Q(pk=asked))
         cast(forms.ChoiceField, self.fields["scope"]).choices = [(s, Scope(s).label) for s in scopes]
         if len(scopes) == 1:
@@ -168,12 +169,12 @@ def exports(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingHttpRe
     problems = [] if bound else _open_with(form, request)
     # "staff" in the page: whether provisional figures can be chosen (inventory.access decides).
     asked = str(form.data.get("edition") or form.initial.get("edition") or "")
-    withdrawn = Edition.objects.filter(pk=int(asked), withdrawn_at__isnull=False).first() if asked.isdigit() else None
+    edition = Edition.objects.filter(pk=int(asked)).first() if asked.isdigit() else None
     context = {
         "form": form,
         "staff": Scope.PROVISIONAL in scopes,
         "freshness": aggregates_freshness(),
-        "edition": withdrawn,
+        "edition": edition,
         "problems": problems,
     }
     return render(request, "inventory/exports.html", context, status=400 if form.is_bound or problems else 200)

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from django import forms
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -33,6 +33,7 @@ from inventory.selectors.dashboard import Dashboard, KeyFigures, dashboard, key_
 from inventory.selectors.portal import round_forms
 from inventory.selectors.sources import FigureSource, OwnSource, Place, figures_cached, place_choices, place_get
 from inventory.selectors.years import YearStatus, edition_year_states, states_version, year_choices, year_states
+from inventory.views.errors import InvalidQuery, NotFound, invalid_choice
 from inventory.widgets import QuickSelect
 
 LIVE = "live"
@@ -112,12 +113,12 @@ class PlaceForm(forms.Form):
 
 def _source_for(request: AuthenticatedHttpRequest) -> FigureSource | OwnSource:
     """Organisation users: their own figures. Coordinators: the validated aggregates (403 when they ask for
-    provisional ones, as everywhere); staff may choose. An unknown scope falls back, like the other choices."""
+    provisional ones, as everywhere); staff may choose. An unknown scope is a 400 naming it, as in the tables."""
     if not is_coordinator(request.user):
         return OwnSource(request.user)
     scope = request.GET.get("scope", Scope.VALIDATED)
     if scope not in Scope.values:
-        scope = Scope.VALIDATED
+        raise InvalidQuery(invalid_choice(_("Scope"), scope))  # as the tables answer it
     scope_check(request.user, scope, aggregates=True)
     return FigureSource(scope=scope)
 
@@ -187,7 +188,9 @@ def key_figures_page(request: AuthenticatedHttpRequest) -> HttpResponse:
         if edition is None:
             edition = Edition.objects.filter(pk=chosen).first() if chosen.isdigit() else None
         if edition is None:
-            raise Http404
+            raise NotFound(
+                _("Editie ‘%(value)s’ bestaat niet; kies een editie uit de lijst van Kerncijfers.") % {"value": chosen}
+            )
     else:
         # The latest edition that froze its reference year complete leads; one published incomplete (with
         # confirmation) is only shown when asked for, with its label.

@@ -306,3 +306,18 @@ def test_the_database_allows_one_withdrawal_and_nothing_else(demo: None, staff_u
             sql(statement, [wrong.pk])
     wrong.refresh_from_db()
     assert (wrong.name, wrong.withdrawn_reason, wrong.reference_year) == ("Inventaris 2019", "fout", 2019)
+
+
+def test_an_editions_export_page_names_the_edition_and_marks_a_withdrawn_one(
+    demo: None, staff_user: User, coordinator_client: Client
+):
+    wrong = edition("Inventaris 2019")
+    edition_withdraw(edition=wrong, reason="dubbeltelling", user=staff_user)
+    response = coordinator_client.get(f"/exports/?edition={wrong.pk}")
+    html = response.content.decode()
+    assert f'<option value="{wrong.pk}" selected>Inventaris 2019 (ingetrokken)</option>' in html
+    page = text(response)
+    assert "U exporteert de editie Inventaris 2019: bevroren, gevalideerde cijfers" in page
+    assert "Alle wijzigingen zijn verwerkt" not in page  # the live figures' freshness is not this file's
+    compare = coordinator_client.get("/edities/").content.decode()
+    assert "Inventaris 2019 (ingetrokken)</option>" in compare
