@@ -149,6 +149,10 @@ def test_non_staff_users_are_sent_to_the_admin_login(request: pytest.FixtureRequ
 
     assert response.status_code == 302
     assert response["Location"] == f"{reverse('admin:login')}?next=/admin/"
+    # The login page it lands on says why and leads back to the site.
+    page = client.get(response["Location"]).content.decode()
+    assert "Het beheer is enkel voor POM-medewerkers." in page
+    assert '<a href="/">Terug naar de site</a>' in page
 
 
 @pytest.mark.parametrize("persona", NON_STAFF)
