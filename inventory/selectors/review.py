@@ -27,7 +27,9 @@ class Figure:
 
     @property
     def change(self) -> int | None:
-        return change(self.previous, self.current or 0)[0]
+        """A new figure (none last year) changes by all of it, as the totals count it."""
+        previous = (self.previous or 0) if self.is_new else self.previous
+        return change(previous, self.current or 0)[0]
 
     @property
     def change_pct(self) -> Decimal | None:

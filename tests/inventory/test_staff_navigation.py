@@ -237,7 +237,7 @@ def test_the_review_page_shows_totals_vte_the_change_in_percent_and_new_figures(
     page = staff_client.get(f"/beheer/aangiften/{reviewed.pk}/").content.decode()
     # persons, VTE, last year, change, change in %
     assert number_cells(page, "Totaal VOP") == ["120", "95,75", "100", "+20", "+20,0 %"]
-    assert number_cells(page, "Totaal IBO") == ["15", "–", "–", "–", "nieuw"]
+    assert number_cells(page, "Totaal IBO") == ["15", "–", "–", "+15", "nieuw"]  # new: changes by all of it
     assert number_cells(page, "Totaal AZ") == ["5", "2", "0", "+5", "nieuw"]  # 0 last year: no division by 0
     assert number_cells(page, "Totaal W2") == ["0", "–", "30", "-30", "-100,0 %"]
     # IBO gave no VTE: the total's VTE says for how many rows it holds (the cell carries that note).
@@ -263,5 +263,5 @@ def test_in_english_the_queue_legend_and_the_review_page_read_in_english(staff_c
     assert "more than 30 %" in queue
     assert "all statuses (2)" in queue
     page = staff_client.get(f"/beheer/aangiften/{reviewed.pk}/").content.decode()
-    assert number_cells(page, "Total IBO") == ["15", "–", "–", "–", "new"]
+    assert number_cells(page, "Total IBO") == ["15", "–", "–", "+15", "new"]
     assert "Correct the figures" in page
