@@ -261,6 +261,7 @@ class KeyFigures:
     base_label: str = ""
     previous_note: str = ""  # as the dashboard's
     base_note: str = ""
+    year_mark: str = ""  # beside every figure of an incomplete year, as on the dashboard
 
 
 def key_figures(
@@ -328,4 +329,5 @@ def key_figures(
         base_label=labels.get(base_year, ""),
         previous_note=incomplete_note(labels, [year, year - 1]),
         base_note=incomplete_note(labels, [year, base_year]),
+        year_mark=_("voorlopig: %(year)s onvolledig") % {"year": year} if labels.get(year) else "",
     )

@@ -172,8 +172,12 @@ def test_kerncijfers_of_the_live_figures_lead_with_the_latest_complete_year(
 ):
     response = coordinator_client.get("/kerncijfers/?edition=live")
     assert figure(response, "total") == "63.552"
-    page = text(coordinator_client.get("/kerncijfers/?edition=live&year=2020"))
+    response = coordinator_client.get("/kerncijfers/?edition=live&year=2020")
+    page = text(response)
     assert "Geen definitieve cijfers: 2020 is onvolledig" in page
+    # Every figure of the year carries the mark, as on the dashboard: the total, the share (card and text), trends.
+    assert response.content.decode().count("data-provisional>(voorlopig: 2020 onvolledig)") == 4
+    assert "data-provisional" not in coordinator_client.get("/kerncijfers/?edition=live").content.decode()
 
 
 def test_declaring_a_year_complete_shows_at_once_through_the_cache(
