@@ -11,6 +11,7 @@ protect the whole year's table), and a change or share computed from a hidden co
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -344,14 +345,14 @@ def _explanation(
     ws["A1"].font = Font(bold=True, size=13)
     rows = [
         (_("Bron"), SOURCE),
-        (_("Scope"), f"{Scope(scope).label} ({scope})"),
+        (_("Scope"), str(Scope(scope).label)),
         (_("Jaren"), f"{years[0]}-{years[-1]}" if years else "–"),
         (
             _("Onvolledige jaren"),
             "; ".join(f"{y}: {label}" for y, label in incomplete.items()) or _("geen: alle jaren zijn volledig"),
         ),
         (_("Gemaakt op"), timezone.localtime().strftime("%d/%m/%Y %H:%M")),
-        (_("Cijfers berekend op"), freshness["computed_at"] or "–"),
+        (_("Cijfers berekend op"), _local_time(freshness["computed_at"])),
         (_("Herberekening bezig voor"), ", ".join(map(str, freshness["pending_years"])) or "–"),
         (_("Editie"), "–"),
         (_("Kleine aantallen afgeschermd"), _("ja") if public else _("nee")),
@@ -368,3 +369,11 @@ def _explanation(
 def publication_filename(*, scope: str, public: bool) -> str:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return f"inventaris-tabellenbijlage-{scope}{'' if public else '-intern'}-{stamp}.xlsx"
+
+
+def _local_time(value: Any) -> str:
+    """A moment as the sheet's other dates read: local, day/month/year hours:minutes ("–" when none)."""
+    if not value:
+        return "–"
+    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M")

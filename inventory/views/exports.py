@@ -31,7 +31,7 @@ from inventory.forms import EditionChoiceField
 from inventory.models import Edition, Measure, Region, RegionGrouping, Scope, Submission, Trede
 from inventory.selectors.figures import AggregateFilters, aggregate_years, aggregates_freshness
 from inventory.selectors.headcounts import HeadcountFilters
-from inventory.selectors.years import year_choices, year_states
+from inventory.selectors.years import default_year, year_choices, year_states
 from inventory.services.exports import (
     FORMATS,
     Export,
@@ -170,11 +170,16 @@ def exports(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingHttpRe
     # "staff" in the page: whether provisional figures can be chosen (inventory.access decides).
     asked = str(form.data.get("edition") or form.initial.get("edition") or "")
     edition = Edition.objects.filter(pk=int(asked)).first() if asked.isdigit() else None
+    years = aggregate_years()
+    last = default_year(years, year_states())
     context = {
         "form": form,
         "staff": Scope.PROVISIONAL in scopes,
         "freshness": aggregates_freshness(),
         "edition": edition,
+        # The workbook ends with the latest complete year; a later, incomplete one only when asked for.
+        "publication_last": last,
+        "publication_later": [y for y in years if last is not None and y > last],
         "problems": problems,
     }
     return render(request, "inventory/exports.html", context, status=400 if form.is_bound or problems else 200)

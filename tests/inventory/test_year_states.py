@@ -381,6 +381,10 @@ def test_the_publication_workbook_ends_with_the_latest_complete_year_unless_aske
     assert notes["Jaren"] == "2014-2020"
     assert notes["Onvolledige jaren"].startswith("2020: onvolledig: 1 van ")
     assert "NIET DEFINITIEF" in asked["Tabel 1 Treden"]["A2"].value
+    # The exports page says where the workbook ends and links the incomplete year's version.
+    page = coordinator_client.get("/exports/").content.decode()
+    assert "Alle jaren tot en met 2019, het laatste volledige jaar." in page
+    assert 'data-publication-incomplete="2020"><a href="/exports/publication/?year=2020&amp;public=0">' in page
 
 
 def test_a_publication_year_without_figures_is_a_dutch_message(round_2020: CollectionRound, coordinator_client: Client):
