@@ -53,3 +53,36 @@ def test_a_picked_municipality_and_an_existing_cell_are_both_saved_and_there_aft
             "measure__code", "region__code", "persons"
         )
     ) == [("CMW-AFD", "31005", 12), ("CMW-BED", "34022", 7)]
+
+
+def test_a_form_outdated_by_a_login_in_another_tab_keeps_its_figures_and_sends_them_again(browser, live_server) -> None:
+    from selenium.webdriver.common.by import By
+
+    reference_load()
+    brugge = Region.objects.get(code="31005")
+    organisation = OrganisationFactory(home_region=brugge, kind="maatwerkbedrijf", name="Werkplaats Brugge")
+    editor = UserFactory(username="invoerder-c")
+    MembershipFactory(user=editor, organisation=organisation, role="editor")
+    today = timezone.localdate()
+    CollectionRound.objects.create(
+        year=2020, opens_on=today - dt.timedelta(days=3), closes_on=today + dt.timedelta(days=30)
+    )
+    afd = Measure.objects.get(code="CMW-AFD")
+
+    log_in(browser, live_server, editor.username)
+    browser.get(f"{live_server.url}/portaal/{organisation.pk}/2020/")
+    browser.find_element(By.ID, f"p-{afd.pk}-{brugge.pk}").send_keys("12")
+    first = browser.current_window_handle
+    # Another tab: log out and in again, which gives the browser a new security token.
+    browser.switch_to.new_window("tab")
+    browser.get(f"{live_server.url}/")
+    browser.find_element(By.CSS_SELECTOR, "form[action$='/accounts/logout/'] button").click()
+    log_in(browser, live_server, editor.username)
+    browser.close()
+    browser.switch_to.window(first)
+    browser.find_element(By.CSS_SELECTOR, "button[name=save]").click()
+    wait_for(lambda: "Het formulier is verlopen" in browser.page_source)
+    assert not Headcount.objects.exists()
+    browser.find_element(By.CSS_SELECTOR, "form[data-resend] button[type=submit]").click()
+    wait_for(lambda: "Bewaard als ontwerp: 1 cijfer nieuw of gewijzigd." in browser.page_source)
+    assert list(Headcount.objects.values_list("persons", flat=True)) == [12]
