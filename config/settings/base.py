@@ -187,8 +187,36 @@ def redis_cache(url: str) -> dict[str, object]:
 
 CACHES = {"default": redis_cache(REDIS_URL)}
 
-SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "False")
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HTTPS and the browser's protections (README, "Security"). Without DEBUG every switch defaults to the secure
+# choice; `make run` (DEBUG=True) serves plain HTTP on 127.0.0.1. Only HSTS preload is opt-in: it asks browsers
+# to hard-code the domain, which is slow to undo.
+https_only = "False" if DEBUG else "True"
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", https_only)
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "0" if DEBUG else str(365 * 24 * 3600))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", https_only)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "False")
+
+
+def envproxyheader(name: str) -> tuple[str, str] | None:
+    # The header a TLS-terminating proxy sets to "https" (X-Forwarded-Proto). Trusted only when named here: a
+    # client could send it itself to a site that is reached without that proxy.
+    header = os.getenv(name, "")
+    if not header:
+        return None
+    if not all(c.isascii() and (c.isalnum() or c == "-") for c in header):
+        raise ValueError(f"{name} must be a header name such as X-Forwarded-Proto, not {header!r}")
+    return ("HTTP_" + header.upper().replace("-", "_"), "https")
+
+
+SECURE_PROXY_SSL_HEADER = envproxyheader("SECURE_PROXY_SSL_HEADER")
+SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", https_only)
+CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+# Django's defaults, stated because the README promises them and `check --deploy` looks for them.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 # The portal form posts two fields per cell (persons and explanation) and one per row and added region: Django's
 # default of 1,000 fields would answer 400 to an organisation with 500 cells (bench/portal.py saves 1,000).
 DATA_UPLOAD_MAX_NUMBER_FIELDS = envint("DATA_UPLOAD_MAX_NUMBER_FIELDS", "10000")
