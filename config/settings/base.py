@@ -4,6 +4,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+import csp.constants
 import dj_database_url
 import pghistory
 from django.utils.translation import gettext_lazy as _
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "import_export",
     "django_filters",
     "django_tables2",
+    "csp",
     "accounts.apps.AxesConfig",  # django-axes with a Dutch name in the admin
     "accounts",
     "inventory",
@@ -75,6 +77,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After whitenoise, so that static files keep its caching headers and go without these.
+    "config.middleware.NoStoreMiddleware",
+    "config.middleware.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -217,6 +223,32 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# django-csp: only the site's own static files. Every script is a file (static/js/), no inline style attribute
+# (charts use SVG presentation attributes), so neither scripts nor styles need 'unsafe-inline'.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.constants.NONE],
+        "script-src": [csp.constants.SELF],
+        "style-src": [csp.constants.SELF],
+        "img-src": [csp.constants.SELF],
+        "connect-src": [csp.constants.SELF],  # the admin's autocomplete asks the server as one types
+        "form-action": [csp.constants.SELF],
+        "frame-ancestors": [csp.constants.NONE],
+        "base-uri": [csp.constants.NONE],
+    }
+}
+# Browser features no page uses, switched off for the site and anything it might embed (config/middleware.py).
+PERMISSIONS_POLICY = [
+    "accelerometer",
+    "camera",
+    "display-capture",
+    "geolocation",
+    "gyroscope",
+    "magnetometer",
+    "microphone",
+    "payment",
+    "usb",
+]
 # The portal form posts two fields per cell (persons and explanation) and one per row and added region: Django's
 # default of 1,000 fields would answer 400 to an organisation with 500 cells (bench/portal.py saves 1,000).
 DATA_UPLOAD_MAX_NUMBER_FIELDS = envint("DATA_UPLOAD_MAX_NUMBER_FIELDS", "10000")
