@@ -52,6 +52,8 @@ def setup_django(name: str, **environ: str) -> None:
     os.environ["REDIS_URL"] = urlsplit(os.environ["REDIS_URL"])._replace(path="/14").geturl()
     os.environ.update(environ)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+    # DEBUG off as in production, but on plain HTTP: no redirect to https:// (README, "Security").
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "False")
     import django
 
     django.setup()

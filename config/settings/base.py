@@ -4,6 +4,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+import csp.constants
 import dj_database_url
 import pghistory
 from django.utils.translation import gettext_lazy as _
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "import_export",
     "django_filters",
     "django_tables2",
+    "csp",
     "accounts.apps.AxesConfig",  # django-axes with a Dutch name in the admin
     "accounts",
     "inventory",
@@ -77,6 +79,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After whitenoise, so that static files keep its caching headers and go without these.
+    "config.middleware.NoStoreMiddleware",
+    "config.middleware.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -189,8 +195,62 @@ def redis_cache(url: str) -> dict[str, object]:
 
 CACHES = {"default": redis_cache(REDIS_URL)}
 
-SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "False")
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HTTPS and the browser's protections (README, "Security"). Without DEBUG every switch defaults to the secure
+# choice; `make run` (DEBUG=True) serves plain HTTP on 127.0.0.1. Only HSTS preload is opt-in: it asks browsers
+# to hard-code the domain, which is slow to undo.
+https_only = "False" if DEBUG else "True"
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", https_only)
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "0" if DEBUG else str(365 * 24 * 3600))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", https_only)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "False")
+
+
+def envproxyheader(name: str) -> tuple[str, str] | None:
+    # The header a TLS-terminating proxy sets to "https" (X-Forwarded-Proto). Trusted only when named here: a
+    # client could send it itself to a site that is reached without that proxy.
+    header = os.getenv(name, "")
+    if not header:
+        return None
+    if not all(c.isascii() and (c.isalnum() or c == "-") for c in header):
+        raise ValueError(f"{name} must be a header name such as X-Forwarded-Proto, not {header!r}")
+    return ("HTTP_" + header.upper().replace("-", "_"), "https")
+
+
+SECURE_PROXY_SSL_HEADER = envproxyheader("SECURE_PROXY_SSL_HEADER")
+SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", https_only)
+CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+# Django's defaults, stated because the README promises them and `check --deploy` looks for them.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# django-csp: only the site's own static files. Every script is a file (static/js/), no inline style attribute
+# (charts use SVG presentation attributes), so neither scripts nor styles need 'unsafe-inline'.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.constants.NONE],
+        "script-src": [csp.constants.SELF],
+        "style-src": [csp.constants.SELF],
+        "img-src": [csp.constants.SELF],
+        "connect-src": [csp.constants.SELF],  # the admin's autocomplete asks the server as one types
+        "form-action": [csp.constants.SELF],
+        "frame-ancestors": [csp.constants.NONE],
+        "base-uri": [csp.constants.NONE],
+    }
+}
+# Browser features no page uses, switched off for the site and anything it might embed (config/middleware.py).
+PERMISSIONS_POLICY = [
+    "accelerometer",
+    "camera",
+    "display-capture",
+    "geolocation",
+    "gyroscope",
+    "magnetometer",
+    "microphone",
+    "payment",
+    "usb",
+]
 # The portal form posts two fields per cell (persons and explanation) and one per row and added region: Django's
 # default of 1,000 fields would answer 400 to an organisation with 500 cells (bench/portal.py saves 1,000).
 DATA_UPLOAD_MAX_NUMBER_FIELDS = envint("DATA_UPLOAD_MAX_NUMBER_FIELDS", "10000")

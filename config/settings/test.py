@@ -1,9 +1,11 @@
-"""Test settings: base.py plus what only makes tests faster."""
+"""Test settings: base.py plus what only makes tests faster, and plain HTTP for the test client and the browser
+tests' live server (tests/test_security.py checks the redirect and HSTS with base.py's defaults)."""
 
 import os
 from urllib.parse import urlsplit
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "False")
 
 from config.settings.base import *  # noqa: F403
 

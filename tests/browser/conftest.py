@@ -42,6 +42,8 @@ def browser() -> Iterator[object]:
         options.add_argument(flag)
     # A Belgian user's browser: the site answers in Dutch.
     options.add_experimental_option("prefs", {"intl.accept_languages": "nl-BE,nl"})
+    # The console, for driver.get_log("browser"): Content-Security-Policy violations are reported there.
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     yield driver
     driver.quit()
