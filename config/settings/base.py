@@ -111,7 +111,15 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": dj_database_url.parse(envrequired("DATABASE_URL"), conn_max_age=envint("CONN_MAX_AGE", "60"))}
+# Connections are kept between requests (CONN_MAX_AGE seconds) and checked before a request reuses one: after
+# PostgreSQL dropped them (a restart, a failover) the next request connects anew instead of failing with a 500.
+DATABASES = {
+    "default": dj_database_url.parse(
+        envrequired("DATABASE_URL"),
+        conn_max_age=envint("CONN_MAX_AGE", "60"),
+        conn_health_checks=envbool("CONN_HEALTH_CHECKS", "True"),
+    )
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
