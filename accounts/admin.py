@@ -1,15 +1,18 @@
-"""Users and memberships in the admin. Only staff (`is_staff`) get in: Django's own admin login check."""
+"""Users, groups and memberships in the admin. Only staff (`is_staff`) get in: Django's own admin login check."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from accounts.access import PRIVILEGE_FIELDS, may_grant_privileges, user_change_problem
 from accounts.models import ApiToken, Membership, User
 
 
@@ -34,6 +37,10 @@ def with_coordinator(fieldsets: Sequence[tuple[Any, Any]] | None) -> tuple[tuple
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    """Only superusers give power (accounts/access.py): for other staff, staff and superuser status, groups and
+    permissions are read-only (so not in the form, whatever a request posts), and a user who holds more than they
+    do (a superuser, a permission they lack) opens read-only, without its password page or deletion."""
+
     inlines = (MembershipInline,)
     fieldsets = with_coordinator(DjangoUserAdmin.fieldsets)
     add_fieldsets = (
@@ -42,6 +49,46 @@ class UserAdmin(DjangoUserAdmin):
     )
     list_display = ("username", "email", "first_name", "last_name", "is_staff", "is_coordinator", "is_active")
     list_filter = ("is_staff", "is_coordinator", "is_superuser", "is_active", "groups")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if may_grant_privileges(cast(User, request.user)):
+            return fields
+        return (*fields, *(f for f in PRIVILEGE_FIELDS if f not in fields))
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and user_change_problem(actor=cast(User, request.user), user=obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and user_change_problem(actor=cast(User, request.user), user=obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[Any, Any, set[str], Any]:
+        """The bulk delete action too: a user the actor may not change is named as one it may not delete."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        actor = cast(User, request.user)
+        refused = {problem for user in objs if (problem := user_change_problem(actor=actor, user=user))}
+        return deleted, counts, {*perms_needed, *refused}, protected
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(DjangoGroupAdmin):
+    """A group's permissions are power too: only superusers change groups (staff who may view them, see them)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return may_grant_privileges(cast(User, request.user))
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return may_grant_privileges(cast(User, request.user))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return may_grant_privileges(cast(User, request.user))
 
 
 @admin.register(Membership)

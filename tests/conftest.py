@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import redis
 from django.conf import settings
 from django.test import Client
 from django.utils import translation
@@ -86,3 +87,18 @@ def viewer_a_client(viewer_a: User) -> Client:
 @pytest.fixture
 def editor_b_client(editor_b: User) -> Client:
     return logged_in(editor_b)
+
+
+@pytest.fixture
+def uncounted_password_resets() -> Iterator[None]:
+    """No password reset counted yet (accounts/throttle.py): the counts live in Redis for an hour, so earlier tests
+    and runs would use up the limits."""
+
+    def clear() -> None:
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        for key in client.scan_iter(match="*throttle:password-reset:*"):
+            client.delete(key)
+
+    clear()
+    yield
+    clear()

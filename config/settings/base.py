@@ -119,7 +119,15 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": dj_database_url.parse(envrequired("DATABASE_URL"), conn_max_age=envint("CONN_MAX_AGE", "60"))}
+# Connections are kept between requests (CONN_MAX_AGE seconds) and checked before a request reuses one: after
+# PostgreSQL dropped them (a restart, a failover) the next request connects anew instead of failing with a 500.
+DATABASES = {
+    "default": dj_database_url.parse(
+        envrequired("DATABASE_URL"),
+        conn_max_age=envint("CONN_MAX_AGE", "60"),
+        conn_health_checks=envbool("CONN_HEALTH_CHECKS", "True"),
+    )
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -314,3 +322,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", "15"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+# Password reset e-mails (accounts/throttle.py): at most this many requests per e-mail address and per client
+# address in a window of this many minutes; over it, the same answer but no e-mail.
+PASSWORD_RESET_MAX_PER_ADDRESS = envint("PASSWORD_RESET_MAX_PER_ADDRESS", "3")
+PASSWORD_RESET_MAX_PER_IP = envint("PASSWORD_RESET_MAX_PER_IP", "20")
+PASSWORD_RESET_WINDOW_MINUTES = envint("PASSWORD_RESET_WINDOW_MINUTES", "60")

@@ -99,10 +99,10 @@ class Sheet:
     def header(self, blocks: list[tuple[str, list[str | int]]], first: str) -> None:
         """Row 4 names each block of columns (merged over it), row 5 names the columns."""
         ws, bold = self.ws, Font(bold=True)
-        ws.cell(HEADER_ROWS, 1, first).font = bold
+        ws.cell(HEADER_ROWS, 1, escape_cell(first)).font = bold
         column = 2
         for name, headings in blocks:
-            ws.cell(HEADER_ROWS - 1, column, name).font = bold
+            ws.cell(HEADER_ROWS - 1, column, escape_cell(name)).font = bold
             if len(headings) > 1:
                 ws.merge_cells(
                     start_row=HEADER_ROWS - 1,
@@ -111,7 +111,7 @@ class Sheet:
                     end_column=column + len(headings) - 1,
                 )
             for heading in headings:
-                cell = ws.cell(HEADER_ROWS, column, heading)
+                cell = ws.cell(HEADER_ROWS, column, escape_cell(heading))
                 cell.font = bold
                 cell.alignment = Alignment(horizontal="right", wrap_text=True)
                 ws.column_dimensions[get_column_letter(column)].width = 10 if isinstance(heading, int) else 14
@@ -341,7 +341,7 @@ def _explanation(
 ) -> None:
     """The metadata sheet."""
     ws = workbook.create_sheet(_("Toelichting"))
-    ws["A1"] = _("Inventaris sociale economie: tabellenbijlage")
+    ws["A1"] = escape_cell(_("Inventaris sociale economie: tabellenbijlage"))
     ws["A1"].font = Font(bold=True, size=13)
     rows = [
         (_("Bron"), SOURCE),

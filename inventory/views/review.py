@@ -83,7 +83,7 @@ class SubmissionQueue(SingleTableMixin, FilterView):
                     escape_cell(s.organisation.name),
                     s.organisation.kbo,
                     s.organisation.kind,
-                    s.organisation.home_region.parent.name if s.organisation.home_region.parent else "",
+                    escape_cell(s.organisation.home_region.parent.name) if s.organisation.home_region.parent else "",
                     s.year,
                     s.status,
                     s.submitted_at.isoformat() if s.submitted_at else "",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import json
@@ -113,21 +114,45 @@ def batches(rows: Iterable[Row], size: int = BATCH_ROWS) -> Iterator[list[Row]]:
 
 
 def escaped_meta(value: Any) -> Any:
+    """Metadata (or any JSON) with every text escaped, keys included: a JSON-stat category id is a measure or
+    grouping code that staff type, and a program that turns JSON into a sheet makes cells of keys too."""
     if isinstance(value, dict):
-        return {k: escaped_meta(v) for k, v in value.items()}
+        return {escape_cell(k): escaped_meta(v) for k, v in value.items()}
     if isinstance(value, list):
         return [escaped_meta(v) for v in value]
     return escape_cell(value)
 
 
-class Sink:
-    """A file-like buffer that hands back what was written since the last take()."""
+class CsvText:
+    """Rows as CSV text, a chunk at a time, with LF line ends or (crlf) CRLF.
 
-    def __init__(self) -> None:
-        self.buffer = io.StringIO()
+    The csv module quotes only the characters of its line terminator, so with LF it would leave a CR inside a
+    value unquoted, and a spreadsheet starts a new row there, whose first cell may be a formula ("x\r=1+1").
+    It writes CRLF, which quotes both, as PostgreSQL's COPY does; for LF the line ends are turned back."""
 
-    def take(self) -> str:
-        value = self.buffer.getvalue()
-        self.buffer.seek(0)
-        self.buffer.truncate()
+    def __init__(self, *, delimiter: str = ",", crlf: bool = False) -> None:
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer, delimiter=delimiter, lineterminator="\r\n")
+        self._crlf = crlf
+
+    def _take(self) -> str:
+        value = self._buffer.getvalue()
+        self._buffer.seek(0)
+        self._buffer.truncate()
         return value
+
+    def rows(self, rows: Sequence[Row]) -> str:
+        self._writer.writerows(rows)
+        text = self._take()
+        if self._crlf:
+            return text
+        if text.count("\r") == len(rows):  # every CR ends a line: the usual case, one replace per batch
+            return text.replace("\r\n", "\n")
+        lines = []
+        for row in rows:
+            self._writer.writerow(row)
+            lines.append(self._take()[:-2] + "\n")
+        return "".join(lines)
+
+    def row(self, row: Row) -> str:
+        return self.rows([row])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import codecs
-import csv
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
@@ -14,7 +13,7 @@ from django.db.models.functions import Cast, Concat, NullIf, Replace
 
 from inventory.constants import FORMULA_STARTS
 from inventory.services.exports.builders import Export
-from inventory.services.exports.cells import Kind, Sink, batches, cell_text, converter, escape_cell
+from inventory.services.exports.cells import CsvText, Kind, batches, cell_text, converter, escape_cell
 
 if TYPE_CHECKING:
     from django.db.backends.postgresql.operations import DatabaseOperations
@@ -25,22 +24,17 @@ def csv_chunks(export: Export, *, excel_nl: bool = False, use_copy: bool = True)
 
     A file that needs no Python per row (not public) streams through PostgreSQL's COPY, with the same
     escaping done in SQL: a server-side cursor plus the csv module manage about half the rows per second."""
-    sink = Sink()
     delimiter = ";" if excel_nl else ","
-    writer = csv.writer(sink.buffer, delimiter=delimiter, lineterminator="\r\n" if excel_nl else "\n")
+    out = CsvText(delimiter=delimiter, crlf=excel_nl)
     if excel_nl:
-        yield "\ufeff"
-        for key, value in export.meta.items():
-            writer.writerow([f"# {key}", escape_cell(cell_text(value))])
-    writer.writerow(export.column_names)
-    yield sink.take()
+        yield "\ufeff" + out.rows([[f"# {key}", escape_cell(cell_text(value))] for key, value in export.meta.items()])
+    yield out.row(export.column_names)
     if use_copy and export.queryset is not None:
         yield from _copy_chunks(export, delimiter=delimiter, excel_nl=excel_nl)
         return
     convert = converter(export.columns, decimal_comma=excel_nl, local_times=excel_nl)
     for batch in batches(export.rows()):
-        writer.writerows(map(convert, batch))
-        yield sink.take()
+        yield out.rows(list(map(convert, batch)))
 
 
 # PostgreSQL's version of escape_cell, made from the same characters.

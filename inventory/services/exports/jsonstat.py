@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 from inventory.services.exports.builders import SOURCE, Export, require_statistical
-from inventory.services.exports.cells import Row, batches, escape_cell, escaped_meta
+from inventory.services.exports.cells import Row, batches, escaped_meta
 
 
 def jsonstat_chunks(export: Export) -> Iterator[str]:
@@ -33,10 +34,10 @@ def _jsonstat_chunks(export: Export) -> Iterator[str]:
     strides = [1] * len(sizes)
     for i in range(len(sizes) - 2, -1, -1):
         strides[i] = strides[i + 1] * sizes[i + 1]
-    head = {
+    head: dict[str, Any] = {
         "version": "2.0",
         "class": "dataset",
-        "label": escape_cell(export.title),
+        "label": export.title,
         "source": SOURCE,
         "updated": export.meta["generated_at"],
         "id": [d.id for d in dimensions],
@@ -47,15 +48,17 @@ def _jsonstat_chunks(export: Export) -> Iterator[str]:
                 "label": d.label,
                 "category": {
                     "index": positions[i],
-                    "label": {code: escape_cell(categories[i][code]) for code in ordered[i]},
+                    "label": {code: categories[i][code] for code in ordered[i]},
                 },
             }
             for i, d in enumerate(dimensions)
         },
-        "extension": {"metadata": escaped_meta(export.meta)},
+        "extension": {"metadata": export.meta},
     }
     if export.public:
         head["note"] = [f"{mark}: {text}" for mark, text in export.meta["legend"].items()]
+    # Every text of the head escaped, the category ids (codes, as in SDMX-CSV) as well as their labels.
+    head = escaped_meta(head)
     value_at = export.index(export.value_column)
 
     def flat_index(row: Row) -> int:

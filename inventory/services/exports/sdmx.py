@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 
 from inventory.services import suppression
 from inventory.services.exports.builders import Export, require_statistical
-from inventory.services.exports.cells import Sink, batches, cell_text, escape_cell
+from inventory.services.exports.cells import CsvText, batches, cell_text, escape_cell
 
 
 def sdmx_chunks(export: Export) -> Iterator[str]:
@@ -17,10 +16,9 @@ def sdmx_chunks(export: Export) -> Iterator[str]:
 
 
 def _sdmx_chunks(export: Export) -> Iterator[str]:
-    sink = Sink()
-    writer = csv.writer(sink.buffer, lineterminator="\n")
+    out = CsvText()
     attributes = export.sdmx_attributes
-    writer.writerow(
+    yield out.row(
         [
             "DATAFLOW",
             *(d.sdmx for d in export.dimensions),
@@ -31,17 +29,18 @@ def _sdmx_chunks(export: Export) -> Iterator[str]:
             "EDITION",
         ]
     )
-    yield sink.take()
     value_at = export.index(export.value_column)
-    prepared = export.meta["generated_at"]
-    edition = export.meta["edition"] or ""
+    # Attributes from the metadata are text like any other cell: an edition named "=HYPERLINK(...)" stays text.
+    prepared = escape_cell(cell_text(export.meta["generated_at"]))
+    edition = escape_cell(cell_text(export.meta["edition"]))
     flow = export.dataflow
     primary = suppression.primary_mark()
     for batch in batches(export.rows()):
+        lines = []
         for row in batch:
             value = row[value_at]
             hidden = isinstance(value, str)
-            writer.writerow(
+            lines.append(
                 [
                     flow,
                     *(escape_cell(d.code(row)) for d in export.dimensions),
@@ -52,4 +51,4 @@ def _sdmx_chunks(export: Export) -> Iterator[str]:
                     edition,
                 ]
             )
-        yield sink.take()
+        yield out.rows(lines)

@@ -37,7 +37,7 @@ def xlsx_write(export: Export, out: IO[bytes]) -> None:
     info.column_dimensions["A"].width = 22
     info.column_dimensions["B"].width = 80
     for key, value in export.meta.items():
-        info.append([key, escape_cell(cell_text(value))])
+        info.append([escape_cell(key), escape_cell(cell_text(value))])
     workbook.save(out)
 
 
