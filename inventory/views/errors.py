@@ -68,5 +68,6 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     fields: list[tuple[str, str]] = []
     if request.method == "POST" and _same_origin(request):
         fields = [(k, v) for k, values in request.POST.lists() for v in values if k != "csrfmiddlewaretoken"]
-    context = {"fields": fields, "action": request.get_full_path(), "back": _back(request)}
+    # `reason` is Django's (English, technical): for the log and the tests, not shown on the page.
+    context = {"fields": fields, "action": request.get_full_path(), "back": _back(request), "reason": reason}
     return render(request, "403_csrf.html", context, status=403)
