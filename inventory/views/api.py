@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET
 from accounts.models import User
 from accounts.tokens import user_from_token
 from inventory.access import headcounts_visible_to, is_staff_member, scope_check, submissions_visible_to
+from inventory.parsing import parameter_number
 from inventory.selectors.figures import (
     AGGREGATE_COLUMNS,
     AGGREGATE_FIELDS,
@@ -41,16 +42,11 @@ from inventory.selectors.years import states_version, year_states
 
 PAGE_SIZE = 1000
 MAX_PAGE_SIZE = 10000
+MAX_OFFSET = 10**9
 
 
 def _int(request: HttpRequest, name: str, default: int, high: int) -> int:
-    value = request.GET.get(name, str(default))
-    if not value.isdigit() or int(value) > high:
-        raise ValidationError(
-            _("Parameter %(name)s: ‘%(value)s’ is geen geheel getal van 0 tot %(high)s.")
-            % {"name": name, "value": value, "high": high}
-        )
-    return int(value)
+    return parameter_number(name, request.GET.get(name, str(default)), high=high)
 
 
 def _user(request: HttpRequest) -> User | None:
@@ -64,7 +60,7 @@ def _unauthorised() -> JsonResponse:
 def _query(request: HttpRequest, filters_class: type[AggregateFilters]) -> tuple[AggregateFilters, int, int]:
     """(filters, offset, limit) from the query string; ValidationError with a Dutch message when wrong."""
     filters = filters_class.parse(dict(request.GET.lists()))
-    return filters, _int(request, "offset", 0, 10**9), _int(request, "limit", PAGE_SIZE, MAX_PAGE_SIZE)
+    return filters, _int(request, "offset", 0, MAX_OFFSET), _int(request, "limit", PAGE_SIZE, MAX_PAGE_SIZE)
 
 
 def _page(
