@@ -28,6 +28,7 @@ from inventory.access import (
     scope_check,
 )
 from inventory.models import Edition, Measure, Region, RegionGrouping, Scope, Submission, Trede
+from inventory.parsing import YEARS, IdChoiceField, id_range, shown, whole_number
 from inventory.selectors.figures import AggregateFilters, aggregate_years, aggregates_freshness
 from inventory.selectors.headcounts import HeadcountFilters
 from inventory.selectors.years import year_choices, year_states
@@ -42,6 +43,12 @@ from inventory.services.exports import (
 from inventory.services.publication import publication_filename, publication_workbook
 from inventory.services.suppression import SECONDARY_MARK, primary_mark, small_cell_threshold
 from inventory.views.errors import InvalidQuery, invalid_choice
+
+
+def edition_id(value: str) -> int | None:
+    """The edition id a link asks for, when it is one (ASCII digits that fit the column)."""
+    return whole_number(value, low=1, high=id_range(Edition)[1])
+
 
 DATASETS: dict[str, Callable[..., Export]] = {"aggregates": aggregates_export, "headcounts": headcounts_export}
 
@@ -79,7 +86,7 @@ class ExportForm(forms.Form):
         widget=forms.RadioSelect,
     )
     public = forms.BooleanField(label=_("Voor publicatie: kleine aantallen afschermen"), required=False)
-    edition = forms.ModelChoiceField(
+    edition = IdChoiceField(
         label=_("Editie"),
         queryset=Edition.objects.current(),
         required=False,
@@ -93,9 +100,9 @@ class ExportForm(forms.Form):
             "aantallen van 1 tot %(n)s worden ‘%(mark)s’, en waar nodig nog een cel ‘%(second)s’"
         ) % {"n": small_cell_threshold() - 1, "mark": primary_mark(), "second": SECONDARY_MARK}
         # Withdrawn editions are not offered, but one asked for by its id (the editions page links it) is exported.
-        asked = (self.data or self.initial).get("edition")
-        if asked and str(asked).isdigit():
-            edition_field = cast(forms.ModelChoiceField, self.fields["edition"])  # type: ignore[type-arg]
+        asked = edition_id(str((self.data or self.initial).get("edition") or ""))
+        if asked is not None:
+            edition_field = cast(IdChoiceField, self.fields["edition"])
             edition_field.queryset = Edition.objects.filter(Q(withdrawn_at__isnull=True) | Q(pk=asked))
         cast(forms.ChoiceField, self.fields["scope"]).choices = [(s, Scope(s).label) for s in scopes]
         if len(scopes) == 1:
@@ -167,8 +174,8 @@ def exports(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingHttpRe
         return export_response(export, form.cleaned_data["format"])
     problems = [] if bound else _open_with(form, request)
     # "staff" in the page: whether provisional figures can be chosen (inventory.access decides).
-    asked = str(form.data.get("edition") or form.initial.get("edition") or "")
-    withdrawn = Edition.objects.filter(pk=int(asked), withdrawn_at__isnull=False).first() if asked.isdigit() else None
+    asked = edition_id(str(form.data.get("edition") or form.initial.get("edition") or ""))
+    withdrawn = Edition.objects.filter(pk=asked, withdrawn_at__isnull=False).first() if asked is not None else None
     context = {
         "form": form,
         "staff": Scope.PROVISIONAL in scopes,
@@ -205,10 +212,10 @@ def publication(request: AuthenticatedHttpRequest) -> FileResponse | HttpRespons
     scope_check(request.user, scope, aggregates=True)
     public = request.GET.get("public", "1") != "0"
     raw_year = request.GET.get("year", "").strip()
-    last_year = int(raw_year) if raw_year.isdigit() else None
+    last_year = whole_number(raw_year, low=YEARS[0], high=YEARS[1])
     try:
         if raw_year and last_year is None:
-            raise ValidationError(_("Jaar ‘%(year)s’ is geen geldig jaar.") % {"year": raw_year})
+            raise ValidationError(_("Jaar ‘%(year)s’ is geen geldig jaar.") % {"year": shown(raw_year)})
         # The workbook checks its years before it writes a cell.
         return _file_response(
             lambda out: publication_workbook(out=out, scope=scope, public=public, last_year=last_year),
