@@ -1,6 +1,8 @@
 """The read API: JSON `{"count": N, "results": [...]}` with the export's fields.
 
-Authentication: a session (logged-in browser) or `Authorization: Token <key>`. Who sees what is
+Authentication: a session (logged-in browser) or `Authorization: Token <key>`. The description of both endpoints
+(OpenAPI 3, inventory/openapi.py) is public at /api/schema/: it holds no figures, and a program reads it before
+it has a key. Who sees what is
 inventory/access.py's: staff and coordinators see every aggregate and headcount, provisional figures are for
 staff only (403 for a coordinator); organisation users get 403 on aggregates (an aggregate mixes many
 organisations' figures, so it belongs to none of them) and see the headcounts of their own organisations,
@@ -22,6 +24,7 @@ from django.views.decorators.http import require_GET
 from accounts.models import User
 from accounts.tokens import user_from_token
 from inventory.access import headcounts_visible_to, is_staff_member, scope_check, submissions_visible_to
+from inventory.openapi import MAX_OFFSET, MAX_PAGE_SIZE, PAGE_SIZE, openapi_schema
 from inventory.parsing import parameter_number
 from inventory.selectors.figures import (
     AGGREGATE_COLUMNS,
@@ -40,9 +43,6 @@ from inventory.selectors.headcounts import (
 from inventory.selectors.sources import FigureSource, figures_cached
 from inventory.selectors.years import states_version, year_states
 
-PAGE_SIZE = 1000
-MAX_PAGE_SIZE = 10000
-MAX_OFFSET = 10**9
 
 
 def _int(request: HttpRequest, name: str, default: int, high: int) -> int:
@@ -147,3 +147,9 @@ def headcounts(request: HttpRequest) -> JsonResponse:
     last_changed = headcounts_last_changed(filters, visible=submissions_visible_to(user))
     freshness = {"live": True, "last_changed": last_changed.isoformat() if last_changed else None}
     return _page(_count(qs, offset, limit, results), offset, limit, freshness, results)
+
+
+@login_not_required
+@require_GET
+def schema(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(openapi_schema())
