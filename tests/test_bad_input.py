@@ -238,3 +238,13 @@ def test_an_edition_id_in_other_digits_chooses_no_edition(staff_client: Client, 
     assert compare.status_code == 400
     assert compare.context["form"].errors["old"] == [f"Editie ‘{arabic_indic(old.pk)}’ bestaat niet."]
     assert figures.status_code == 400
+
+
+def test_the_editions_page_lists_an_edition_whose_publisher_is_gone(staff_client: Client) -> None:
+    """Found by tests/test_fuzz.py: a filter argument that names a missing user was a 500, not a dash."""
+    EditionFactory(name="Inventaris 2017", published_by=None)
+
+    response = staff_client.get("/edities/")
+
+    assert response.status_code == 200
+    assert "Inventaris 2017" in response.content.decode()
