@@ -48,7 +48,9 @@ HEADCOUNT_ROW: dict[str, Any] = {
     "status": {"type": "string"},
     "scope": {"type": "string", "enum": list(Scope.values)},
 }
-assert list(AGGREGATE_ROW) == AGGREGATE_COLUMNS and list(HEADCOUNT_ROW) == HEADCOUNT_COLUMNS
+# The rows' properties are the export's columns, in their order.
+assert list(AGGREGATE_ROW) == AGGREGATE_COLUMNS
+assert list(HEADCOUNT_ROW) == HEADCOUNT_COLUMNS
 
 
 def _list_of(items: dict[str, Any], description: str) -> dict[str, Any]:
@@ -137,7 +139,7 @@ def openapi_schema() -> dict[str, Any]:
         "description": "each year's state (collecting, complete, published) for the years asked and returned",
         "additionalProperties": {"type": "object"},
     }
-    security = [{"session": []}, {"token": []}]
+    security: list[dict[str, list[str]]] = [{"session": []}, {"token": []}]
     return {
         "openapi": "3.0.3",
         "info": {

@@ -44,7 +44,6 @@ from inventory.selectors.sources import FigureSource, figures_cached
 from inventory.selectors.years import states_version, year_states
 
 
-
 def _int(request: HttpRequest, name: str, default: int, high: int) -> int:
     return parameter_number(name, request.GET.get(name, str(default)), high=high)
 
