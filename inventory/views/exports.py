@@ -28,7 +28,7 @@ from inventory.access import (
     scope_check,
 )
 from inventory.models import Edition, Measure, Region, RegionGrouping, Scope, Submission, Trede
-from inventory.parsing import YEARS, IdChoiceField, id_range, shown, whole_number
+from inventory.parsing import IdChoiceField, column_range, id_range, shown, whole_number
 from inventory.selectors.figures import AggregateFilters, aggregate_years, aggregates_freshness
 from inventory.selectors.headcounts import HeadcountFilters
 from inventory.selectors.years import year_choices, year_states
@@ -212,7 +212,8 @@ def publication(request: AuthenticatedHttpRequest) -> FileResponse | HttpRespons
     scope_check(request.user, scope, aggregates=True)
     public = request.GET.get("public", "1") != "0"
     raw_year = request.GET.get("year", "").strip()
-    last_year = whole_number(raw_year, low=YEARS[0], high=YEARS[1])
+    # Any year the column holds: the workbook says which years have figures.
+    last_year = whole_number(raw_year, high=column_range(Submission, "year")[1])
     try:
         if raw_year and last_year is None:
             raise ValidationError(_("Jaar ‘%(year)s’ is geen geldig jaar.") % {"year": shown(raw_year)})
