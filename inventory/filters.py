@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +26,7 @@ from inventory.models import (
     SubmissionStatus,
     Trede,
 )
+from inventory.parsing import IdChoiceField, YearField
 from inventory.selectors.headcounts import regions_within
 from inventory.selectors.years import YearStatus, year_choices
 from inventory.widgets import QuickSelect, quick_selects
@@ -45,6 +45,19 @@ class FilterSet(django_filters.FilterSet):
         return form
 
 
+class YearFilter(django_filters.Filter):
+    """A year in ASCII digits, one the tables can hold (inventory.parsing.YearField): '٣' or '1e999999' is a form
+    error, not a year 3 or a query PostgreSQL refuses."""
+
+    field_class = YearField
+
+
+class IdChoiceFilter(django_filters.ModelChoiceFilter):
+    """A row chosen by its id in ASCII digits (inventory.parsing.IdChoiceField)."""
+
+    field_class = IdChoiceField
+
+
 # The review queue lists what was sent to POM; drafts are the organisation's own business.
 QUEUE_STATUSES = [(value, label) for value, label in SubmissionStatus.choices if value != SubmissionStatus.DRAFT]
 
@@ -55,12 +68,12 @@ class SubmissionFilter(FilterSet):
 
     DEFAULT_STATUS = SubmissionStatus.SUBMITTED
 
-    year = django_filters.NumberFilter(label=_("Jaar"))
+    year = YearFilter(label=_("Jaar"))
     status = django_filters.ChoiceFilter(label=_("Status"), choices=QUEUE_STATUSES, empty_label=_("alle statussen"))
     kind = django_filters.ChoiceFilter(
         label=_("Soort organisatie"), field_name="organisation__kind", choices=OrganisationKind.choices
     )
-    arrondissement = django_filters.ModelChoiceFilter(
+    arrondissement = IdChoiceFilter(
         label=_("Arrondissement"),
         field_name="organisation__home_region__parent",
         queryset=Region.objects.filter(level=Region.Level.ARRONDISSEMENT),
@@ -107,7 +120,7 @@ class HeadcountTableFilter(FilterSet):
     """Filters of the headcounts page. Year, region, trede and measure mean what HeadcountFilters means (region:
     the headcount's region or any region inside it), so the page's export can name them in its metadata."""
 
-    year = django_filters.NumberFilter(label=_("Jaar"), field_name="submission__year")
+    year = YearFilter(label=_("Jaar"), field_name="submission__year")
     organisation = django_filters.CharFilter(
         label=_("Organisatie"), field_name="submission__organisation__name", lookup_expr="icontains"
     )
@@ -162,14 +175,14 @@ class MeasureTableFilter(FilterSet):
     trede = django_filters.ChoiceFilter(label=_("Trede"), choices=Trede.choices)
     group = django_filters.ChoiceFilter(label=_("Groep"), choices=measure_group_choices)
     mode = django_filters.ChoiceFilter(label=_("Modus"), choices=MeasureMode.choices)
-    year = django_filters.NumberFilter(label=_("Geldig in"), method="filter_year")
+    year = YearFilter(label=_("Geldig in"), method="filter_year")
 
     class Meta:
         model = Measure
         fields = ["trede", "group", "mode", "year"]
 
-    def filter_year(self, queryset: MeasureQuerySet, name: str, value: Decimal) -> MeasureQuerySet:
-        return queryset.valid_in(int(value))
+    def filter_year(self, queryset: MeasureQuerySet, name: str, value: int) -> MeasureQuerySet:
+        return queryset.valid_in(value)
 
 
 AGGREGATE_LEVELS = [*Region.Level.choices, (GROUPING_LEVEL, _("regio-indeling"))]

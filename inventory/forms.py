@@ -23,7 +23,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from inventory.constants import MAX_PERSONS
-from inventory.models import Measure, Region
+from inventory.models import Measure, Region, Submission
+from inventory.parsing import IdChoiceField, TextField, WholeNumberField, column_range, is_digits, shown
 from inventory.services.imports.cells import parse_fte_cents
 from inventory.services.submissions import FTE_WITHOUT_PERSONS, MAX_ID
 
@@ -33,16 +34,9 @@ Ftes = dict[tuple[int, int], Decimal | None]
 Stored = Mapping[tuple[int, int], tuple[int, Decimal | None, str]]
 
 CELL_NAME = re.compile(r"[pve]-([0-9]+)-([0-9]+)", re.ASCII)
-SHOWN_LENGTH = 100
 
 
-def shown(value: str) -> str:
-    """A posted value in a message: what cannot be printed (a NUL byte, a tab) as �, at most 100 characters."""
-    text = "".join(c if c.isprintable() else "\ufffd" for c in value[: SHOWN_LENGTH + 1])
-    return text if len(text) <= SHOWN_LENGTH else text[:SHOWN_LENGTH] + "…"
-
-
-class EditionChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class EditionChoiceField(IdChoiceField):
     """A choice of editions that says which were withdrawn or froze their year incomplete."""
 
     def label_from_instance(self, obj: Any) -> str:
@@ -68,7 +62,7 @@ class PersonsField(forms.IntegerField):
         text = "" if value is None else str(value).strip()
         if text == "":
             return None
-        if not (text.isascii() and text.isdigit()):
+        if not is_digits(text):
             raise ValidationError(self.error_messages["invalid"], code="invalid", params={"value": shown(text)})
         # Compared as text first: int() refuses more than 4,300 digits.
         if len(text.lstrip("0")) > len(str(MAX_PERSONS)) or int(text) > MAX_PERSONS:
@@ -123,7 +117,7 @@ def posted_cells(data: QueryDict, regions: Sequence[Region]) -> list[FormCell]:
     `p-`/`e-` name, also one with ids that are unknown or outside the grid (refused by the form)."""
     keys: dict[tuple[int, int], None] = {}
     for value in data.getlist("measure"):
-        if value.isascii() and value.isdigit():
+        if is_digits(value):
             keys.update({(int(value), region.pk): None for region in regions})
     for name in data:
         match = CELL_NAME.fullmatch(name)
@@ -155,9 +149,9 @@ class PortalForm(forms.Form):
     `cells` from posted_cells(); `stored` the submission's figures now, (measure id, region id) -> (persons,
     FTE, explanation), to tell which cells changed."""
 
-    version = forms.IntegerField(
+    version = WholeNumberField(
         min_value=1,
-        max_value=MAX_PERSONS,
+        max_value=column_range(Submission, "version")[1],
         error_messages={
             "required": gettext_lazy("Het formulier heeft geen versie; laad de pagina opnieuw."),
             "invalid": gettext_lazy("Het formulier heeft geen geldige versie; laad de pagina opnieuw."),
@@ -180,15 +174,7 @@ class PortalForm(forms.Form):
         for cell in self.cells:
             self.fields[cell.persons_name] = PersonsField(label=cell.label)
             self.fields[cell.fte_name] = FteField(required=False, label=_("%(cell)s (VTE)") % {"cell": cell.label})
-            self.fields[cell.explanation_name] = forms.CharField(
-                required=False,
-                label=cell.label,
-                error_messages={
-                    "null_characters_not_allowed": gettext_lazy(
-                        "de toelichting bevat een NUL-teken (\\0); verwijder het."
-                    )
-                },
-            )
+            self.fields[cell.explanation_name] = TextField(required=False, label=cell.label, multiline=True)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -17,6 +17,7 @@ urlpatterns = [
     path("edities/vergelijken/", editions.edition_compare, name="editions-compare"),
     path("api/aggregates/", api.aggregates, name="api-aggregates"),
     path("api/headcounts/", api.headcounts, name="api-headcounts"),
+    path("api/schema/", api.schema, name="api-schema"),
     path("exports/", exports.exports, name="exports"),
     path("exports/publication/", exports.publication, name="exports-publication"),
     path("tabellen/tellingen/", HeadcountTablePage.as_view(), name="table-headcounts"),

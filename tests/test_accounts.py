@@ -36,6 +36,8 @@ ANONYMOUS_URL_NAMES = {
     "password_reset_complete",
     "set_language",
     "admin:login",
+    # The API's description holds no figures: public, so that a program reads it before it has a key.
+    "inventory:api-schema",
 }
 
 
@@ -72,7 +74,7 @@ PROTECTED_PATHS = [
     path for name, path in every_url() if name not in ANONYMOUS_URL_NAMES and not path.startswith("/api/")
 ]
 # Programs, not people, call the API: it answers 401 in JSON instead of redirecting to a login page.
-API_PATHS = [path for _name, path in every_url() if path.startswith("/api/")]
+API_PATHS = [path for name, path in every_url() if path.startswith("/api/") and name not in ANONYMOUS_URL_NAMES]
 ANONYMOUS_PATHS = [(name, path) for name, path in every_url() if name in ANONYMOUS_URL_NAMES]
 
 

@@ -113,6 +113,8 @@ ROWS: list[Row] = [
     Row("inventory:api-aggregates", [API_401, 403, 403, 403, 403, 200], query="scope=provisional"),
     Row("inventory:api-headcounts", [API_401, 200, 200, 200, 200, 200]),
     Row("inventory:api-headcounts", [API_401, 200, 200, 200, 403, 200], query="scope=provisional"),
+    # The API's description holds no figures: public, so that a program can read it before it has a key.
+    Row("inventory:api-schema", [200, 200, 200, 200, 200, 200]),
     Row("inventory:exports", [LOGIN, 404, 404, 404, 200, 200]),
     Row("inventory:exports", [LOGIN, 404, 404, 404, 403, 200], query="scope=provisional"),
     Row("inventory:exports-publication", [LOGIN, 404, 404, 404, 200, 200]),

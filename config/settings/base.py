@@ -88,6 +88,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A query parameter with a control character is a 400 before any view reads it (inventory/middleware.py).
+    "inventory.middleware.QueryCheckMiddleware",
     # The audit trail records the request's user and URL with every change (README, "Audit trail").
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",

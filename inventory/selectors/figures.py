@@ -35,7 +35,9 @@ from inventory.models import (
     Region,
     RegionGrouping,
     Scope,
+    Trede,
 )
+from inventory.parsing import YEARS, parameter_number
 
 FiguresT = TypeVar("FiguresT", bound="QuerySet[Any]")
 
@@ -84,15 +86,7 @@ class AggregateFilters:
             return cls.values_of(params, name)
 
         def integers(name: str, low: int, high: int) -> list[int]:
-            result = []
-            for value in values(name):
-                if not value.isdigit() or not low <= int(value) <= high:
-                    raise ValidationError(
-                        _("Parameter %(name)s: ‘%(value)s’ is geen geheel getal van %(low)s tot %(high)s.")
-                        % {"name": name, "value": value, "low": low, "high": high}
-                    )
-                result.append(int(value))
-            return result
+            return [parameter_number(name, value, low=low, high=high) for value in values(name)]
 
         scope = cls.scope_of(params)
         if scope not in Scope.values:
@@ -111,9 +105,9 @@ class AggregateFilters:
             if measure not in known_measures:
                 raise ValidationError(_("Parameter measure: onbekende maatregel ‘%(value)s’.") % {"value": measure})
         return cls(
-            years=integers("year", 2000, 2100),
+            years=integers("year", *YEARS),
             regions=regions,
-            treden=integers("trede", 3, 6),
+            treden=integers("trede", min(Trede.values), max(Trede.values)),
             measures=measures,
             scope=scope,
         )

@@ -19,6 +19,7 @@ from accounts.models import User
 from inventory.access import edition_withdraw_check, is_coordinator
 from inventory.history import history_context
 from inventory.models import Aggregate, Edition, Scope, scope_statuses
+from inventory.parsing import text_problem
 from inventory.selectors.years import YearStatus, year_states
 from inventory.services.aggregation import aggregates_sweep
 
@@ -57,10 +58,15 @@ def edition_publish(
         raise ValidationError(_("Enkel coördinatoren publiceren edities."))
     name = name.strip()
     errors: dict[str, list[str]] = {}
+    max_length = Edition._meta.get_field("name").max_length
     if not name:
         errors["name"] = [_("Geef de editie een naam.")]
+    elif problem := text_problem(name, max_length=max_length):
+        errors["name"] = [problem]
     elif Edition.objects.filter(name__iexact=name).exists():
         errors["name"] = [_("Er bestaat al een editie ‘%(name)s’; kies een andere naam.") % {"name": name}]
+    if problem := text_problem(note, multiline=True):
+        errors["note"] = [problem]
     states = year_states()
     incomplete = incomplete_years(reference_year, states)
     if incomplete and not confirm_incomplete:
@@ -125,6 +131,8 @@ def edition_withdraw(*, edition: Edition, reason: str, user: User) -> Edition:
         raise ValidationError(
             {"reason": [_("Geef een reden om de editie ‘%(name)s’ in te trekken.") % {"name": edition.name}]}
         )
+    if problem := text_problem(reason, multiline=True):
+        raise ValidationError({"reason": [problem]})
     locked = Edition.objects.select_for_update().get(pk=edition.pk)
     if locked.withdrawn_at is not None:
         raise ValidationError(

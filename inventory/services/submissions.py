@@ -29,6 +29,7 @@ from inventory.access import (
 from inventory.constants import MAX_FTE, MAX_PERSONS
 from inventory.history import history_context
 from inventory.models import Headcount, Measure, Organisation, Region, Submission, SubmissionStatus
+from inventory.parsing import text_check
 from inventory.services.aggregation import aggregates_mark_keys, aggregates_mark_submissions
 from inventory.services.notifications import queue_notification
 from inventory.services.plausibility import plausibility_flags, unexplained
@@ -67,8 +68,9 @@ def check_persons(persons: int) -> None:
 
 
 def check_explanation(explanation: str) -> None:
-    if not isinstance(explanation, str) or "\x00" in explanation:
+    if not isinstance(explanation, str):
         raise ValidationError(_("Een toelichting is tekst zonder NUL-tekens."), code="explanation")
+    text_check(explanation, multiline=True)
 
 
 def _touch(submission: Submission) -> None:
@@ -177,6 +179,7 @@ def submission_validate(*, submission: Submission, user: User | None) -> Submiss
 def submission_return(*, submission: Submission, user: User | None, comment: str) -> Submission:
     if not comment.strip():
         raise ValidationError(_("Geef een reden op om de aangifte terug te sturen."), code="comment_required")
+    text_check(comment, multiline=True)
     with history_context(user=user, reason=comment):
         locked = _transition(submission, (SubmissionStatus.SUBMITTED,), SubmissionStatus.RETURNED)
         locked.returned_at, locked.returned_by, locked.return_comment = timezone.now(), user, comment
@@ -190,6 +193,7 @@ def submission_reopen(*, submission: Submission, user: User | None, reason: str)
     """A validated submission back to submitted, unlocked for corrections; its figures stay provisional."""
     if not reason.strip():
         raise ValidationError(_("Geef een reden op om de aangifte te heropenen."), code="reason_required")
+    text_check(reason, multiline=True)
     with history_context(user=user, reason=reason):
         locked = _transition(submission, (SubmissionStatus.VALIDATED,), SubmissionStatus.SUBMITTED)
         locked.reopened_at, locked.reopen_reason = timezone.now(), reason
@@ -314,10 +318,14 @@ def submission_save_figures(
     `figures` not in `ftes` keeps its stored FTE.
 
     `version` is the one the form was loaded with: if the submission changed since, SubmissionConflict is
-    raised with the current state and nothing is written (optimistic locking). Every cell is checked first
-    (ValidationError with a message per bad cell, nothing written); then the cells that differ from what is
-    stored are written set-based, one statement for the new and changed ones and one for the removed ones,
-    whatever their number, and the version goes up once. A returned submission goes back to draft."""
+    raised with the current state and nothing is written (optimistic locking). A submission not saved yet (a
+    form's first save) is made in this transaction, so that a refused save leaves no empty one behind. Every
+    cell is checked first (ValidationError with a message per bad cell, nothing written); then the cells that
+    differ from what is stored are written set-based, one statement for the new and changed ones and one for
+    the removed ones, whatever their number, and the version goes up once. A returned submission goes back to
+    draft."""
+    if submission._state.adding:
+        submission = submission_get_or_create(organisation=submission.organisation, year=submission.year)
     locked = Submission.objects.select_for_update().get(pk=submission.pk)
     if locked.version != version:
         raise SubmissionConflict(locked)

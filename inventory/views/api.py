@@ -1,6 +1,8 @@
 """The read API: JSON `{"count": N, "results": [...]}` with the export's fields.
 
-Authentication: a session (logged-in browser) or `Authorization: Token <key>`. Who sees what is
+Authentication: a session (logged-in browser) or `Authorization: Token <key>`. The description of both endpoints
+(OpenAPI 3, inventory/openapi.py) is public at /api/schema/: it holds no figures, and a program reads it before
+it has a key. Who sees what is
 inventory/access.py's: staff and coordinators see every aggregate and headcount, provisional figures are for
 staff only (403 for a coordinator); organisation users get 403 on aggregates (an aggregate mixes many
 organisations' figures, so it belongs to none of them) and see the headcounts of their own organisations,
@@ -22,6 +24,8 @@ from django.views.decorators.http import require_GET
 from accounts.models import User
 from accounts.tokens import user_from_token
 from inventory.access import headcounts_visible_to, is_staff_member, scope_check, submissions_visible_to
+from inventory.openapi import MAX_OFFSET, MAX_PAGE_SIZE, PAGE_SIZE, openapi_schema
+from inventory.parsing import parameter_number
 from inventory.selectors.figures import (
     AGGREGATE_COLUMNS,
     AGGREGATE_FIELDS,
@@ -39,18 +43,9 @@ from inventory.selectors.headcounts import (
 from inventory.selectors.sources import FigureSource, figures_cached
 from inventory.selectors.years import states_version, year_states
 
-PAGE_SIZE = 1000
-MAX_PAGE_SIZE = 10000
-
 
 def _int(request: HttpRequest, name: str, default: int, high: int) -> int:
-    value = request.GET.get(name, str(default))
-    if not value.isdigit() or int(value) > high:
-        raise ValidationError(
-            _("Parameter %(name)s: ‘%(value)s’ is geen geheel getal van 0 tot %(high)s.")
-            % {"name": name, "value": value, "high": high}
-        )
-    return int(value)
+    return parameter_number(name, request.GET.get(name, str(default)), high=high)
 
 
 def _user(request: HttpRequest) -> User | None:
@@ -64,7 +59,7 @@ def _unauthorised() -> JsonResponse:
 def _query(request: HttpRequest, filters_class: type[AggregateFilters]) -> tuple[AggregateFilters, int, int]:
     """(filters, offset, limit) from the query string; ValidationError with a Dutch message when wrong."""
     filters = filters_class.parse(dict(request.GET.lists()))
-    return filters, _int(request, "offset", 0, 10**9), _int(request, "limit", PAGE_SIZE, MAX_PAGE_SIZE)
+    return filters, _int(request, "offset", 0, MAX_OFFSET), _int(request, "limit", PAGE_SIZE, MAX_PAGE_SIZE)
 
 
 def _page(
@@ -151,3 +146,9 @@ def headcounts(request: HttpRequest) -> JsonResponse:
     last_changed = headcounts_last_changed(filters, visible=submissions_visible_to(user))
     freshness = {"live": True, "last_changed": last_changed.isoformat() if last_changed else None}
     return _page(_count(qs, offset, limit, results), offset, limit, freshness, results)
+
+
+@login_not_required
+@require_GET
+def schema(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(openapi_schema())

@@ -13,24 +13,28 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from inventory.access import AuthenticatedHttpRequest, coordinator_required, edition_withdraw_check, is_staff_member
 from inventory.filters import region_choices
 from inventory.forms import EditionChoiceField
 from inventory.models import Edition, EditionFigure
+from inventory.parsing import TextField, column_range, whole_number
 from inventory.selectors.editions import ChangeKind, editions_compare, editions_list, publish_preview
 from inventory.selectors.figures import aggregate_years
 from inventory.selectors.years import YearStatus, default_year, year_states
 from inventory.services.editions import edition_publish, edition_withdraw
 from inventory.templatetags.numbers import persons
+from inventory.views.errors import no_such_page
 from inventory.widgets import QuickSelect
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 COMPARE_PAGE_SIZE = 100
+# The highest page whose offset PostgreSQL takes (a bigint).
+MAX_PAGE = column_range(EditionFigure, "id")[1] // COMPARE_PAGE_SIZE
 
 
 class PublicationDateField(forms.DateField):
@@ -46,7 +50,7 @@ class PublicationDateField(forms.DateField):
 
 
 class PublishForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Naam"), max_length=100, help_text=gettext_lazy("bv. Inventaris 2020"))
+    name = TextField(label=gettext_lazy("Naam"), max_length=100, help_text=gettext_lazy("bv. Inventaris 2020"))
     reference_year = forms.TypedChoiceField(label=gettext_lazy("Referentiejaar"), coerce=int)
     # ISO in the value: what <input type="date"> reads, whatever the interface language.
     published_on = PublicationDateField(
@@ -54,7 +58,9 @@ class PublishForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         input_formats=["%Y-%m-%d", "%d/%m/%Y"],
     )
-    note = forms.CharField(label=gettext_lazy("Toelichting"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    note = TextField(
+        label=gettext_lazy("Toelichting"), required=False, multiline=True, widget=forms.Textarea(attrs={"rows": 3})
+    )
     replaces = EditionChoiceField(
         label=gettext_lazy("Vervangt editie"),
         queryset=Edition.objects.all(),
@@ -84,8 +90,11 @@ class PublishForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(
-        label=gettext_lazy("Reden van intrekken"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    reason = TextField(
+        label=gettext_lazy("Reden van intrekken"),
+        max_length=2000,
+        multiline=True,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
@@ -228,7 +237,8 @@ def edition_compare(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         raw_number = request.GET.get("page", "1")
-        number = int(raw_number) if raw_number.isdigit() else 0
+        # Not a page (no ASCII digits, or an offset beyond a bigint): 0, refused below with the number of pages.
+        number = whole_number(raw_number, low=1, high=MAX_PAGE) or 0
         comparison = editions_compare(
             old=data["old"],
             new=data["new"],
@@ -241,15 +251,7 @@ def edition_compare(request: HttpRequest) -> HttpResponse:
         # A paginator over the counted total, so the page links need no second count.
         paginator = Paginator(range(comparison.total), COMPARE_PAGE_SIZE)
         if not 1 <= number <= paginator.num_pages:
-            form.add_error(
-                None,
-                ngettext(
-                    "Pagina ‘%(value)s’ bestaat niet: er is %(count)s pagina.",
-                    "Pagina ‘%(value)s’ bestaat niet: er zijn %(count)s pagina’s.",
-                    paginator.num_pages,
-                )
-                % {"value": raw_number, "count": paginator.num_pages},
-            )
+            form.add_error(None, no_such_page(raw_number, paginator.num_pages))
             comparison = None
         else:
             page = paginator.page(number)

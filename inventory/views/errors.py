@@ -14,6 +14,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from inventory.parsing import shown
 
 
 class NotFound(Http404):
@@ -26,7 +29,17 @@ class InvalidQuery(BadRequest):
 
 def invalid_choice(label: str, value: str) -> str:
     """The message for a value in the address that is not one of the field's choices."""
-    return _("‘%(value)s’ is geen geldige keuze voor %(field)s.") % {"value": value, "field": label}
+    return _("‘%(value)s’ is geen geldige keuze voor %(field)s.") % {"value": shown(value), "field": label}
+
+
+def no_such_page(value: str, pages: int) -> str:
+    """The message for a page number (`?page=`) that is not one of a list's pages (inventory.parsing.whole_number
+    reads it)."""
+    return ngettext(
+        "Pagina ‘%(value)s’ bestaat niet: er is %(count)s pagina.",
+        "Pagina ‘%(value)s’ bestaat niet: er zijn %(count)s pagina’s.",
+        pages,
+    ) % {"value": shown(value), "count": pages}
 
 
 def _back(request: HttpRequest) -> str | None:

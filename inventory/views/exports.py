@@ -29,6 +29,7 @@ from inventory.access import (
 )
 from inventory.forms import EditionChoiceField
 from inventory.models import Edition, Measure, Region, RegionGrouping, Scope, Submission, Trede
+from inventory.parsing import column_range, id_range, shown, whole_number
 from inventory.selectors.figures import AggregateFilters, aggregate_years, aggregates_freshness
 from inventory.selectors.headcounts import HeadcountFilters
 from inventory.selectors.years import default_year, year_choices, year_states
@@ -43,6 +44,12 @@ from inventory.services.exports import (
 from inventory.services.publication import publication_filename, publication_workbook
 from inventory.services.suppression import SECONDARY_MARK, primary_mark, small_cell_threshold
 from inventory.views.errors import InvalidQuery, invalid_choice
+
+
+def edition_id(value: str) -> int | None:
+    """The edition id a link asks for, when it is one (ASCII digits that fit the column)."""
+    return whole_number(value, low=1, high=id_range(Edition)[1])
+
 
 DATASETS: dict[str, Callable[..., Export]] = {"aggregates": aggregates_export, "headcounts": headcounts_export}
 
@@ -94,8 +101,8 @@ class ExportForm(forms.Form):
             "aantallen van 1 tot %(n)s worden ‘%(mark)s’, en waar nodig nog een cel ‘%(second)s’"
         ) % {"n": small_cell_threshold() - 1, "mark": primary_mark(), "second": SECONDARY_MARK}
         # Withdrawn editions are not offered, but one asked for by its id (the editions page links it) is exported.
-        asked = (self.data or self.initial).get("edition")
-        if asked and str(asked).isdigit():
+        asked = edition_id(str((self.data or self.initial).get("edition") or ""))
+        if asked is not None:
             edition_field = cast(EditionChoiceField, self.fields["edition"])
             edition_field.queryset = Edition.objects.filter(Q(withdrawn_at__isnull=True) | Q(pk=asked))
         cast(forms.ChoiceField, self.fields["scope"]).choices = [(s, Scope(s).label) for s in scopes]
@@ -168,8 +175,8 @@ def exports(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingHttpRe
         return export_response(export, form.cleaned_data["format"])
     problems = [] if bound else _open_with(form, request)
     # "staff" in the page: whether provisional figures can be chosen (inventory.access decides).
-    asked = str(form.data.get("edition") or form.initial.get("edition") or "")
-    edition = Edition.objects.filter(pk=int(asked)).first() if asked.isdigit() else None
+    asked = edition_id(str(form.data.get("edition") or form.initial.get("edition") or ""))
+    edition = Edition.objects.filter(pk=asked).first() if asked is not None else None
     years = aggregate_years()
     last = default_year(years, year_states())
     context = {
@@ -211,10 +218,11 @@ def publication(request: AuthenticatedHttpRequest) -> FileResponse | HttpRespons
     scope_check(request.user, scope, aggregates=True)
     public = request.GET.get("public", "1") != "0"
     raw_year = request.GET.get("year", "").strip()
-    last_year = int(raw_year) if raw_year.isdigit() else None
+    # Any year the column holds: the workbook says which years have figures.
+    last_year = whole_number(raw_year, high=column_range(Submission, "year")[1])
     try:
         if raw_year and last_year is None:
-            raise ValidationError(_("Jaar ‘%(year)s’ is geen geldig jaar.") % {"year": raw_year})
+            raise ValidationError(_("Jaar ‘%(year)s’ is geen geldig jaar.") % {"year": shown(raw_year)})
         # The workbook checks its years before it writes a cell.
         return _file_response(
             lambda out: publication_workbook(out=out, scope=scope, public=public, last_year=last_year),

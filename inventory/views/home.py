@@ -29,6 +29,7 @@ from inventory.access import (
 )
 from inventory.constants import WEST_VLAANDEREN
 from inventory.models import CollectionRound, Edition, Scope
+from inventory.parsing import id_range, is_digits, whole_number
 from inventory.selectors.dashboard import Dashboard, KeyFigures, dashboard, key_figures
 from inventory.selectors.portal import round_forms
 from inventory.selectors.sources import FigureSource, OwnSource, Place, figures_cached, place_choices, place_get
@@ -93,7 +94,7 @@ class PlaceForm(forms.Form):
                 % {**shown, "asked": region}
             )
         if asked_year and asked_year != str(year):
-            if asked_year.isdigit():
+            if is_digits(asked_year):
                 message = _("Voor het jaar %(asked)s zijn er geen cijfers; %(year)s wordt getoond.")
             else:
                 message = _("Jaar ‘%(asked)s’ is geen geldig jaar; %(year)s wordt getoond.")
@@ -184,9 +185,10 @@ def key_figures_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     if chosen == LIVE:
         edition = None
     elif chosen:
-        edition = next((e for e in editions if str(e.pk) == chosen), None)
-        if edition is None:
-            edition = Edition.objects.filter(pk=chosen).first() if chosen.isdigit() else None
+        pk = whole_number(chosen, low=1, high=id_range(Edition)[1])
+        if pk is None:
+            raise InvalidQuery(invalid_choice(_("Editie"), chosen))
+        edition = next((e for e in editions if e.pk == pk), None) or Edition.objects.filter(pk=pk).first()
         if edition is None:
             raise NotFound(
                 _("Editie ‘%(value)s’ bestaat niet; kies een editie uit de lijst van Kerncijfers.") % {"value": chosen}

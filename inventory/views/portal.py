@@ -34,11 +34,11 @@ from inventory.access import (
 )
 from inventory.forms import PortalForm, posted_cells
 from inventory.models import CollectionRound, Headcount, Measure, Region, Submission, SubmissionStatus
+from inventory.parsing import is_digits
 from inventory.selectors.indicators import fte_sum
 from inventory.services.plausibility import Flag, plausibility_flags, previous_figures, unexplained
 from inventory.services.submissions import (
     SubmissionConflict,
-    submission_get_or_create,
     submission_save_figures,
     submission_submit,
 )
@@ -197,7 +197,7 @@ def _new_column(request: AuthenticatedHttpRequest, regions: list[Region]) -> tup
     for name, value in typed.items():
         prefix, measure_id = name.split("-", 1)
         target = f"{'p' if prefix == 'n' else 'v'}-{measure_id}-{region.pk}"
-        if measure_id.isascii() and measure_id.isdigit() and not str(data.get(target, "")).strip():
+        if is_digits(measure_id) and not str(data.get(target, "")).strip():
             data[target] = value
     return data, [], True
 
@@ -307,8 +307,7 @@ def portal_form(request: AuthenticatedHttpRequest, organisation_pk: int, year: i
         if valid and "add" not in request.POST and "copy" not in request.POST:
             changed = form.changed_figures()
             try:
-                if submission._state.adding:
-                    submission = submission_get_or_create(organisation=organisation, year=year)
+                # A new submission is made by the save, in its transaction: none is left when it refuses.
                 submission = submission_save_figures(
                     submission=submission,
                     figures=changed,
@@ -326,7 +325,8 @@ def portal_form(request: AuthenticatedHttpRequest, organisation_pk: int, year: i
                 submission = conflict
             except ValidationError as error:
                 errors = error.messages
-                submission.refresh_from_db()
+                if not submission._state.adding:
+                    submission.refresh_from_db()
             else:
                 return _after_save(request, submission, changed, [r for r in regions if r.code in extra])
         elif "copy" in request.POST:

@@ -34,6 +34,7 @@ from inventory.services.plausibility import plausibility_flag_counts, plausibili
 from inventory.tables import SubmissionTable
 from inventory.tasks import send_reminders
 from inventory.views.errors import NotFound
+from inventory.views.tables import table_query_check
 
 
 @method_decorator(staff_required, name="dispatch")
@@ -49,6 +50,12 @@ class SubmissionQueue(SingleTableMixin, FilterView):
             "organisation__home_region__parent"
         )
 
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().get(request, *args, **kwargs)
+        if not self.filterset.is_valid():  # the queue with the filters' errors
+            response.status_code = 400
+        return response
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["status_counts"] = queue_status_counts(self.request.GET, self.get_queryset())
@@ -62,7 +69,7 @@ class SubmissionQueue(SingleTableMixin, FilterView):
         return context
 
     def get_table(self, **kwargs: object) -> SubmissionTable:
-        table = super().get_table(**kwargs)
+        table = table_query_check(self.request, super().get_table(**kwargs))
         table.flag_counts = plausibility_flag_counts([row.record for row in table.paginated_rows])
         table.empty_text = queue_empty_text(self.request.GET.get("status", SubmissionFilter.DEFAULT_STATUS))
         return table

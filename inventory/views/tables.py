@@ -27,7 +27,7 @@ from django.utils.decorators import method_decorator
 from django.utils.functional import Promise
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
@@ -45,6 +45,7 @@ from inventory.access import (
 )
 from inventory.filters import AggregateTableFilter, HeadcountTableFilter, MeasureTableFilter, OrganisationTableFilter
 from inventory.models import Aggregate, Headcount, Measure, Organisation, Scope, SubmissionStatus
+from inventory.parsing import YEARS, whole_number
 from inventory.selectors.figures import AggregateFilters, aggregate_queryset
 from inventory.selectors.headcounts import HeadcountFilters
 from inventory.selectors.sources import FigureSource, figures_cached
@@ -58,7 +59,7 @@ from inventory.services.exports import (
     organisations_export,
 )
 from inventory.tables import AggregateTable, HeadcountTable, MeasureTable, OrganisationTable
-from inventory.views.errors import InvalidQuery, invalid_choice
+from inventory.views.errors import InvalidQuery, invalid_choice, no_such_page
 from inventory.views.exports import export_response
 
 # A list has no dimensions for SDMX-CSV or JSON-stat (the service refuses them).
@@ -76,6 +77,20 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def table_query_check(request: HttpRequest, table: Any) -> Any:
+    """The table as django-tables2 configured it from the address, refusing what it would silently ignore: a sort
+    on a column that is not one, a page that does not exist (it would show page 1 or the last one instead, and
+    int() reads '٣' as 3). The tables' pages and the review queue."""
+    for value in request.GET.getlist("sort"):
+        name = value.removeprefix("-")
+        if name not in table.columns or not table.columns[name].orderable:
+            raise InvalidQuery(invalid_choice(_("Sortering"), value))
+    page = request.GET.get("page")
+    if page is not None and whole_number(page, low=1, high=table.paginator.num_pages) != table.page.number:
+        raise InvalidQuery(no_such_page(page, table.paginator.num_pages))
+    return table
+
+
 class TablePage(SingleTableMixin, FilterView):
     """A table with its filters and its export (`?export=<format>` with the same filters)."""
 
@@ -84,6 +99,7 @@ class TablePage(SingleTableMixin, FilterView):
     table_pagination = {"per_page": 50}
     title: str | Promise = ""
     export_format_ids: tuple[str, ...] = LIST_FORMATS
+    filterset: Any
 
     def export(self, queryset: QuerySet[Any]) -> Export:
         raise NotImplementedError
@@ -91,7 +107,10 @@ class TablePage(SingleTableMixin, FilterView):
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse | StreamingHttpResponse:
         format_id = request.GET.get("export")
         if format_id is None:
-            return super().get(request, *args, **kwargs)
+            response = super().get(request, *args, **kwargs)
+            if self.filterset.is_bound and not self.filterset.is_valid():  # the page with the filters' errors
+                response.status_code = 400
+            return response
         if format_id not in self.export_format_ids:
             raise InvalidQuery(invalid_choice(_("Formaat"), format_id))
         self.filterset = self.get_filterset(self.get_filterset_class())
@@ -102,24 +121,7 @@ class TablePage(SingleTableMixin, FilterView):
         return export_response(self.export(self.filterset.qs), format_id)
 
     def get_table(self, **kwargs: Any) -> Any:
-        """The table as django-tables2 configures it, refusing what it would silently ignore: a sort on a column
-        that is not one, a page that does not exist (it would show page 1 or the last one instead)."""
-        table = super().get_table(**kwargs)
-        for value in self.request.GET.getlist("sort"):
-            name = value.removeprefix("-")
-            if name not in table.columns or not table.columns[name].orderable:
-                raise InvalidQuery(invalid_choice(_("Sortering"), value))
-        page = self.request.GET.get("page")
-        if page is not None and page != str(table.page.number):
-            raise InvalidQuery(
-                ngettext(
-                    "Pagina ‘%(value)s’ bestaat niet: er is %(count)s pagina.",
-                    "Pagina ‘%(value)s’ bestaat niet: er zijn %(count)s pagina’s.",
-                    table.paginator.num_pages,
-                )
-                % {"value": page, "count": table.paginator.num_pages}
-            )
-        return table
+        return table_query_check(self.request, super().get_table(**kwargs))
 
     def filter_values(self) -> dict[str, Any]:
         """The chosen filters, for the export's metadata."""
@@ -252,8 +254,8 @@ class AggregateTablePage(TablePage):
         raw = self.request.GET.get("year")
         if raw is None:
             years = [self.default_year] if self.default_year else []
-        elif raw.strip().isdigit():
-            years = [int(raw)]
+        elif (year := whole_number(raw.strip(), low=YEARS[0], high=YEARS[1])) is not None:
+            years = [year]
         else:
             years = list(self.states)
         return incomplete_labels(years, self.states)
@@ -265,13 +267,14 @@ class AggregateTablePage(TablePage):
             return super().get(request, *args, **kwargs)
         source = FigureSource(scope=self.scope)
 
-        def build() -> str:
+        def build() -> tuple[int, str]:
             response = cast(TemplateResponse, super(AggregateTablePage, self).get(request, *args, **kwargs))
             response.template_name = "inventory/_table_body.html"
-            return response.rendered_content
+            return response.status_code, response.rendered_content
 
         parts = (self.staff, sorted(request.GET.lists()), states_version(self.states))
-        body = figures_cached("table-aggregates", build, source=source, parts=parts)
+        # Kept with its status (400 for a refused filter): a name of its own, so that no body kept without one is read.
+        status, body = figures_cached("table-aggregates-status", build, source=source, parts=parts)
         incomplete = self.shown_incomplete()
         context = {
             **self.page_context(),
@@ -280,7 +283,7 @@ class AggregateTablePage(TablePage):
             "freshness": source.freshness(),
             "body_html": mark_safe(body),  # rendered and escaped by our own template
         }
-        return render(request, self.template_name, context)
+        return render(request, self.template_name, context, status=status)
 
     def export(self, queryset: QuerySet[Aggregate]) -> Export:
         data = self.filter_values()

@@ -304,9 +304,11 @@ def test_organisation_users_get_404_on_kerncijfers_and_editions(demo: None, user
         assert client.get(url).status_code == 404
 
 
-def test_an_unknown_edition_is_404(demo: None, coordinator_client: Client):
+def test_an_unknown_edition_is_404_and_one_that_is_no_id_400(demo: None, coordinator_client: Client):
     assert coordinator_client.get("/kerncijfers/", {"edition": "999999"}).status_code == 404
-    assert coordinator_client.get("/kerncijfers/", {"edition": "abc"}).status_code == 404
+    refused = coordinator_client.get("/kerncijfers/", {"edition": "abc"})
+    assert refused.status_code == 400
+    assert "‘abc’ is geen geldige keuze voor Editie." in refused.content.decode()
 
 
 def test_edition_pages_read_a_fixed_number_of_queries(

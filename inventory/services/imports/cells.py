@@ -14,10 +14,12 @@ from inventory.models import (
     YEAR_MAX,
     YEAR_MIN,
 )
+from inventory.parsing import DECIMAL, is_digits, whole_number
+from inventory.parsing import text_problem as plain_text_problem
 
 MAX_FIELD_LENGTH = 200
-GROUPED_NUMBER = re.compile(r"\d{1,3}([., \u00a0\u202f]\d{3})+")
-DECIMAL_NUMBER = re.compile(r"\d+([.,]\d+)?")
+# ASCII digits only (never \d, which takes every script's digits): 1.234 or 1 234 written for 1234.
+GROUPED_NUMBER = re.compile(r"[0-9]{1,3}([., \u00a0\u202f][0-9]{3})+")
 
 
 def cell_text(value: Any) -> str:
@@ -41,18 +43,14 @@ def cell_shown(value: Any) -> str:
 
 
 def text_problem(text: str) -> str | None:
-    """Why a text cell is refused whatever the column: too long, or a formula to a spreadsheet."""
-    if len(text) > MAX_FIELD_LENGTH:
-        return _("de waarde is te lang (%(length)s tekens); maximaal %(max)s tekens.") % {
-            "length": number_shown(len(text)),
-            "max": MAX_FIELD_LENGTH,
-        }
+    """Why a text cell is refused whatever the column: too long or a control character (inventory.parsing), or a
+    formula to a spreadsheet (a leading tab or CR is named as such)."""
     if text.startswith(FORMULA_STARTS):
         return _(
             "‘%(value)s’ begint met ‘%(char)s’, zodat een rekenblad het als formule zou uitvoeren; zulke waarden "
             "worden geweigerd. Verwijder dat teken vooraan."
         ) % {"value": cell_shown(text), "char": text[0].replace("\t", "tab").replace("\r", "CR")}
-    return None
+    return plain_text_problem(text, max_length=MAX_FIELD_LENGTH)
 
 
 def parse_year(value: Any) -> int | str:
@@ -65,9 +63,7 @@ def parse_year(value: Any) -> int | str:
     elif isinstance(value, float) and value.is_integer():
         year = int(value)
     elif isinstance(value, str):
-        text = value.strip()
-        if text.isascii() and text.isdigit() and len(text) <= 4:
-            year = int(text)
+        year = whole_number(value.strip(), low=YEAR_MIN, high=YEAR_MAX)
     if year is None or not YEAR_MIN <= year <= YEAR_MAX:
         if cell_text(value) == "":
             return _("het jaar ontbreekt; verwacht een jaartal van %(min)s tot en met %(max)s.") % {
@@ -86,15 +82,17 @@ def parse_persons(value: Any) -> int | str:
     """A whole number of persons, or why not."""
     if type(value) is int:
         persons = value
-    elif (type(value) is str and value.isascii() and value.isdigit()) or (type(value) is float and value.is_integer()):
+    elif type(value) is float and value.is_integer():
         persons = int(value)
     else:
         text = cell_text(value)
         if text == "":
             return _("het aantal personen ontbreekt; verwacht een geheel getal van 0 of meer.")
-        if text.isascii() and text.isdigit():
-            persons = int(text)
-        elif GROUPED_NUMBER.fullmatch(text) or DECIMAL_NUMBER.fullmatch(text):
+        if is_digits(text):
+            # More digits than the column holds is too big (int() refuses more than 4,300 digits).
+            number = whole_number(text, high=MAX_PERSONS)
+            persons = MAX_PERSONS + 1 if number is None else number
+        elif GROUPED_NUMBER.fullmatch(text) or DECIMAL.fullmatch(text):
             return _(
                 "‘%(value)s’ is geen geldig aantal; verwacht een geheel getal van 0 of meer, zonder decimalen en "
                 "zonder punt, komma of spatie tussen de duizendtallen (bv. 1234)."
@@ -125,7 +123,7 @@ def parse_fte_cents(value: Any) -> int | str | None:
         number = Decimal(str(value))
     else:
         text = cell_text(value)
-        match = DECIMAL_NUMBER.fullmatch(text)
+        match = DECIMAL.fullmatch(text)
         if match and match.group(1) and len(match.group(1)) > 3:
             # Typed text is never rounded: '1.250' is likely a thousands point, '12,345' a figure too precise.
             thousands = match.group(1).startswith(".") and len(match.group(1)) == 4

@@ -33,6 +33,7 @@ from inventory.models import (
     SubmissionStatus,
     counts_in_aggregates,
 )
+from inventory.parsing import is_digits
 from inventory.services.aggregation import aggregates_mark_keys
 from inventory.services.imports.cells import (
     cell_shown,
@@ -127,7 +128,7 @@ class _Lookups:
         problem = text_problem(text)
         if problem:
             return problem
-        if text.isascii() and text.isdigit() and len(text) < 5:
+        if is_digits(text) and len(text) < 5:
             text = text.zfill(5)  # a spreadsheet drops the leading zero of 02000
         index = self.region_index.get(text)
         if index is None:

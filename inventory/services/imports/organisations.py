@@ -19,6 +19,7 @@ from inventory.models import (
     OrganisationKind,
     Region,
 )
+from inventory.parsing import is_digits
 from inventory.services.imports.cells import cell_shown, cell_text, number_shown, text_problem
 from inventory.services.imports.files import Table, read_table
 from inventory.services.imports.headers import ORGANISATION_COLUMNS, Header, check_width, read_header
@@ -206,7 +207,7 @@ def _parse_organisations(
 def _home_region(number: int, column: str, text: str, regions: dict[str, Region], errors: Errors) -> Region | None:
     if text_problem(text):
         return None  # reported with the other text problems
-    if text.isascii() and text.isdigit() and len(text) < 5:
+    if is_digits(text) and len(text) < 5:
         text = text.zfill(5)
     region = regions.get(text)
     if region is not None and region.level == Region.Level.GEMEENTE and region.last_year is None:
