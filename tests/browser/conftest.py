@@ -67,3 +67,26 @@ def log_in(driver, live_server, username: str, password: str = PASSWORD) -> None
     driver.find_element(By.NAME, "password").send_keys(password)
     driver.find_element(By.CSS_SELECTOR, "main form button[type=submit], main form input[type=submit]").click()
     wait_for(lambda: "/accounts/login/" not in driver.current_url)
+
+
+def portal_2020(username: str) -> tuple[object, object, object]:
+    """The reference data, a maatwerkbedrijf in Brugge with an editor `username` and an open 2020 round, committed
+    for the live server: (organisation, editor, Brugge)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from inventory.models import CollectionRound, Region
+    from inventory.services.reference import reference_load
+    from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+
+    reference_load()
+    brugge = Region.objects.get(code="31005")
+    organisation = OrganisationFactory(home_region=brugge, kind="maatwerkbedrijf", name="Werkplaats Brugge")
+    editor = UserFactory(username=username)
+    MembershipFactory(user=editor, organisation=organisation, role="editor")
+    today = timezone.localdate()
+    CollectionRound.objects.create(
+        year=2020, opens_on=today - dt.timedelta(days=3), closes_on=today + dt.timedelta(days=30)
+    )
+    return organisation, editor, brugge

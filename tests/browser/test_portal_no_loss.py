@@ -4,15 +4,10 @@ ontwerp" and a reload."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-from django.utils import timezone
 
-from inventory.models import CollectionRound, Headcount, Measure, Region
-from inventory.services.reference import reference_load
-from tests.browser.conftest import log_in, needs_chromium, wait_for
-from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from inventory.models import Headcount, Measure, Region
+from tests.browser.conftest import log_in, needs_chromium, portal_2020, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), needs_chromium]
 
@@ -23,15 +18,8 @@ def test_a_picked_municipality_and_an_existing_cell_are_both_saved_and_there_aft
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
-    reference_load()
-    brugge, kortrijk = Region.objects.get(code="31005"), Region.objects.get(code="34022")
-    organisation = OrganisationFactory(home_region=brugge, kind="maatwerkbedrijf", name="Werkplaats Brugge")
-    editor = UserFactory(username="invoerder-b")
-    MembershipFactory(user=editor, organisation=organisation, role="editor")
-    today = timezone.localdate()
-    CollectionRound.objects.create(
-        year=2020, opens_on=today - dt.timedelta(days=3), closes_on=today + dt.timedelta(days=30)
-    )
+    organisation, editor, brugge = portal_2020("invoerder-b")
+    kortrijk = Region.objects.get(code="34022")
     bed, afd = Measure.objects.get(code="CMW-BED"), Measure.objects.get(code="CMW-AFD")
 
     log_in(browser, live_server, editor.username)
@@ -58,15 +46,7 @@ def test_a_picked_municipality_and_an_existing_cell_are_both_saved_and_there_aft
 def test_a_form_outdated_by_a_login_in_another_tab_keeps_its_figures_and_sends_them_again(browser, live_server) -> None:
     from selenium.webdriver.common.by import By
 
-    reference_load()
-    brugge = Region.objects.get(code="31005")
-    organisation = OrganisationFactory(home_region=brugge, kind="maatwerkbedrijf", name="Werkplaats Brugge")
-    editor = UserFactory(username="invoerder-c")
-    MembershipFactory(user=editor, organisation=organisation, role="editor")
-    today = timezone.localdate()
-    CollectionRound.objects.create(
-        year=2020, opens_on=today - dt.timedelta(days=3), closes_on=today + dt.timedelta(days=30)
-    )
+    organisation, editor, brugge = portal_2020("invoerder-c")
     afd = Measure.objects.get(code="CMW-AFD")
 
     log_in(browser, live_server, editor.username)

@@ -3,16 +3,12 @@ municipality and overall, persons and VTE, before anything is saved."""
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
-from inventory.models import CollectionRound, Headcount, Measure, Region, Submission
-from inventory.services.reference import reference_load
-from tests.browser.conftest import log_in, needs_chromium, wait_for
-from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from inventory.models import Headcount, Measure, Submission
+from tests.browser.conftest import log_in, needs_chromium, portal_2020, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), needs_chromium]
 
@@ -22,15 +18,7 @@ def test_typing_a_figure_updates_the_totals_of_its_measure_its_municipality_and_
 ) -> None:
     from selenium.webdriver.common.by import By
 
-    reference_load()
-    brugge = Region.objects.get(code="31005")
-    organisation = OrganisationFactory(home_region=brugge, kind="maatwerkbedrijf", name="Werkplaats Brugge")
-    editor = UserFactory(username="invoerder-t")
-    MembershipFactory(user=editor, organisation=organisation, role="editor")
-    today = timezone.localdate()
-    CollectionRound.objects.create(
-        year=2020, opens_on=today - dt.timedelta(days=3), closes_on=today + dt.timedelta(days=30)
-    )
+    organisation, editor, brugge = portal_2020("invoerder-t")
     bed, afd = Measure.objects.get(code="CMW-BED"), Measure.objects.get(code="CMW-AFD")
     submission = Submission.objects.create(organisation=organisation, year=2020)
     Headcount.objects.create(submission=submission, measure=bed, region=brugge, persons=1000, fte=Decimal("800"))
