@@ -781,6 +781,39 @@ def test_a_file_with_too_many_rows_is_refused(draft_2019: Submission, settings: 
     assert snapshot() == before
 
 
+def test_the_row_limit_refusal_is_shown_first_even_after_a_full_list_of_errors(
+    draft_2019: Submission, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(imports.report, "MAX_ERRORS", 3)
+    settings.IMPORT_MAX_ROWS = 5
+    a = draft_2019.organisation.kbo
+    before = snapshot()
+
+    report = import_csv(text_file(HEADER, *[f"2019,{a},VOP,31005,x{n}" for n in range(8)]))
+
+    assert [str(e) for e in report.errors] == [
+        "Rij 7: Het bestand heeft meer dan 5 rijen; splits het op.",
+        "Rij 2, kolom persons: ‘x0’ is geen geldig aantal; verwacht een geheel getal van 0 of meer.",
+        "Rij 3, kolom persons: ‘x1’ is geen geldig aantal; verwacht een geheel getal van 0 of meer.",
+        "Rij 4, kolom persons: ‘x2’ is geen geldig aantal; verwacht een geheel getal van 0 of meer.",
+        "en nog 2 fouten; verbeter eerst de bovenstaande.",
+    ]
+    assert snapshot() == before
+
+
+def test_an_organisation_file_over_the_row_limit_says_so_after_a_full_list_of_errors(
+    db: None, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(imports.report, "MAX_ERRORS", 2)
+    settings.IMPORT_MAX_ROWS = 3
+    rows = [f"{UNKNOWN_KBO},Naam {n},geen-soort,31005," for n in range(5)]
+
+    report = organisations_import(data=text_file("kbo,naam,soort,regio,email", *rows), filename="o.csv")
+
+    assert str(report.errors[0]) == "Rij 5: Het bestand heeft meer dan 3 rijen; splits het op."
+    assert str(report.errors[-1]).startswith("en nog ")
+
+
 # --- the catalogue of bad XLSX files -------------------------------------------------------------------------
 
 

@@ -374,7 +374,7 @@ def headcounts_import(
         lookups = _Lookups(organisations, user)
         report.rows, parsed = _parse_headcounts(table, header, lookups, errors, progress)
     except Refused as refused:
-        errors.add(refused.row, "", "", refused.message)
+        errors.refuse(refused.row, refused.message)
         report.errors = errors.result()
         return report
     if not report.rows:

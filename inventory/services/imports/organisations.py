@@ -66,7 +66,7 @@ def organisations_import(
             return report
         report.rows, parsed = _parse_organisations(table, header, errors, progress)
     except Refused as refused:
-        errors.add(refused.row, "", "", refused.message)
+        errors.refuse(refused.row, refused.message)
         report.errors = errors.result()
         return report
     if not report.rows:

@@ -82,14 +82,20 @@ class ImportReport:
 
 
 class Errors:
-    """Collects errors up to MAX_ERRORS and counts the rest."""
+    """Collects errors up to MAX_ERRORS and counts the rest; a refusal of the file as a whole is kept apart, so that
+    it is shown whatever else was found."""
 
     def __init__(self) -> None:
         self.items: list[ImportRowError] = []
         self.more = 0
+        self.refusal: ImportRowError | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.items)
+        return bool(self.items) or self.refusal is not None
+
+    def refuse(self, row: int, message: str) -> None:
+        """The file as a whole is refused (too many rows, unreadable, changed since its dry run): listed first."""
+        self.refusal = ImportRowError(row, "", "", message)
 
     def add(self, row: int, column: str, value: Any, message: str) -> None:
         if len(self.items) >= MAX_ERRORS:
@@ -100,14 +106,15 @@ class Errors:
     def result(self) -> list[ImportRowError]:
         """In file order (a row's errors in column order), then how many more there were."""
         self.items.sort(key=lambda error: error.row)
+        items = self.items if self.refusal is None else [self.refusal, *self.items]
         if not self.more:
-            return self.items
+            return items
         more = ngettext(
             "en nog %(count)s fout; verbeter eerst de bovenstaande.",
             "en nog %(count)s fouten; verbeter eerst de bovenstaande.",
             self.more,
         ) % {"count": number_shown(self.more)}
-        return [*self.items, ImportRowError(0, "", "", more)]
+        return [*items, ImportRowError(0, "", "", more)]
 
 
 class Refused(Exception):
