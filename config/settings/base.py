@@ -203,8 +203,13 @@ POM_KBO = os.getenv("POM_KBO", "0410013753")
 # Bulk imports (inventory/services/imports.py): limits on what one uploaded file may hold.
 IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", str(50 * 1024 * 1024))
 IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", "1000000")
-# An XLSX is a zip: its declared uncompressed size is checked before it is opened (zip bombs).
-IMPORT_MAX_UNZIPPED_BYTES = envint("IMPORT_MAX_UNZIPPED_BYTES", str(500 * 1024 * 1024))
+# An XLSX is a zip: the declared unpacked size of every part is checked before it is opened (zip bombs): no part
+# over IMPORT_MAX_UNZIPPED_RATIO times the upload, no part nor all together over IMPORT_MAX_UNZIPPED_BYTES (a
+# 1,000,000-row sheet unpacks to 150-290 MB), the shared strings, which openpyxl reads into memory whole, not over
+# IMPORT_MAX_SHARED_STRINGS_BYTES. Real workbooks unpack to 5-15 times their size.
+IMPORT_MAX_UNZIPPED_RATIO = envint("IMPORT_MAX_UNZIPPED_RATIO", "100")
+IMPORT_MAX_UNZIPPED_BYTES = envint("IMPORT_MAX_UNZIPPED_BYTES", str(300 * 1024 * 1024))
+IMPORT_MAX_SHARED_STRINGS_BYTES = envint("IMPORT_MAX_SHARED_STRINGS_BYTES", str(50 * 1024 * 1024))
 
 LOGGING = {
     "version": 1,

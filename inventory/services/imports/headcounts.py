@@ -366,7 +366,7 @@ def headcounts_import(
     report = ImportReport(dry_run=dry_run)
     errors = Errors()
     try:
-        table = read_table(data, filename)
+        table = read_table(data, filename, columns=len(HEADCOUNT_COLUMNS))
         header = read_header(table, HEADCOUNT_COLUMNS, errors)
         if header is None:
             report.errors = errors.result()

@@ -59,7 +59,7 @@ def organisations_import(
     report = ImportReport(dry_run=dry_run)
     errors = Errors()
     try:
-        table = read_table(data, filename)
+        table = read_table(data, filename, columns=len(ORGANISATION_COLUMNS))
         header = read_header(table, ORGANISATION_COLUMNS, errors)
         if header is None:
             report.errors = errors.result()
