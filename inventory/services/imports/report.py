@@ -46,7 +46,10 @@ class ImportReport:
     rows: data rows read (header and blank rows not counted); created / updated / unchanged: rows that add a
     figure (organisation), change one, or equal what is stored; errors: every problem found (0 when ok);
     submission_ids (headcounts): the submissions the file's rows belong to, new ones included (empty for a dry
-    run's new submissions, which do not exist); submissions_created: how many of them the import created.
+    run's new submissions, which do not exist); submissions_created: how many of them the import created;
+    versions (headcounts): every (organisation id, year) of the file as "12:2019" with its submission's version as
+    read (None: no submission yet), for a confirmation to check that nothing changed since (headcounts_import's
+    expected_versions).
     """
 
     rows: int = 0
@@ -57,6 +60,7 @@ class ImportReport:
     submission_ids: list[int] = field(default_factory=list)
     submissions_created: int = 0
     dry_run: bool = False
+    versions: dict[str, int | None] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
