@@ -215,23 +215,32 @@ class _CellCounter:
         self.close()
 
 
-def read_xlsx(data: bytes, *, columns: int) -> Table:
-    corrupt = _("Het Excel-bestand is beschadigd of onleesbaar; open het in Excel en sla het opnieuw op als .xlsx.")
+def corrupt_message() -> str:
+    return _("Het Excel-bestand is beschadigd of onleesbaar; open het in Excel en sla het opnieuw op als .xlsx.")
+
+
+def xlsx_check(data: bytes) -> None:
+    """What an XLSX must pass before anything in it is unpacked or parsed: a readable zip, no macros, no part
+    unpacking out of proportion (unzipped_size_check). Raises Refused."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
-        raise Refused(corrupt) from None
+        raise Refused(corrupt_message()) from None
     if any(PurePath(entry.filename).name.lower() == "vbaproject.bin" for entry in entries):
         raise Refused(macro_message())
     unzipped_size_check(entries, len(data))
     try:
         content_types = archive.read("[Content_Types].xml")
     except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise Refused(corrupt) from None
+        raise Refused(corrupt_message()) from None
     if b"macroenabled" in content_types.lower():
         raise Refused(macro_message())
 
+
+def read_xlsx(data: bytes, *, columns: int) -> Table:
+    corrupt = corrupt_message()
+    xlsx_check(data)
     unsafe = _("Het Excel-bestand bevat onveilige XML (entiteiten of DTD’s) en wordt geweigerd.")
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
