@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import io
 import threading
 import time
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ import psycopg
 import pytest
 from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.db import connection, connections
 from django.test import Client
 from django.utils import timezone
@@ -377,3 +379,16 @@ def test_the_default_limits_stop_a_task_before_the_broker_would_hand_it_to_anoth
     visibility = django_settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
     assert 0 < django_settings.IMPORT_SOFT_TIME_LIMIT < django_settings.IMPORT_TIME_LIMIT < visibility
     assert django_settings.CELERY_WORKER_MAX_MEMORY_PER_CHILD == 512 * 1024
+
+
+def test_the_command_does_what_both_beat_tasks_do(people: dict[str, Any]) -> None:
+    make = dict(user=people["editor"], kind="headcounts", filename="t.csv", data=b"x")
+    stuck = ImportJob.objects.create(**make, status="running", started_at=timezone.now() - dt.timedelta(hours=1))
+    old = aged(ImportJob.objects.create(**make, status="done", result={"ok": True}), 31)
+    out = io.StringIO()
+
+    call_command("clean_import_jobs", stdout=out)
+
+    assert out.getvalue() == "als mislukt gemarkeerd: 1; bestanden verwijderd: 1\n"
+    assert ImportJob.objects.get(pk=stuck.pk).failure == "stuck"
+    assert ImportJob.objects.get(pk=old.pk).data_deleted_at is not None
