@@ -392,3 +392,16 @@ def test_the_command_does_what_both_beat_tasks_do(people: dict[str, Any]) -> Non
     assert out.getvalue() == "als mislukt gemarkeerd: 1; bestanden verwijderd: 1\n"
     assert ImportJob.objects.get(pk=stuck.pk).failure == "stuck"
     assert ImportJob.objects.get(pk=old.pk).data_deleted_at is not None
+
+
+def test_the_worker_writes_the_report_in_the_uploaders_language(people: dict[str, Any], worker: None) -> None:
+    client = logged_in(people["editor"])
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+    content = f"jaar;organisatie;maatregel;regio;personen\n2019;{people['organisation'].kbo};CMW-BED;31005;-3\n"
+
+    job = job_when(upload(client, content.encode()))
+
+    assert job.language == "en"
+    assert job.result["errors"][0]["message"].startswith("‘-3’ is not a valid number")  # type: ignore[index]
+    page = client.get(f"/import/{job.pk}/").content.decode()
+    assert "1 error: nothing has been saved." in page
