@@ -13,14 +13,15 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, Model, OuterRef, QuerySet, Subquery
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
-from import_export.formats.base_formats import CSV, XLSX
 from pghistory.models import Event
 
 from accounts.models import User
@@ -36,6 +37,7 @@ from inventory.models import (
     Edition,
     Headcount,
     HeadcountEvent,
+    ImportJob,
     Measure,
     MeasureEvent,
     Organisation,
@@ -48,7 +50,10 @@ from inventory.models import (
     SubmissionEvent,
 )
 from inventory.resources import (
+    CheckedCSV,
+    CheckedXLSX,
     ContextFigureResource,
+    FileRefused,
     HeadcountFileResource,
     MeasureResource,
     OrganisationFileResource,
@@ -58,6 +63,8 @@ from inventory.resources import (
 from inventory.selectors.history import HistoryEntry, history_entries, submission_history
 from inventory.selectors.years import year_states
 from inventory.services import catalogue, submissions
+from inventory.services.import_jobs import import_job_create
+from inventory.services.imports import import_size_check
 from inventory.services.years import round_mark_complete
 
 if TYPE_CHECKING:
@@ -98,17 +105,59 @@ def submission_locked_error() -> ValidationError:
 
 
 class ServiceImportMixin(ImportMixin):
-    """django-import-export's two-step import (dry run, then confirm), for users with the import permission."""
+    """django-import-export's two-step import (dry run, then confirm), for users with the import permission. These
+    small catalogue files are read in the request, after the import service's checks on size and zip bombs."""
 
-    import_formats = (CSV, XLSX)
+    import_formats = (CheckedCSV, CheckedXLSX)
+
+    def add_data_read_fail_error_to_form(self, form: forms.Form, e: Exception) -> None:
+        if isinstance(e, FileRefused):
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
 
 
 class FileImportMixin(ImportMixin):
-    """The whole file goes to the import service: the dry run shows its totals and every error."""
+    """Headcount and organisation files become an import job, as on the upload page: the worker reads the file
+    (never this web process), the job's page shows its dry run, every error and the confirmation."""
 
     import_formats = (UploadedFile,)
-    import_template_name = "admin/inventory/import_file.html"
-    import_error_display = ("message",)
+    import_kind: ImportJob.Kind
+
+    def import_action(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        form = self.create_import_form(request)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["import_file"]
+            try:
+                import_size_check(size=upload.size)
+            except ValidationError as error:
+                form.add_error("import_file", error)
+            else:
+                job = import_job_create(
+                    user=cast(User, request.user), kind=self.import_kind, filename=upload.name, data=upload.read()
+                )
+                return redirect("inventory:import-job", pk=job.pk)
+        # The form again (first visit, or a file refused before it was stored), as django-import-export shows it.
+        resources = [resource() for resource in self.get_import_resource_classes(request)]
+        context = {
+            **self.get_import_context_data(),
+            **self.admin_site.each_context(request),
+            "title": _("Importeren"),
+            "form": form,
+            "opts": self.model._meta,
+            "media": self.media + form.media,
+            "fields_list": [
+                (resource.get_display_name(), [f.column_name for f in resource.get_user_visible_fields()])
+                for resource in resources
+            ],
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, [self.import_template_name], context)
+
+    def process_import(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        raise Http404  # confirmed on the job's page
 
 
 @admin.register(Region)
@@ -166,6 +215,7 @@ class OrganisationAdminForm(forms.ModelForm):
 @admin.register(Organisation)
 class OrganisationAdmin(FileImportMixin, admin.ModelAdmin):
     resource_classes = (OrganisationFileResource,)
+    import_kind = ImportJob.Kind.ORGANISATIONS
     form = OrganisationAdminForm
     list_display = ("name", "kbo_column", "kind", "home_region", "active", "email")
     list_filter = ("kind", "active")
@@ -428,6 +478,7 @@ class HeadcountAdminForm(forms.ModelForm):
 @admin.register(Headcount)
 class HeadcountAdmin(FileImportMixin, admin.ModelAdmin):
     resource_classes = (HeadcountFileResource,)
+    import_kind = ImportJob.Kind.HEADCOUNTS
     form = HeadcountAdminForm
     list_display = ("submission", "measure", "region", "persons", "fte", "submission_status")
     list_filter = ("submission__status", "submission__year", "measure__trede", "measure")

@@ -10,12 +10,47 @@ from __future__ import annotations
 from typing import Any
 
 import tablib
+from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
-from import_export.results import Error, Result, RowResult
 
 from inventory.models import ContextFigure, Headcount, Measure, Organisation, OverlapCorrection, Region
 from inventory.services import catalogue, imports
+from inventory.services.imports.files import xlsx_check
+from inventory.services.imports.report import Refused
+
+
+class FileRefused(ValueError):
+    """An upload refused by the import service's checks, with its message for the form."""
+
+
+class CheckedCSV(base_formats.CSV):
+    """django-import-export's CSV with the import service's size limit, checked before tablib reads the file."""
+
+    def create_dataset(self, in_stream: Any, **kwargs: Any) -> tablib.Dataset:
+        upload_check(in_stream)
+        return super().create_dataset(in_stream, **kwargs)
+
+
+class CheckedXLSX(base_formats.XLSX):
+    """django-import-export's XLSX, refused like the import service refuses one (size, macros, zip bombs) before
+    tablib opens it: these catalogue files are read in the web process."""
+
+    def create_dataset(self, in_stream: Any, **kwargs: Any) -> tablib.Dataset:
+        upload_check(in_stream)
+        try:
+            xlsx_check(bytes(in_stream))
+        except Refused as refused:
+            raise FileRefused(refused.message) from None
+        return super().create_dataset(in_stream, **kwargs)
+
+
+def upload_check(in_stream: Any) -> None:
+    size = len(in_stream)
+    try:
+        imports.import_size_check(size=size)
+    except ValidationError as error:
+        raise FileRefused(" ".join(error.messages)) from None
 
 
 class ServiceResource(resources.ModelResource):
@@ -122,36 +157,14 @@ class UploadedFile(base_formats.Format):
 
 
 class ServiceFileResource(resources.ModelResource):
-    """Hands the whole file to an import service (all or nothing, row-numbered errors) and reports its
-    result in django-import-export's shape: totals for the dry run and the confirmation, errors as a list."""
+    """The admin's import page for a file that the import service reads whole (inventory.admin.FileImportMixin
+    makes it an import job): only the columns the page lists."""
 
     columns: tuple[str, ...] = ()
 
     def get_user_visible_fields(self) -> list[fields.Field]:
         # What the import page lists as the file's columns.
         return [fields.Field(column_name=column) for column in self.columns]
-
-    def run_service(self, *, data: bytes, filename: str, dry_run: bool, user: Any) -> imports.ImportReport:
-        raise NotImplementedError
-
-    def import_data(
-        self, dataset: tablib.Dataset, dry_run: bool = False, raise_errors: bool = False, **kwargs: Any
-    ) -> Result:
-        report = self.run_service(
-            data=dataset[0][0],
-            filename=kwargs.get("file_name") or "bestand.csv",
-            dry_run=dry_run,
-            user=kwargs.get("user"),
-        )
-        result = Result()
-        result.totals[RowResult.IMPORT_TYPE_NEW] = report.created
-        result.totals[RowResult.IMPORT_TYPE_UPDATE] = report.updated
-        result.totals[RowResult.IMPORT_TYPE_SKIP] = report.unchanged
-        result.total_rows = report.rows
-        for error in report.errors:
-            # django-import-export keeps errors as exceptions (for its traceback display, which is off here).
-            result.append_base_error(Error(ValueError(error.message), number=error.row))
-        return result
 
 
 class HeadcountFileResource(ServiceFileResource):
@@ -168,9 +181,6 @@ class HeadcountFileResource(ServiceFileResource):
         model = Headcount
         fields = ()
 
-    def run_service(self, *, data: bytes, filename: str, dry_run: bool, user: Any) -> imports.ImportReport:
-        return imports.headcounts_import(data=data, filename=filename, dry_run=dry_run, user=user)
-
 
 class OrganisationFileResource(ServiceFileResource):
     columns = ("kbo", "name / naam", "kind / soort", "region / regio", "email")
@@ -178,6 +188,3 @@ class OrganisationFileResource(ServiceFileResource):
     class Meta:
         model = Organisation
         fields = ()
-
-    def run_service(self, *, data: bytes, filename: str, dry_run: bool, user: Any) -> imports.ImportReport:
-        return imports.organisations_import(data=data, filename=filename, dry_run=dry_run)

@@ -35,4 +35,5 @@ urlpatterns = [
     path("import/<uuid:pk>/", imports.job, name="import-job"),
     path("import/<uuid:pk>/status/", imports.job_status, name="import-job-status"),
     path("import/<uuid:pk>/confirm/", imports.job_confirm, name="import-job-confirm"),
+    path("import/<uuid:pk>/again/", imports.job_again, name="import-job-again"),
 ]

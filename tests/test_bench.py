@@ -28,7 +28,7 @@ def test_no_bench_module_shadows_another() -> None:
     """bench/ comes first on sys.path when a script there runs: a module named like one of the standard library
     or an installed package would hide it (bench/http.py once hid `http` from Django)."""
     names = [path.stem for path in (ROOT / "bench").glob("*.py") if path.stem != "__init__"]
-    assert {"aggregates", "common", "exports", "imports", "pages", "portal"} <= set(names)
+    assert {"aggregates", "common", "exports", "imports", "pages", "portal", "upload_limits"} <= set(names)
     assert [name for name in names if name in sys.stdlib_module_names] == []
     assert [name for name in names if importlib.util.find_spec(name) is not None] == []
 
@@ -162,4 +162,19 @@ def test_portal(quick_database: str) -> None:
     assert len(lines(output, r"^ +\d+  baseline: one plain INSERT +1 +[\d.]+ +\+0$")) == 3
     assert lines(output, r"^goal met \(service queries do not grow with the cells and stay <= 20; ")
     assert lines(output, r"^at 12 cells: changed [\d.]+ ms, [\d.]+x faster than headcount_save per cell .*; new [\d.]+")
+    assert not database_exists(quick_database)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("quick_database", ["inventaris_bench_uploads_quick"], indirect=True)
+def test_upload_limits(quick_database: str) -> None:
+    output = run_bench("upload_limits.py")
+
+    assert lines(output, r"^file: shared strings: [\d,]+ KB, its largest part xl/sharedStrings.xml unpacks to")
+    assert lines(output, r"^file: 275 KB variant: [\d,]+ KB, its largest part xl/sharedStrings.xml unpacks to")
+    for name in ("shared strings", "275 KB variant"):
+        assert lines(output, rf"^{name} +refused +[\d.]+ +[\d.]+x +\d+ MB +\d+ MB +[\d.]+x$"), name
+    assert lines(output, r"^baseline +read +[\d.]+ +1\.00x")
+    assert len(lines(output, r"^  Het Excel-bestand is uitgepakt te groot")) == 2
+    assert lines(output, r"^(goal met|GOAL MISSED) \(both refused within 2 s and under 200 MB\)")
     assert not database_exists(quick_database)

@@ -275,8 +275,30 @@ POM_KBO = os.getenv("POM_KBO", "0410013753")
 # Bulk imports (inventory/services/imports.py): limits on what one uploaded file may hold.
 IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", str(50 * 1024 * 1024))
 IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", "1000000")
-# An XLSX is a zip: its declared uncompressed size is checked before it is opened (zip bombs).
-IMPORT_MAX_UNZIPPED_BYTES = envint("IMPORT_MAX_UNZIPPED_BYTES", str(500 * 1024 * 1024))
+# An XLSX is a zip: the declared unpacked size of every part is checked before it is opened (zip bombs): no part
+# over IMPORT_MAX_UNZIPPED_RATIO times the upload, no part nor all together over IMPORT_MAX_UNZIPPED_BYTES (a
+# 1,000,000-row sheet unpacks to 150-290 MB), the shared strings, which openpyxl reads into memory whole, not over
+# IMPORT_MAX_SHARED_STRINGS_BYTES. Real workbooks unpack to 5-15 times their size.
+IMPORT_MAX_UNZIPPED_RATIO = envint("IMPORT_MAX_UNZIPPED_RATIO", "100")
+IMPORT_MAX_UNZIPPED_BYTES = envint("IMPORT_MAX_UNZIPPED_BYTES", str(300 * 1024 * 1024))
+IMPORT_MAX_SHARED_STRINGS_BYTES = envint("IMPORT_MAX_SHARED_STRINGS_BYTES", str(50 * 1024 * 1024))
+# Every upload is read in the Celery task run_import_job, never in a web process (README, "Imports"). Past the soft
+# limit the task stops itself and the job fails with a message; past the hard limit the worker kills its process.
+# The hard limit stays under the broker's visibility timeout, or Redis would hand a running task to another worker.
+IMPORT_SOFT_TIME_LIMIT = envint("IMPORT_SOFT_TIME_LIMIT", "300")
+IMPORT_TIME_LIMIT = envint("IMPORT_TIME_LIMIT", "360")
+if not 0 < IMPORT_SOFT_TIME_LIMIT < IMPORT_TIME_LIMIT < CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]:
+    raise ValueError("IMPORT_SOFT_TIME_LIMIT < IMPORT_TIME_LIMIT < 600 seconds is required")
+# A job still queued after this many seconds failed to reach a worker; the sweep (every IMPORT_SWEEP_SECONDS) marks
+# it failed, and a job running past IMPORT_TIME_LIMIT as well (its worker was lost).
+IMPORT_QUEUE_TIMEOUT = envint("IMPORT_QUEUE_TIMEOUT", "1800")
+IMPORT_SWEEP_SECONDS = envint("IMPORT_SWEEP_SECONDS", "60")
+# A worker process that grew past this (in MB) after a task is replaced by a fresh one.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = envint("WORKER_MAX_MEMORY_MB", "512") * 1024  # Celery counts in KiB
+# Uploaded files are kept this many days, refused ones (errors, failed jobs) fewer; then the file is dropped and
+# the job's report stays (the beat task purge_import_files, hourly).
+IMPORT_RETENTION_DAYS = envint("IMPORT_RETENTION_DAYS", "30")
+IMPORT_REFUSED_RETENTION_DAYS = envint("IMPORT_REFUSED_RETENTION_DAYS", "1")
 
 LOGGING = {
     "version": 1,
@@ -289,6 +311,8 @@ LOGGING = {
 AGGREGATES_SWEEP_SECONDS = envint("AGGREGATES_SWEEP_SECONDS", "15")
 CELERY_BEAT_SCHEDULE = {
     "sweep-aggregates": {"task": "inventory.tasks.sweep_aggregates", "schedule": AGGREGATES_SWEEP_SECONDS},
+    "sweep-import-jobs": {"task": "inventory.tasks.sweep_import_jobs", "schedule": IMPORT_SWEEP_SECONDS},
+    "purge-import-files": {"task": "inventory.tasks.purge_import_files", "schedule": 3600},
 }
 
 # The list pages' tables: django-tables2's markup with the site's page links (templates/_pagination.html).
@@ -302,8 +326,6 @@ IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 # Public exports hide counts from 1 up to this threshold (exclusive) as "<5" (inventory/services/suppression.py).
 SMALL_CELL_THRESHOLD = envint("SMALL_CELL_THRESHOLD", "5")
 
-# Uploads with more rows than this run in a Celery task; the page polls its progress.
-IMPORT_ASYNC_ROWS = envint("IMPORT_ASYNC_ROWS", "5000")
 
 # Plausibility at submit (inventory/services/plausibility.py): a change of more than this % and more than this
 # many persons against last year needs a written explanation.

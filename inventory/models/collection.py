@@ -239,8 +239,13 @@ class OverlapCorrection(models.Model):  # type: ignore[django-manager-missing]  
 
 
 class ImportJob(models.Model):
-    """One upload through the portal or the admin: checked in a dry run, then imported after confirmation.
-    Large files run in a Celery task; the page polls the job."""
+    """One upload through the portal or the admin: checked in a dry run, then imported after confirmation. Every
+    file is read in a Celery task (never in a web process); the page polls the job.
+
+    A confirmation is a job of its own (`dry_run` False) pointing at its dry run (`source_job`), at most one per
+    dry run; it imports the dry run's file with the uploader's rules in the name of `confirmed_by`, provided the
+    file's submissions still have the `versions` the dry run saw. After IMPORT_RETENTION_DAYS (refused files:
+    IMPORT_REFUSED_RETENTION_DAYS) the file is dropped (`data` emptied, `data_deleted_at` set); the report stays."""
 
     class Kind(models.TextChoices):
         HEADCOUNTS = "headcounts", _("tellingen")
@@ -252,6 +257,15 @@ class ImportJob(models.Model):
         DONE = "done", _("klaar")
         FAILED = "failed", _("mislukt")
 
+    class Failure(models.TextChoices):
+        """Why a job failed (the page says it in the reader's language: services.import_jobs.failure_message)."""
+
+        ERROR = "error", _("onverwachte fout")
+        TIMEOUT = "timeout", _("te lang bezig")
+        LOST = "lost", _("verwerking onderbroken")
+        STUCK = "stuck", _("niet afgerond")
+        NOT_STARTED = "not_started", _("niet gestart")
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs")
     kind = models.CharField(_("soort"), max_length=20, choices=Kind.choices)
@@ -261,13 +275,43 @@ class ImportJob(models.Model):
     dry_run = models.BooleanField(_("proefdraai"), default=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     result = models.JSONField(_("resultaat"), null=True, blank=True)
+    failure = models.CharField(_("reden van mislukken"), max_length=20, choices=Failure.choices, blank=True)
+    # The uploader's language: the worker writes the report's messages in it.
+    language = models.CharField(_("taal"), max_length=10, blank=True)
+    source_job = models.ForeignKey(
+        "self",
+        verbose_name=_("proefdraai"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="imports",
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("bevestigd door"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Headcount files: each (organisation id, year) of the file ("12:2019") with its submission's version as the
+    # dry run read it (None: no submission yet).
+    versions = models.JSONField(_("versies"), null=True, blank=True)
     created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+    started_at = models.DateTimeField(_("gestart op"), null=True, blank=True)
     finished_at = models.DateTimeField(_("klaar op"), null=True, blank=True)
+    data_deleted_at = models.DateTimeField(_("bestand verwijderd op"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("import")
         verbose_name_plural = _("imports")
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["source_job"], name="import_job_confirmed_once"),
+            models.CheckConstraint(
+                condition=Q(source_job__isnull=True) | Q(dry_run=False), name="import_job_confirms_a_dry_run"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.get_status_display()})"

@@ -1,12 +1,13 @@
 """Uploading files: staff (headcounts and organisations) and organisation editors (headcounts of their own
-organisations). A dry run first, then the import after confirmation."""
+organisations). A dry run first, then the import after confirmation; the worker reads every file, these pages
+show its job."""
 
 from __future__ import annotations
 
 from typing import Any, cast
 
 from django import forms
-from django.core.exceptions import PermissionDenied
+from django.contrib import messages
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,17 +15,24 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from inventory.access import (
-    UPLOADERS_ONLY,
     AuthenticatedHttpRequest,
     import_job_get_for,
     import_kinds_for,
     import_organisations_for,
-    may_upload,
     uploader_required,
 )
 from inventory.models import ImportJob
 from inventory.selectors.rounds import latest_round_year
-from inventory.services.import_jobs import import_job_confirm, import_job_create, import_job_progress
+from inventory.services.import_jobs import (
+    ImportJobRefused,
+    failure_message,
+    file_deleted_message,
+    import_job_again,
+    import_job_confirm,
+    import_job_create,
+    import_job_outdated,
+    import_job_progress,
+)
 from inventory.services.imports import import_size_check
 from inventory.services.imports.headers import HEADCOUNT_COLUMNS
 from inventory.services.imports.template import (
@@ -110,10 +118,29 @@ def template(request: AuthenticatedHttpRequest) -> HttpResponse:
 def job(request: AuthenticatedHttpRequest, pk: str) -> HttpResponse:
     import_job = import_job_get_for(request.user, pk)
     running = import_job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING)
+    confirmation = import_job.imports.select_related("confirmed_by").first() if import_job.dry_run else None
+    ok = import_job.status == ImportJob.Status.DONE and bool((import_job.result or {}).get("ok"))
+    kept = import_job.data_deleted_at is None
     return render(
         request,
         "inventory/import_job.html",
-        {"job": import_job, "running": running, "progress": import_job_progress(import_job) if running else None},
+        {
+            "job": import_job,
+            "running": running,
+            "progress": import_job_progress(import_job) if running else None,
+            "failure": failure_message(import_job) if import_job.status == ImportJob.Status.FAILED else "",
+            "confirmation": confirmation,
+            "confirmable": ok and import_job.dry_run and confirmation is None and kept,
+            "outdated": ok and import_job.dry_run and confirmation is None and kept and import_job_outdated(import_job),
+            # A job that failed, or an import that found errors its dry run did not (figures changed meanwhile, a
+            # round closed), may start again from the same file.
+            "again": kept
+            and (
+                import_job.status == ImportJob.Status.FAILED
+                or (import_job.status == ImportJob.Status.DONE and not ok and not import_job.dry_run)
+            ),
+            "file_deleted_message": "" if kept else file_deleted_message(),
+        },
     )
 
 
@@ -126,6 +153,8 @@ def job_status(request: AuthenticatedHttpRequest, pk: str) -> JsonResponse:
             "done": progress[0] if progress else None,
             "total": progress[1] if progress else None,
             "result": import_job.result,
+            "failure": import_job.failure or None,
+            "message": failure_message(import_job) if import_job.status == ImportJob.Status.FAILED else None,
         }
     )
 
@@ -133,8 +162,21 @@ def job_status(request: AuthenticatedHttpRequest, pk: str) -> JsonResponse:
 @require_POST
 def job_confirm(request: AuthenticatedHttpRequest, pk: str) -> HttpResponse:
     import_job = import_job_get_for(request.user, pk)
-    if not (import_job.dry_run and import_job.status == ImportJob.Status.DONE and (import_job.result or {}).get("ok")):
-        raise PermissionDenied(_("Enkel een geslaagde proefdraai kan bevestigd worden."))
-    if not may_upload(request.user):
-        raise PermissionDenied(str(UPLOADERS_ONLY))
-    return redirect("inventory:import-job", pk=import_job_confirm(job=ImportJob.objects.get(pk=import_job.pk)).pk)
+    try:
+        confirmed = import_job_confirm(job=import_job, user=request.user)
+    except ImportJobRefused as refused:
+        messages.error(request, refused.message)
+        return redirect("inventory:import-job", pk=(refused.job or import_job).pk)
+    return redirect("inventory:import-job", pk=confirmed.pk)
+
+
+@require_POST
+def job_again(request: AuthenticatedHttpRequest, pk: str) -> HttpResponse:
+    """A new dry run of the same file."""
+    import_job = import_job_get_for(request.user, pk)
+    try:
+        again = import_job_again(job=import_job, user=request.user)
+    except ImportJobRefused as refused:
+        messages.error(request, refused.message)
+        return redirect("inventory:import-job", pk=import_job.pk)
+    return redirect("inventory:import-job", pk=again.pk)

@@ -1,14 +1,21 @@
-"""Staff imports in the admin through django-import-export: permission, dry run, confirm, services."""
+"""Staff imports in the admin through django-import-export: permission, dry run, confirm, services; headcount and
+organisation files become import jobs that the worker reads."""
 
 from __future__ import annotations
+
+import io
+import zipfile
+from typing import Any
 
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from accounts.models import User
-from inventory.models import AggregateDirtyKey, ContextFigure, Measure, OverlapCorrection, Region
-from tests.factories import HeadcountFactory, MeasureFactory, RegionFactory, UserFactory
+from inventory.models import AggregateDirtyKey, ContextFigure, Headcount, ImportJob, Measure, OverlapCorrection, Region
+from inventory.services.reference import reference_load
+from tests.factories import HeadcountFactory, MeasureFactory, OrganisationFactory, RegionFactory, UserFactory
+from tests.inventory.conftest import job_when
 
 
 def staff_with(*codenames: str) -> Client:
@@ -107,43 +114,78 @@ def test_corrections_and_context_figures_import_and_mark_the_aggregates(db) -> N
     assert ContextFigure.objects.get().value == 433385
 
 
-def test_a_headcount_file_goes_through_the_import_service_with_a_dry_run_first(reference_db, db) -> None:
-    from inventory.models import Headcount
-    from tests.factories import OrganisationFactory
-
+def test_a_headcount_file_becomes_an_import_job_that_the_worker_reads(worker: None) -> None:
+    reference_load()
     client = staff_with("view_headcount", "import_headcount", "add_headcount", "change_headcount")
     organisation = OrganisationFactory(home_region=Region.objects.get(code="31005"))
     # Semicolons and Windows-1252, as Excel on a Belgian PC writes them: the service reads the bytes as they are.
     content = f"jaar;organisatie;maatregel;regio;personen\n2019;{organisation.kbo_display};CMW-BED;31005;42\n"
     url = "/admin/inventory/headcount/import/"
+    assert "year / jaar" in client.get(url).content.decode()
+
     dry_run = client.post(
         url, {"format": "0", "import_file": SimpleUploadedFile("Brugge é.csv", content.encode("cp1252"))}
     )
 
-    assert dry_run.status_code == 200
-    assert "1 rij: 1 nieuw, 0 gewijzigd, 0 ongewijzigd" in dry_run.content.decode()
+    job = ImportJob.objects.get()
+    assert dry_run["Location"] == f"/import/{job.pk}/"
+    assert (job.kind, job.dry_run, job.filename) == ("headcounts", True, "Brugge é.csv")
+    job_when(job.pk)
+    assert "1 rij: 1 nieuw, 0 gewijzigd, 0 ongewijzigd" in client.get(dry_run["Location"]).content.decode()
     assert not Headcount.objects.exists()
 
-    confirm(client, url, dry_run)
+    client.post(f"/import/{job.pk}/confirm/")
 
+    job_when(ImportJob.objects.get(dry_run=False).pk)
     assert Headcount.objects.get().persons == 42
-    assert AggregateDirtyKey.objects.exists() or Headcount.objects.get().submission.status == "draft"
 
 
-def test_a_headcount_file_with_errors_lists_them_with_row_column_and_value_and_writes_nothing(reference_db, db) -> None:
-    from inventory.models import Headcount
-
+def test_a_headcount_file_with_errors_lists_them_on_the_jobs_page_and_writes_nothing(worker: None) -> None:
+    reference_load()
     client = staff_with("view_headcount", "import_headcount", "add_headcount", "change_headcount")
     content = "year,organisation,measure,region,persons\n2019,0202.239.952,CMW-BED,31005,-3\n"
 
     response = upload(client, "/admin/inventory/headcount/import/", content)
 
-    page = response.content.decode()
-    assert response.status_code == 200
+    job_when(ImportJob.objects.get().pk)
+    page = client.get(response["Location"]).content.decode()
     assert "0202.239.952" in page
     assert "-3" in page
-    assert "confirm_form" not in response.context or response.context["confirm_form"] is None
+    assert "Importeren bevestigen" not in page
     assert not Headcount.objects.exists()
+
+
+def test_an_admin_file_over_the_size_limit_is_refused_on_the_form(db: None, settings: Any) -> None:
+    settings.IMPORT_MAX_BYTES = 10
+    client = staff_with("view_organisation", "import_organisation", "add_organisation", "change_organisation")
+
+    response = upload(client, "/admin/inventory/organisation/import/", "kbo,naam,soort,regio,email\n")
+
+    assert response.status_code == 200
+    assert "Het bestand is te groot" in response.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+def test_the_admins_own_confirm_step_reads_no_file_for_headcounts(db: None) -> None:
+    client = staff_with("view_headcount", "import_headcount", "add_headcount", "change_headcount")
+
+    assert client.post("/admin/inventory/headcount/process_import/", {}).status_code == 404
+
+
+def test_a_catalogue_xlsx_that_unpacks_out_of_proportion_is_refused_before_it_is_read(db: None) -> None:
+    client = staff_with("view_measure", "import_measure", "add_measure", "change_measure")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/sharedStrings.xml", "<sst>" + "x" * 5_000_000 + "</sst>")
+
+    response = client.post(
+        "/admin/inventory/measure/import/",
+        {"format": "1", "import_file": SimpleUploadedFile("m.xlsx", out.getvalue())},
+    )
+
+    assert response.status_code == 200
+    assert "Het Excel-bestand is uitgepakt te groot" in response.content.decode()
 
 
 def test_organisation_files_need_the_import_permission_too(db) -> None:

@@ -20,6 +20,7 @@ from inventory.models import (
     EditionFigure,
     EditionHeadcount,
     Headcount,
+    ImportJob,
     Measure,
     Organisation,
     OverlapCorrection,
@@ -58,7 +59,15 @@ def world() -> dict[str, Any]:
     Reminder.objects.create(organisation=organisation, year=2019, sent_on=dt.date(2020, 3, 1))
     user = User.objects.create_user("u", password="x")
     Membership.objects.create(user=user, organisation=organisation)
+    dry_run = ImportJob.objects.create(user=user, kind="headcounts", filename="t.csv", data=b"", status="done")
+    confirmed = ImportJob.objects.create(
+        user=user, kind="headcounts", filename="t.csv", data=b"", dry_run=False, source_job=dry_run
+    )
     return locals()
+
+
+def import_job(w: dict[str, Any]) -> dict[str, Any]:
+    return {"user": w["user"], "kind": "headcounts", "filename": "t.csv", "data": b""}
 
 
 def headcount(w: dict[str, Any], **changes: Any) -> Headcount:
@@ -286,6 +295,14 @@ BAD_ROWS: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
     (
         "membership_unique_user_organisation",
         lambda w: Membership.objects.create(user=w["user"], organisation=w["organisation"]),
+    ),
+    (
+        "import_job_confirmed_once",
+        lambda w: ImportJob.objects.create(**import_job(w), dry_run=False, source_job=w["dry_run"]),
+    ),
+    (
+        "import_job_confirms_a_dry_run",
+        lambda w: ImportJob.objects.create(**import_job(w), dry_run=True, source_job=w["confirmed"]),
     ),
 ]
 

@@ -788,6 +788,39 @@ def test_a_file_with_too_many_rows_is_refused(draft_2019: Submission, settings: 
     assert snapshot() == before
 
 
+def test_the_row_limit_refusal_is_shown_first_even_after_a_full_list_of_errors(
+    draft_2019: Submission, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(imports.report, "MAX_ERRORS", 3)
+    settings.IMPORT_MAX_ROWS = 5
+    a = draft_2019.organisation.kbo
+    before = snapshot()
+
+    report = import_csv(text_file(HEADER, *[f"2019,{a},VOP,31005,x{n}" for n in range(8)]))
+
+    assert [str(e) for e in report.errors] == [
+        "Rij 7: Het bestand heeft meer dan 5 rijen; splits het op.",
+        "Rij 2, kolom persons: ‘x0’ is geen geldig aantal; verwacht een geheel getal van 0 of meer.",
+        "Rij 3, kolom persons: ‘x1’ is geen geldig aantal; verwacht een geheel getal van 0 of meer.",
+        "Rij 4, kolom persons: ‘x2’ is geen geldig aantal; verwacht een geheel getal van 0 of meer.",
+        "en nog 2 fouten; verbeter eerst de bovenstaande.",
+    ]
+    assert snapshot() == before
+
+
+def test_an_organisation_file_over_the_row_limit_says_so_after_a_full_list_of_errors(
+    db: None, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(imports.report, "MAX_ERRORS", 2)
+    settings.IMPORT_MAX_ROWS = 3
+    rows = [f"{UNKNOWN_KBO},Naam {n},geen-soort,31005," for n in range(5)]
+
+    report = organisations_import(data=text_file("kbo,naam,soort,regio,email", *rows), filename="o.csv")
+
+    assert str(report.errors[0]) == "Rij 5: Het bestand heeft meer dan 3 rijen; splits het op."
+    assert str(report.errors[-1]).startswith("en nog ")
+
+
 # --- the catalogue of bad XLSX files -------------------------------------------------------------------------
 
 
@@ -855,6 +888,53 @@ def compressible_sheet(a: Organisation) -> bytes:
     return rezip(good_sheet(a), change)
 
 
+def with_shared_strings(data: bytes, strings: list[bytes]) -> bytes:
+    """The workbook with a shared-strings part holding `strings` (openpyxl writes inline strings instead)."""
+    sst = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    sst += b"".join(b"<si><t>" + text + b"</t></si>" for text in strings) + b"</sst>"
+
+    def change(name: str, content: bytes) -> bytes:
+        if name == "xl/_rels/workbook.xml.rels":
+            return content.replace(
+                b"</Relationships>",
+                b'<Relationship Id="rIdStrings" Target="sharedStrings.xml" Type="http://schemas.openxmlformats.org/'
+                b'officeDocument/2006/relationships/sharedStrings"/></Relationships>',
+            )
+        if name == "[Content_Types].xml":
+            return content.replace(
+                b"</Types>",
+                b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+                b'officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+            )
+        return content
+
+    return rezip(data, change, add={"xl/sharedStrings.xml": sst})
+
+
+def shared_strings_bomb(a: Organisation) -> bytes:
+    """Shared strings that unpack to 5 MB, 200 times the file: openpyxl reads them into memory whole."""
+    return with_shared_strings(good_sheet(a), [b"x" * (5 * 1024 * 1024)])
+
+
+def sheet_with(xml_rows: bytes) -> Callable[[Organisation], bytes]:
+    """The good sheet with `xml_rows` added after its rows."""
+
+    def build(a: Organisation) -> bytes:
+        def change(name: str, content: bytes) -> bytes:
+            if name == "xl/worksheets/sheet1.xml":
+                return content.replace(b"</sheetData>", xml_rows + b"</sheetData>", 1)
+            return content
+
+        return rezip(good_sheet(a), change)
+
+    return build
+
+
+# With IMPORT_MAX_ROWS = 10 and six columns a sheet may hold 66 cells; these rows are blank to the importer.
+wide_row = sheet_with(b'<row r="4">' + b"".join(b'<c r="B%dA4"/>' % n for n in range(70)) + b"</row>")
+empty_rows = sheet_with(b"".join(b'<row r="%d"/>' % n for n in range(4, 80)))
+row_past_excels_last = sheet_with(b'<row r="1048577"><c r="A1048577"><v>1</v></c></row>')
+
 BAD_XLSX = [
     ("corrupt", corrupt, "t.xlsx", "Het Excel-bestand is beschadigd of onleesbaar"),
     ("not a zip at all", lambda a: b"PK\x03\x04 is this a zip?", "t.xlsx", "beschadigd of onleesbaar"),
@@ -865,6 +945,15 @@ BAD_XLSX = [
     ("XML bomb", xml_bomb, "t.xlsx", "Het Excel-bestand bevat onveilige XML"),
     ("declared to unpack to gigabytes", huge_declared_size, "t.xlsx", "Het Excel-bestand is uitgepakt te groot"),
     ("unpacks past the limit", compressible_sheet, "t.xlsx", "Het Excel-bestand is uitgepakt te groot (12,0 MB)"),
+    (
+        "shared strings 200 times the file",
+        shared_strings_bomb,
+        "t.xlsx",
+        "Het Excel-bestand is uitgepakt te groot: het onderdeel ‘xl/sharedStrings.xml’ wordt 5,0 MB, ",
+    ),
+    ("a row of 70 cells", wide_row, "t.xlsx", "Het Excel-bestand heeft te veel cellen: meer dan 66 (10 rijen van 6"),
+    ("76 empty rows", empty_rows, "t.xlsx", "Het Excel-bestand heeft te veel cellen: meer dan 66"),
+    ("a row past Excel's last", row_past_excels_last, "t.xlsx", "Het Excel-bestand is beschadigd of onleesbaar"),
 ]
 
 
@@ -875,6 +964,7 @@ def test_a_bad_xlsx_is_refused_with_a_clear_error_and_changes_nothing(
     draft_2019: Submission, settings: Any, content: Callable[[Organisation], bytes], filename: str, message: str
 ) -> None:
     settings.IMPORT_MAX_UNZIPPED_BYTES = 10 * 1024 * 1024
+    settings.IMPORT_MAX_ROWS = 10
     data = content(draft_2019.organisation)
     assert len(data) < 100_000  # small files, generated here
     before = snapshot()

@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts.models import User
 from inventory.models import CollectionRound, Headcount, ImportJob, Measure, Region, Submission
 from inventory.services import submissions
+from inventory.services.import_jobs import import_job_run
 from inventory.services.imports import headcounts_import
 from tests.conftest import logged_in
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
@@ -536,8 +537,9 @@ def test_the_upload_page_shows_the_same_refusal_with_row_column_and_value(portal
     content = f"jaar;organisatie;maatregel;regio;personen\n2022;{portal['organisation'].kbo};CMW-BED;31005;6\n"
 
     portal["editor"].post("/import/", {"kind": "headcounts", "file": SimpleUploadedFile("t.csv", content.encode())})
-
     job = ImportJob.objects.get()
+    import_job_run(job_id=job.pk)  # what the worker does with the job
+
     page = portal["editor"].get(f"/import/{job.pk}/").content.decode()
     assert "<tr><td>2</td><td>jaar</td><td>2022</td><td>Er is geen bevraging voor 2022." in page
     assert "niet open" not in page

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import PurePath
-from typing import Any
+from typing import IO, Any
 
 import defusedxml
 from django.conf import settings
@@ -20,7 +20,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
-from inventory.services.imports.cells import cell_shown, cell_text
+from inventory.services.imports.cells import cell_shown, cell_text, number_shown
 from inventory.services.imports.report import Refused
 
 # Columns beyond this are not read from a sheet: a cell far to the right would otherwise make every row as wide.
@@ -28,6 +28,9 @@ MAX_COLUMNS = 50
 OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_SIGNATURE = b"PK\x03\x04"
 CSV_SUFFIXES = (".csv", ".txt")
+SHARED_STRINGS = "xl/sharedstrings.xml"
+# A sheet's last row: openpyxl yields an empty row for every row number skipped, up to any number a file names.
+EXCEL_MAX_ROWS = 1_048_576
 SEP_LINE = re.compile(r"sep=(.)", re.IGNORECASE)
 
 
@@ -53,7 +56,9 @@ def import_size_check(*, size: int) -> None:
         )
 
 
-def read_table(data: bytes, filename: str) -> Table:
+def read_table(data: bytes, filename: str, *, columns: int) -> Table:
+    """The file's header and rows. `columns`: how many columns the importer knows; a sheet with more cells than
+    IMPORT_MAX_ROWS times that is refused while it is read."""
     try:
         import_size_check(size=len(data))
     except ValidationError as error:
@@ -71,7 +76,7 @@ def read_table(data: bytes, filename: str) -> Table:
             )
         )
     if suffix == ".xlsx" or data.startswith(ZIP_SIGNATURE):
-        return read_xlsx(data)
+        return read_xlsx(data, columns=columns)
     if suffix in CSV_SUFFIXES:
         return read_csv(data)
     raise Refused(
@@ -143,40 +148,127 @@ def read_csv(data: bytes) -> Table:
     return Table(before, header, rows(), max(data.count(b"\n") - before, 0))
 
 
-def read_xlsx(data: bytes) -> Table:
-    corrupt = _("Het Excel-bestand is beschadigd of onleesbaar; open het in Excel en sla het opnieuw op als .xlsx.")
+def unzipped_size_check(entries: Sequence[zipfile.ZipInfo], size: int) -> None:
+    """Refuse a zip of `size` bytes whose parts declare an unpacked size out of proportion, before anything is
+    unpacked. Python's zipfile never unpacks more than a part declares (a part that lies fails its CRC)."""
+    too_large = _("Het Excel-bestand is uitgepakt te groot (%(size)s MB); het maximum is %(max)s MB.")
+    unzipped = sum(entry.file_size for entry in entries)
+    if unzipped > settings.IMPORT_MAX_UNZIPPED_BYTES:
+        raise Refused(too_large % {"size": megabytes(unzipped), "max": megabytes(settings.IMPORT_MAX_UNZIPPED_BYTES)})
+    for entry in entries:
+        if entry.filename.lower() == SHARED_STRINGS and entry.file_size > settings.IMPORT_MAX_SHARED_STRINGS_BYTES:
+            raise Refused(
+                too_large
+                % {"size": megabytes(entry.file_size), "max": megabytes(settings.IMPORT_MAX_SHARED_STRINGS_BYTES)}
+            )
+        if entry.file_size > settings.IMPORT_MAX_UNZIPPED_RATIO * max(size, 1):
+            raise Refused(
+                _(
+                    "Het Excel-bestand is uitgepakt te groot: het onderdeel ‘%(part)s’ wordt %(size)s MB, %(ratio)s "
+                    "keer het bestand zelf (%(file)s MB); het maximum is %(max)s keer. Sla het op als CSV."
+                )
+                % {
+                    "part": cell_shown(entry.filename),
+                    "size": megabytes(entry.file_size),
+                    "ratio": number_shown(entry.file_size // max(size, 1)),
+                    "file": megabytes(size),
+                    "max": settings.IMPORT_MAX_UNZIPPED_RATIO,
+                }
+            )
+
+
+class _CellCounter:
+    """A sheet's XML as openpyxl reads it, counting cells and rows on the way: a file over its limits is refused
+    before openpyxl builds the rows (a single row of millions of cells would otherwise be built whole)."""
+
+    TAG = re.compile(rb"<(?:\w{1,20}:)?(c|row)[\s/>]")
+    TAIL = 32  # longer than any TAG match: a tag split between two reads is counted once
+
+    def __init__(self, source: IO[bytes], *, max_cells: int, message: str) -> None:
+        self.source, self.max_cells, self.message = source, max_cells, message
+        self.cells = self.rows = 0
+        self.tail = b""
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.source.read(size)
+        buffer = self.tail + chunk
+        skip = len(self.tail)
+        for match in self.TAG.finditer(buffer):
+            if match.end() > skip:
+                if match.group(1) == b"c":
+                    self.cells += 1
+                else:
+                    self.rows += 1
+        self.tail = buffer[-self.TAIL :]
+        # Rows without cells too: millions of empty rows cost time as well.
+        if self.cells > self.max_cells or self.rows > self.max_cells:
+            raise Refused(self.message)
+        return chunk
+
+    def close(self) -> None:
+        self.source.close()
+
+    def __enter__(self) -> _CellCounter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def corrupt_message() -> str:
+    return _("Het Excel-bestand is beschadigd of onleesbaar; open het in Excel en sla het opnieuw op als .xlsx.")
+
+
+def xlsx_check(data: bytes) -> None:
+    """What an XLSX must pass before anything in it is unpacked or parsed: a readable zip, no macros, no part
+    unpacking out of proportion (unzipped_size_check). Raises Refused."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
-        raise Refused(corrupt) from None
+        raise Refused(corrupt_message()) from None
     if any(PurePath(entry.filename).name.lower() == "vbaproject.bin" for entry in entries):
         raise Refused(macro_message())
-    unzipped = sum(entry.file_size for entry in entries)
-    if unzipped > settings.IMPORT_MAX_UNZIPPED_BYTES:
-        raise Refused(
-            _("Het Excel-bestand is uitgepakt te groot (%(size)s MB); het maximum is %(max)s MB.")
-            % {"size": megabytes(unzipped), "max": megabytes(settings.IMPORT_MAX_UNZIPPED_BYTES)}
-        )
+    unzipped_size_check(entries, len(data))
     try:
         content_types = archive.read("[Content_Types].xml")
     except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise Refused(corrupt) from None
+        raise Refused(corrupt_message()) from None
     if b"macroenabled" in content_types.lower():
         raise Refused(macro_message())
 
+
+def read_xlsx(data: bytes, *, columns: int) -> Table:
+    corrupt = corrupt_message()
+    xlsx_check(data)
     unsafe = _("Het Excel-bestand bevat onveilige XML (entiteiten of DTD’s) en wordt geweigerd.")
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
         sheet = workbook.worksheets[0]
         estimate = sheet.max_row or 0
         sheet.reset_dimensions()  # the stored dimension may be wrong; read what is there
+        max_cells = (settings.IMPORT_MAX_ROWS + 1) * columns
+        too_many = _(
+            "Het Excel-bestand heeft te veel cellen: meer dan %(max)s (%(rows)s rijen van %(columns)s kolommen); "
+            "verwijder lege rijen en kolommen of splits het op."
+        ) % {
+            "max": number_shown(max_cells),
+            "rows": number_shown(settings.IMPORT_MAX_ROWS),
+            "columns": columns,
+        }
+        # openpyxl's read-only sheet opens its XML through this (private) method for every pass over the rows.
+        source = getattr(sheet, "_get_source")  # noqa: B009
+        setattr(sheet, "_get_source", lambda: _CellCounter(source(), max_cells=max_cells, message=too_many))  # noqa: B010
         iterator = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
         header_row, header = 0, []
         for number, cells in enumerate(iterator, start=1):
+            if number > EXCEL_MAX_ROWS:
+                raise Refused(corrupt)  # a row number past Excel's last row; openpyxl would fill the gap
             if any(cell_text(cell) for cell in cells):
                 header_row, header = number, [cell_text(cell) for cell in cells]
                 break
+    except Refused:
+        raise
     except Exception as error:
         # openpyxl raises many kinds of errors on a damaged file (KeyError, ValueError, XML parse errors, ...),
         # and wraps defusedxml's refusal of a DTD in a ValueError of its own.
@@ -191,8 +283,12 @@ def read_xlsx(data: bytes) -> Table:
         number = header_row
         try:
             for number, cells in enumerate(iterator, start=header_row + 1):
+                if number > EXCEL_MAX_ROWS:
+                    raise Refused(corrupt)
                 if any(cell_text(cell) for cell in cells):
                     yield number, cells
+        except Refused:
+            raise
         except Exception as error:
             raise Refused(unsafe if caused_by(error, defusedxml.DefusedXmlException) else corrupt, number + 1) from None
         finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
@@ -319,7 +319,7 @@ def _parse_headcounts(
 
 
 _SUBMISSIONS_SQL = """
-select id, organisation_id, year, status from inventory_submission
+select id, organisation_id, year, status, version from inventory_submission
 where (organisation_id, year) in (select * from unnest(%(organisations)s::bigint[], %(years)s::int[]))
 """
 
@@ -348,6 +348,8 @@ def headcounts_import(
     validate: bool = False,
     organisations: QuerySet[Organisation] | None = None,
     progress: ProgressCallback | None = None,
+    expected_versions: Mapping[str, int | None] | None = None,
+    acting_user: User | None = None,
 ) -> ImportReport:
     """Import a headcount file (CSV or XLSX), all or nothing.
 
@@ -361,13 +363,18 @@ def headcounts_import(
     `progress(done, total)` is called every PROGRESS_EVERY rows (total is an estimate until the last call).
     Every changed submission's version goes up by one; changes to submitted or validated figures are marked for
     the aggregates.
+
+    `expected_versions` (the confirmation of a dry run: its report's `versions`): when the file's submissions,
+    locked, no longer have these versions (someone changed them since, or created one), nothing is written and
+    the report asks for a new dry run. `acting_user`: whom the audit trail names (staff confirming an editor's
+    upload); the rules stay `user`'s, whose file it is.
     """
     if validate and not is_staff_member(user):
         raise PermissionDenied(_("Enkel POM-medewerkers kunnen aangiften valideren."))
     report = ImportReport(dry_run=dry_run)
     errors = Errors()
     try:
-        table = read_table(data, filename)
+        table = read_table(data, filename, columns=len(HEADCOUNT_COLUMNS))
         header = read_header(table, HEADCOUNT_COLUMNS, errors)
         if header is None:
             report.errors = errors.result()
@@ -375,20 +382,30 @@ def headcounts_import(
         lookups = _Lookups(organisations, user)
         report.rows, parsed = _parse_headcounts(table, header, lookups, errors, progress)
     except Refused as refused:
-        errors.add(refused.row, "", "", refused.message)
+        errors.refuse(refused.row, refused.message)
         report.errors = errors.result()
         return report
     if not report.rows:
         errors.add(0, "", "", _("Het bestand bevat enkel een kopregel en geen gegevens."))
     if parsed.row:
-        with history_context(source="import", file=PurePath(filename).name, user=user):
+        context: dict[str, Any] = {"source": "import", "file": PurePath(filename).name}
+        if acting_user is not None and user is not None and acting_user.pk != user.pk:
+            context["uploaded_by"] = user.pk
+        with history_context(user=acting_user or user, **context):
             _store_headcounts(
-                parsed, lookups, report, errors, write=not errors and not dry_run, validate=validate, user=user
+                parsed,
+                lookups,
+                report,
+                errors,
+                write=not errors and not dry_run,
+                validate=validate,
+                user=user,
+                expected_versions=expected_versions,
             )
     report.errors = errors.result()
     if report.errors:
         report.created = report.updated = report.unchanged = report.submissions_created = 0
-        report.submission_ids = []
+        report.submission_ids, report.versions = [], {}
     if progress is not None:
         progress(report.rows, report.rows)
     return report
@@ -421,10 +438,15 @@ def _store_headcounts(
     write: bool,
     validate: bool,
     user: User | None,
+    expected_versions: Mapping[str, int | None] | None,
 ) -> None:
     """Compare with what is stored (locked submissions), then, when `write`, write in one transaction."""
     with transaction.atomic():
         stored = _submissions_locked(parsed, lookups, report, write=write)
+        if expected_versions is not None and report.versions != dict(expected_versions):
+            errors.refuse(0, outdated_message())
+            transaction.set_rollback(True)
+            return
         changes = _compared(parsed, lookups, stored, report, errors, problems=_change_problems(lookups, stored, user))
         report.submission_ids = sorted(s for s in stored.submission_of if s is not None)
         if errors or not write:
@@ -448,8 +470,11 @@ def _submissions_locked(parsed: _ParsedHeadcounts, lookups: _Lookups, report: Im
     pair_of = {(lookups.organisations[o].pk, y): p for p, (o, y) in enumerate(pair_keys)}
     wanted = {"organisations": organisation_ids, "years": years}
     with connection.cursor() as cursor:
-        cursor.execute(_SUBMISSIONS_SQL, wanted)
-        existing = {(o, y) for _id, o, y, _s in cursor.fetchall()}
+        # Locked from here when writing, so that the versions read are the ones the import changes.
+        cursor.execute(_SUBMISSIONS_SQL + (" for update" if write else ""), wanted)
+        versions = {(o, y): version for _id, o, y, _s, version in cursor.fetchall()}
+    existing = set(versions)
+    report.versions = {version_key(o, y): versions.get((o, y)) for o, y in zip(organisation_ids, years, strict=True)}
     missing = [
         Submission(organisation_id=o, year=y)
         for o, y in zip(organisation_ids, years, strict=True)
@@ -461,11 +486,32 @@ def _submissions_locked(parsed: _ParsedHeadcounts, lookups: _Lookups, report: Im
     stored = _Stored(pair_keys, [None] * len(pair_keys), [SubmissionStatus.DRAFT] * len(pair_keys), {})
     with connection.cursor() as cursor:
         cursor.execute(_SUBMISSIONS_SQL + (" for update" if write else ""), wanted)
-        for submission_id, organisation_id, year, status in cursor.fetchall():
+        for submission_id, organisation_id, year, status, _version in cursor.fetchall():
             pair = pair_of[(organisation_id, year)]
             stored.submission_of[pair], stored.status_of[pair] = submission_id, status
         stored.figures = _stored_figures(cursor, stored.submission_of, lookups)
     return stored
+
+
+def version_key(organisation_id: int, year: int) -> str:
+    return f"{organisation_id}:{year}"
+
+
+def outdated_message() -> str:
+    return _(
+        "De cijfers van dit bestand zijn gewijzigd sinds de proefdraai (of er is intussen een aangifte bijgekomen); "
+        "er is niets ingelezen. Start een nieuwe proefdraai met dit bestand."
+    )
+
+
+def submission_versions(keys: Iterable[str]) -> dict[str, int | None]:
+    """The current version of each "organisation id:year" submission (None: there is none), as a report's
+    `versions` records them."""
+    pairs = [tuple(int(part) for part in key.split(":")) for key in keys]
+    with connection.cursor() as cursor:
+        cursor.execute(_SUBMISSIONS_SQL, {"organisations": [o for o, _y in pairs], "years": [y for _o, y in pairs]})
+        found = {(o, y): version for _id, o, y, _s, version in cursor.fetchall()}
+    return {version_key(o, y): found.get((o, y)) for o, y in pairs}
 
 
 def _stored_figures(cursor: Any, submission_of: list[int | None], lookups: _Lookups) -> dict[int, int]:

@@ -60,14 +60,14 @@ def organisations_import(
     report = ImportReport(dry_run=dry_run)
     errors = Errors()
     try:
-        table = read_table(data, filename)
+        table = read_table(data, filename, columns=len(ORGANISATION_COLUMNS))
         header = read_header(table, ORGANISATION_COLUMNS, errors)
         if header is None:
             report.errors = errors.result()
             return report
         report.rows, parsed = _parse_organisations(table, header, errors, progress)
     except Refused as refused:
-        errors.add(refused.row, "", "", refused.message)
+        errors.refuse(refused.row, refused.message)
         report.errors = errors.result()
         return report
     if not report.rows:

@@ -46,7 +46,10 @@ class ImportReport:
     rows: data rows read (header and blank rows not counted); created / updated / unchanged: rows that add a
     figure (organisation), change one, or equal what is stored; errors: every problem found (0 when ok);
     submission_ids (headcounts): the submissions the file's rows belong to, new ones included (empty for a dry
-    run's new submissions, which do not exist); submissions_created: how many of them the import created.
+    run's new submissions, which do not exist); submissions_created: how many of them the import created;
+    versions (headcounts): every (organisation id, year) of the file as "12:2019" with its submission's version as
+    read (None: no submission yet), for a confirmation to check that nothing changed since (headcounts_import's
+    expected_versions).
     """
 
     rows: int = 0
@@ -57,6 +60,7 @@ class ImportReport:
     submission_ids: list[int] = field(default_factory=list)
     submissions_created: int = 0
     dry_run: bool = False
+    versions: dict[str, int | None] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -82,14 +86,20 @@ class ImportReport:
 
 
 class Errors:
-    """Collects errors up to MAX_ERRORS and counts the rest."""
+    """Collects errors up to MAX_ERRORS and counts the rest; a refusal of the file as a whole is kept apart, so that
+    it is shown whatever else was found."""
 
     def __init__(self) -> None:
         self.items: list[ImportRowError] = []
         self.more = 0
+        self.refusal: ImportRowError | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.items)
+        return bool(self.items) or self.refusal is not None
+
+    def refuse(self, row: int, message: str) -> None:
+        """The file as a whole is refused (too many rows, unreadable, changed since its dry run): listed first."""
+        self.refusal = ImportRowError(row, "", "", message)
 
     def add(self, row: int, column: str, value: Any, message: str) -> None:
         if len(self.items) >= MAX_ERRORS:
@@ -100,14 +110,15 @@ class Errors:
     def result(self) -> list[ImportRowError]:
         """In file order (a row's errors in column order), then how many more there were."""
         self.items.sort(key=lambda error: error.row)
+        items = self.items if self.refusal is None else [self.refusal, *self.items]
         if not self.more:
-            return self.items
+            return items
         more = ngettext(
             "en nog %(count)s fout; verbeter eerst de bovenstaande.",
             "en nog %(count)s fouten; verbeter eerst de bovenstaande.",
             self.more,
         ) % {"count": number_shown(self.more)}
-        return [*self.items, ImportRowError(0, "", "", more)]
+        return [*items, ImportRowError(0, "", "", more)]
 
 
 class Refused(Exception):
