@@ -106,6 +106,7 @@ EXCLUDED = {
     "inventory:completeness-remind": "POST only: a GET is 405 before any parameter is read",
     "inventory:review-step": "POST only: a GET is 405 before any parameter is read",
     "inventory:import-job-confirm": "POST only: a GET is 405 before any parameter is read",
+    "inventory:import-job-again": "POST only: a GET is 405 before any parameter is read",
     "logout": "POST only (a GET is 405); a POST logs the client out",
 }
 
