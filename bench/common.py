@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -65,3 +66,22 @@ def sql(statement: str, params: dict | list | None = None) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         return cursor.fetchall() if cursor.description else []
+
+
+def run_in_fresh_database(database: str, *, prefix: str, quick: bool, keep: bool, run: Callable[[Path], None]) -> None:
+    """A bench that writes files: a new database and a temporary folder, both cleaned up whatever happens."""
+    import contextlib
+    import shutil
+    import tempfile
+
+    recreate_database(database)
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        run(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        with contextlib.suppress(Exception):  # Django may not have got as far as its settings
+            from django.db import connections
+
+            connections.close_all()
+        clean_up_database(database, quick=quick, keep=keep)

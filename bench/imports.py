@@ -21,18 +21,15 @@ through django-import-export too; in a database of its own that is dropped at th
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import platform
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, clean_up_database, recreate_database, setup_django, sql
+from common import ROOT, run_in_fresh_database, setup_django, sql
 
 BENCH_DB = "inventaris_bench_imports"
 QUICK_DB = "inventaris_bench_imports_quick"
@@ -129,17 +126,13 @@ def main() -> None:
     if options.variant:
         return child(database, options.variant, Path(options.file))
 
-    recreate_database(database)
-    folder = Path(tempfile.mkdtemp(prefix="bench-imports-"))
-    try:
-        run(options, database, folder)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        with contextlib.suppress(Exception):  # Django may not have got as far as its settings
-            from django.db import connections
-
-            connections.close_all()
-        clean_up_database(database, quick=options.quick, keep=options.keep)
+    run_in_fresh_database(
+        database,
+        prefix="bench-imports-",
+        quick=options.quick,
+        keep=options.keep,
+        run=lambda folder: run(options, database, folder),
+    )
 
 
 def expect(name: str, result: dict, rows: int) -> None:

@@ -22,22 +22,19 @@ the size, for the test suite; in a database of its own that is dropped at the en
 from __future__ import annotations
 
 import argparse
-import contextlib
 import io
 import json
 import os
 import platform
 import random
 import resource
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import zipfile
 from pathlib import Path
 
-from common import ROOT, clean_up_database, recreate_database, setup_django, sql
+from common import ROOT, run_in_fresh_database, setup_django, sql
 
 BENCH_DB = "inventaris_bench_uploads"
 QUICK_DB = "inventaris_bench_uploads_quick"
@@ -155,17 +152,13 @@ def main() -> None:
         return child_job(options.database, options.job, unguarded=options.unguarded)
 
     database = QUICK_DB if options.quick else BENCH_DB
-    recreate_database(database)
-    folder = Path(tempfile.mkdtemp(prefix="bench-uploads-"))
-    try:
-        run(options, database, folder)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        with contextlib.suppress(Exception):  # Django may not have got as far as its settings
-            from django.db import connections
-
-            connections.close_all()
-        clean_up_database(database, quick=options.quick, keep=options.keep)
+    run_in_fresh_database(
+        database,
+        prefix="bench-uploads-",
+        quick=options.quick,
+        keep=options.keep,
+        run=lambda folder: run(options, database, folder),
+    )
 
 
 def run(options: argparse.Namespace, database: str, folder: Path) -> None:
