@@ -7,7 +7,12 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(sys.argv)
+    from config.env import SettingError, exit_on_setting_error
+
+    try:
+        execute_from_command_line(sys.argv)
+    except SettingError as error:
+        exit_on_setting_error(error)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,70 @@
-import os
+"""The Celery app of the worker and beat (README, "Production": queues, heartbeat, time limits)."""
 
-from celery import Celery
+import os
+import threading
+import time
+from typing import Any
+
+from celery import Celery, bootsteps
+from celery.signals import before_task_publish
+
+from config.env import SettingError, exit_on_setting_error
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
-app = Celery("inventaris")
+
+class App(Celery):  # type: ignore[misc]  # Celery ships no types
+    def _load_config(self) -> Any:
+        # The worker and beat read the settings here first: a bad one is one line, as in manage.py.
+        try:
+            return super()._load_config()
+        except SettingError as error:
+            exit_on_setting_error(error)
+
+
+app = App("inventaris")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+class Heartbeat(bootsteps.StartStopStep):  # type: ignore[misc]
+    """Writes this worker's heartbeat (inventory/services/workers.py) from a thread of its main process, so that a
+    long task does not hold it back; the last one, at a clean stop, says the worker stopped."""
+
+    def __init__(self, worker: Any, **kwargs: Any) -> None:
+        self.stopping = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def start(self, worker: Any) -> None:
+        from django.conf import settings
+
+        def beat() -> None:
+            while True:
+                self.write(worker)
+                if self.stopping.wait(settings.WORKER_HEARTBEAT_SECONDS):
+                    return
+
+        self.thread = threading.Thread(target=beat, name="heartbeat", daemon=True)
+        self.thread.start()
+
+    def stop(self, worker: Any) -> None:
+        self.stopping.set()
+        if self.thread is not None:
+            self.thread.join(timeout=5)
+        self.write(worker, stopped=True)
+
+    def write(self, worker: Any, stopped: bool = False) -> None:
+        from inventory.services.workers import heartbeat_write
+
+        queues = list(worker.app.amqp.queues.consume_from or worker.app.amqp.queues)
+        heartbeat_write(hostname=worker.hostname, pid=os.getpid(), queues=queues, stopped=stopped)
+
+
+app.steps["worker"].add(Heartbeat)
+
+
+@before_task_publish.connect  # type: ignore[untyped-decorator]
+def stamp_published_at(headers: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    """The time a task was queued travels in its message: the operations page reads a queue's oldest age."""
+    if headers is not None:
+        headers.setdefault("published_at", time.time())

@@ -9,30 +9,9 @@ import dj_database_url
 import pghistory
 from django.utils.translation import gettext_lazy as _
 
+from config.env import SettingError, envbool, envint, envlist, envproxyheader, envrequired, envurl
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-
-
-def envbool(name: str, default: str) -> bool:
-    value = os.getenv(name, default)
-    if value not in ("True", "False", "1", "0", "true", "false"):
-        raise ValueError(f"{name} must be True or False, not {value!r}")
-    return value in ("True", "1", "true")
-
-
-def envint(name: str, default: str) -> int:
-    return int(os.getenv(name, default))
-
-
-def envlist(name: str, default: str) -> list[str]:
-    return [item.strip() for item in os.getenv(name, default).split(",") if item.strip()]
-
-
-def envrequired(name: str) -> str:
-    # Fail at start-up, not at the first query, when the runtime was not set up.
-    value = os.getenv(name)
-    if not value:
-        raise RuntimeError(f"{name} is not set; `make run` and `make test` set it for you")
-    return value
 
 
 DEBUG = envbool("DEBUG", "False")
@@ -44,13 +23,6 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 # An outdated form: a Dutch page that keeps what was typed (inventory/views/errors.py).
 CSRF_FAILURE_VIEW = "inventory.views.errors.csrf_failure"
 SITE_NAME = os.getenv("SITE_NAME", "Inventaris sociale economie")
-
-
-def envurl(name: str, default: str) -> str:
-    value = os.getenv(name, default).rstrip("/")
-    if not value.startswith(("http://", "https://")):
-        raise ValueError(f"{name} must start with http:// or https://, not {value!r}")
-    return value
 
 
 # Where the site is reached from outside: e-mails (sent by a worker, without a request) link to pages under it.
@@ -77,6 +49,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /livez and /readyz, answered before host checks, redirects and sessions (config/probes.py).
+    "config.probes.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After whitenoise, so that static files keep its caching headers and go without these.
@@ -123,13 +97,18 @@ TEMPLATES = [
 
 # Connections are kept between requests (CONN_MAX_AGE seconds) and checked before a request reuses one: after
 # PostgreSQL dropped them (a restart, a failover) the next request connects anew instead of failing with a 500.
-DATABASES = {
-    "default": dj_database_url.parse(
-        envrequired("DATABASE_URL"),
-        conn_max_age=envint("CONN_MAX_AGE", "60"),
-        conn_health_checks=envbool("CONN_HEALTH_CHECKS", "True"),
-    )
-}
+try:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            envurl("DATABASE_URL", "", schemes=("postgres", "postgresql")),
+            conn_max_age=envint("CONN_MAX_AGE", "60"),
+            conn_health_checks=envbool("CONN_HEALTH_CHECKS", "True"),
+        )
+    }
+except ValueError as error:  # dj-database-url's own complaint (a port that is not a number, ...)
+    raise SettingError("DATABASE_URL", str(error)) from None
+# A database that does not answer fails a request (and /readyz) after this many seconds instead of hanging.
+DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = envint("DATABASE_CONNECT_TIMEOUT", "5", minimum=1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -174,7 +153,7 @@ EMAIL_HOST_PASSWORD = os.getenv("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "False")
 DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "inventaris@pomwvl.be")
 
-REDIS_URL = envrequired("REDIS_URL")
+REDIS_URL = envurl("REDIS_URL", "", schemes=("redis", "rediss", "unix"))
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_ACKS_LATE = True
@@ -190,6 +169,35 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 600,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# One queue per kind of work (README, "Production"), so that a long import never holds back a recompute or a
+# mail. A worker started without -Q takes from all four (`make run`, the tests); production runs one per queue.
+WORKER_QUEUES = ("aggregates", "imports", "mail", "housekeeping")
+CELERY_TASK_QUEUES: dict[str, dict[str, str]] = {name: {} for name in WORKER_QUEUES}
+CELERY_TASK_DEFAULT_QUEUE = "housekeeping"
+CELERY_TASK_ROUTES = {
+    "inventory.tasks.recompute_aggregates": {"queue": "aggregates"},
+    "inventory.tasks.sweep_aggregates": {"queue": "aggregates"},
+    "inventory.tasks.run_import_job": {"queue": "imports"},
+    "inventory.tasks.sweep_import_jobs": {"queue": "imports"},
+    "inventory.tasks.notify_submission": {"queue": "mail"},
+    "inventory.tasks.send_reminders": {"queue": "mail"},
+    "inventory.tasks.*": {"queue": "housekeeping"},
+}
+# Every task stops itself after TASK_SOFT_TIME_LIMIT seconds and is killed after TASK_TIME_LIMIT (imports and
+# backups bring their own limits); the hard limit stays under the broker's visibility timeout (600 s), or Redis
+# would hand a running acks-late task to a second worker.
+CELERY_TASK_SOFT_TIME_LIMIT = envint("TASK_SOFT_TIME_LIMIT", "300", minimum=1)
+CELERY_TASK_TIME_LIMIT = envint("TASK_TIME_LIMIT", "360", minimum=1)
+if not CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < 600:
+    raise SettingError(
+        "TASK_TIME_LIMIT",
+        f"TASK_SOFT_TIME_LIMIT ({CELERY_TASK_SOFT_TIME_LIMIT}) < TASK_TIME_LIMIT ({CELERY_TASK_TIME_LIMIT}) < 600 "
+        "is required",
+    )
+# Workers write a heartbeat every WORKER_HEARTBEAT_SECONDS (config/celery.py); one whose last beat is older than
+# WORKER_HEARTBEAT_MAX_AGE counts as gone (/readyz, the operations page, the dashboard's notice).
+WORKER_HEARTBEAT_SECONDS = envint("WORKER_HEARTBEAT_SECONDS", "10", minimum=1)
+WORKER_HEARTBEAT_MAX_AGE = envint("WORKER_HEARTBEAT_MAX_AGE", "60", minimum=1)
 
 
 def redis_cache(url: str) -> dict[str, object]:
@@ -213,17 +221,6 @@ SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", https_only)
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "0" if DEBUG else str(365 * 24 * 3600))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", https_only)
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "False")
-
-
-def envproxyheader(name: str) -> tuple[str, str] | None:
-    # The header a TLS-terminating proxy sets to "https" (X-Forwarded-Proto). Trusted only when named here: a
-    # client could send it itself to a site that is reached without that proxy.
-    header = os.getenv(name, "")
-    if not header:
-        return None
-    if not all(c.isascii() and (c.isalnum() or c == "-") for c in header):
-        raise ValueError(f"{name} must be a header name such as X-Forwarded-Proto, not {header!r}")
-    return ("HTTP_" + header.upper().replace("-", "_"), "https")
 
 
 SECURE_PROXY_SSL_HEADER = envproxyheader("SECURE_PROXY_SSL_HEADER")
@@ -288,7 +285,11 @@ IMPORT_MAX_SHARED_STRINGS_BYTES = envint("IMPORT_MAX_SHARED_STRINGS_BYTES", str(
 IMPORT_SOFT_TIME_LIMIT = envint("IMPORT_SOFT_TIME_LIMIT", "300")
 IMPORT_TIME_LIMIT = envint("IMPORT_TIME_LIMIT", "360")
 if not 0 < IMPORT_SOFT_TIME_LIMIT < IMPORT_TIME_LIMIT < CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]:
-    raise ValueError("IMPORT_SOFT_TIME_LIMIT < IMPORT_TIME_LIMIT < 600 seconds is required")
+    raise SettingError(
+        "IMPORT_TIME_LIMIT",
+        f"IMPORT_SOFT_TIME_LIMIT ({IMPORT_SOFT_TIME_LIMIT}) < IMPORT_TIME_LIMIT ({IMPORT_TIME_LIMIT}) < 600 "
+        "is required",
+    )
 # A job still queued after this many seconds failed to reach a worker; the sweep (every IMPORT_SWEEP_SECONDS) marks
 # it failed, and a job running past IMPORT_TIME_LIMIT as well (its worker was lost).
 IMPORT_QUEUE_TIMEOUT = envint("IMPORT_QUEUE_TIMEOUT", "1800")
@@ -309,10 +310,24 @@ LOGGING = {
 
 # The sweep recovers recomputes whose message was lost (Redis away at save time, a worker that died).
 AGGREGATES_SWEEP_SECONDS = envint("AGGREGATES_SWEEP_SECONDS", "15")
+# Run by one beat process only (README, "Production"). Each entry expires after its own interval: while a queue
+# has no worker, its sweeps do not pile up (the next one does the same work).
 CELERY_BEAT_SCHEDULE = {
-    "sweep-aggregates": {"task": "inventory.tasks.sweep_aggregates", "schedule": AGGREGATES_SWEEP_SECONDS},
-    "sweep-import-jobs": {"task": "inventory.tasks.sweep_import_jobs", "schedule": IMPORT_SWEEP_SECONDS},
-    "purge-import-files": {"task": "inventory.tasks.purge_import_files", "schedule": 3600},
+    "sweep-aggregates": {
+        "task": "inventory.tasks.sweep_aggregates",
+        "schedule": AGGREGATES_SWEEP_SECONDS,
+        "options": {"expires": AGGREGATES_SWEEP_SECONDS},
+    },
+    "sweep-import-jobs": {
+        "task": "inventory.tasks.sweep_import_jobs",
+        "schedule": IMPORT_SWEEP_SECONDS,
+        "options": {"expires": IMPORT_SWEEP_SECONDS},
+    },
+    "purge-import-files": {
+        "task": "inventory.tasks.purge_import_files",
+        "schedule": 3600,
+        "options": {"expires": 3600},
+    },
 }
 
 # The list pages' tables: django-tables2's markup with the site's page links (templates/_pagination.html).

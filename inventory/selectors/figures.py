@@ -16,12 +16,14 @@ from django.db.models import (
     DateTimeField,
     F,
     Max,
+    Min,
     Q,
     QuerySet,
     Value,
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inventory.constants import GROUPING_LEVEL
@@ -38,6 +40,7 @@ from inventory.models import (
     Trede,
 )
 from inventory.parsing import YEARS, parameter_number
+from inventory.services.workers import workers_alive_for
 
 FiguresT = TypeVar("FiguresT", bound="QuerySet[Any]")
 
@@ -218,6 +221,10 @@ class Freshness:
     computed_at: dt.datetime | None
     pending: bool
     pending_years: list[int]
+    # Since when the oldest pending change waits, and whether no worker is alive to take it (a stopped or lost
+    # worker): then pages say the recompute waits for the workers, instead of "bezig" forever.
+    pending_since: dt.datetime | None = None
+    waiting: bool = False
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -225,6 +232,11 @@ class Freshness:
             "recompute_pending": self.pending,
             "pending_years": self.pending_years,
         }
+
+    def waiting_minutes(self) -> int:
+        if not (self.waiting and self.pending_since):
+            return 0
+        return max(0, int((timezone.now() - self.pending_since).total_seconds() // 60))
 
 
 def aggregates_freshness(years: list[int] | None = None) -> Freshness:
@@ -234,5 +246,11 @@ def aggregates_freshness(years: list[int] | None = None) -> Freshness:
     if years:
         states, dirty = states.filter(year__in=years), dirty.filter(year__in=years)
     computed = states.aggregate(latest=Max("computed_at"))["latest"]
-    pending = sorted(set(dirty.values_list("year", flat=True)))
-    return Freshness(computed_at=computed, pending=bool(pending), pending_years=pending)
+    marks = dirty.values("year").annotate(since=Min("created_at")).order_by("year")
+    pending = [mark["year"] for mark in marks]
+    since = min((mark["since"] for mark in marks), default=None)
+    # Redis is asked only when something waits; when it cannot be asked, nothing is claimed.
+    waiting = bool(pending) and workers_alive_for("aggregates") is False
+    return Freshness(
+        computed_at=computed, pending=bool(pending), pending_years=pending, pending_since=since, waiting=waiting
+    )

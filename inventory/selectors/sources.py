@@ -204,7 +204,9 @@ class FigureSource:
         fresh = self.current_freshness
         stamp = fresh.computed_at.isoformat() if fresh and fresh.computed_at else "never"
         pending = ",".join(map(str, fresh.pending_years)) if fresh else ""
-        return f"{self.scope}-{stamp}-{pending}"
+        # While no worker is alive the notice shows how long the recompute waits: a new page each minute.
+        waiting = f"-waiting{fresh.waiting_minutes()}" if fresh and fresh.waiting else ""
+        return f"{self.scope}-{stamp}-{pending}{waiting}"
 
 
 @dataclass(frozen=True)
