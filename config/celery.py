@@ -53,6 +53,8 @@ class Heartbeat(bootsteps.StartStopStep):  # type: ignore[misc]
             self.thread.join(timeout=5)
         self.write(worker, stopped=True)
 
+    terminate = stop  # a cold shutdown stops the beat too
+
     def write(self, worker: Any, stopped: bool = False) -> None:
         from inventory.services.workers import heartbeat_write
 

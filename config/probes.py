@@ -7,11 +7,12 @@ the answer names only the check, not the server's addresses or messages."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable
 
-from django.db import connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
@@ -29,8 +30,16 @@ class CheckFailed(Exception):
 
 
 def _database() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("select 1")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("select 1")
+    except (InterfaceError, OperationalError):
+        # A connection the server dropped (a restart): once more on a new one before saying "unreachable". Closing
+        # a broken connection may raise; Django forgets it all the same.
+        with contextlib.suppress(DatabaseError):
+            connection.close()
+        with connection.cursor() as cursor:
+            cursor.execute("select 1")
 
 
 def _migrations() -> None:

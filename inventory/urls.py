@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from inventory.views import api, editions, exports, imports, portal, review
+from inventory.views import api, editions, exports, imports, operations, portal, review
 from inventory.views.home import home, key_figures_page
 from inventory.views.tables import AggregateTablePage, HeadcountTablePage, MeasureTablePage, OrganisationTablePage
 
@@ -26,6 +26,7 @@ urlpatterns = [
     path("tabellen/aggregaten/", AggregateTablePage.as_view(), name="table-aggregates"),
     path("portaal/<int:organisation_pk>/<int:year>/", portal.portal_form, name="portal-form"),
     path("beheer/aangiften/", review.SubmissionQueue.as_view(), name="review-queue"),
+    path("beheer/werking/", operations.operations_page, name="operations"),
     path("beheer/volledigheid/<int:year>/", review.completeness_page, name="completeness"),
     path("beheer/volledigheid/<int:year>/herinneren/", review.completeness_remind, name="completeness-remind"),
     path("beheer/aangiften/<int:pk>/", review.review, name="review"),

@@ -85,6 +85,7 @@ PAGES: dict[str, tuple[Callable[[dict], dict], list[str]]] = {
     "inventory:portal-form": (lambda w: {"organisation_pk": w["a"].pk, "year": 2020}, ["regio", COPY_PREVIOUS]),
     "inventory:review-queue": (lambda w: {}, [*filters(SubmissionFilter), "page", "sort", "export"]),
     "inventory:completeness": (lambda w: {"year": 2020}, []),
+    "inventory:operations": (lambda w: {}, []),
     "inventory:review": (lambda w: {"pk": w["submitted"].pk}, []),
     "inventory:import": (lambda w: {}, []),
     "inventory:import-template": (lambda w: {}, ["format"]),

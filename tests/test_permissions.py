@@ -149,6 +149,7 @@ ROWS: list[Row] = [
     Row("inventory:import-job-confirm", [LOGIN, 403, 404, 404, 404, 403], method="post", kwargs=the_job),
     Row("inventory:import-job-again", [LOGIN, 302, 404, 404, 404, 302], method="post", kwargs=the_job),
     Row("inventory:review-queue", [LOGIN, 404, 404, 404, 404, 200]),
+    Row("inventory:operations", [LOGIN, 404, 404, 404, 404, 200]),
     Row("inventory:review", [LOGIN, 404, 404, 404, 404, 200], kwargs=lambda w: {"pk": w["submitted"].pk}),
     Row(
         "inventory:review-step",

@@ -9,6 +9,7 @@ a queue's oldest waiting task is read from the broker's own list, without a data
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import logging
 import time
@@ -45,6 +46,10 @@ class WorkerBeat:
     def alive(self) -> bool:
         return not self.stopped and self.age <= settings.WORKER_HEARTBEAT_MAX_AGE
 
+    @property
+    def seen_at(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self.at, tz=dt.UTC)
+
 
 @dataclass(frozen=True)
 class QueueState:
@@ -56,6 +61,10 @@ class QueueState:
     @property
     def stalled(self) -> bool:
         return self.length > 0 and self.workers == 0
+
+    @property
+    def oldest_since(self) -> dt.datetime | None:
+        return None if self.oldest_age is None else dt.datetime.now(tz=dt.UTC) - dt.timedelta(seconds=self.oldest_age)
 
 
 def heartbeat_write(*, hostname: str, pid: int, queues: list[str], stopped: bool = False) -> None:

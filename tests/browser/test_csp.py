@@ -133,6 +133,7 @@ def test_the_pages_load_under_the_policy_without_a_violation(browser, live_serve
         ("review-queue", "/beheer/aangiften/"),
         ("review", f"/beheer/aangiften/{submission.pk}/"),
         ("completeness", "/beheer/volledigheid/2020/"),
+        ("operations", "/beheer/werking/"),
         ("import", "/import/"),
     ]:
         said += visit(browser, site + path, name)

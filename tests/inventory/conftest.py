@@ -8,8 +8,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import redis
 from celery.contrib.testing.worker import start_worker
 from django.db import connection, connections, transaction
+from django.test import Client
 
 from config.celery import app
 from inventory.models import ImportJob
@@ -17,6 +19,7 @@ from inventory.services import aggregation
 from inventory.services.aggregation import aggregates_recompute_all
 from inventory.services.demo import demo_load
 from inventory.services.reference import reference_load
+from tests.factories import UserFactory
 
 
 @pytest.fixture(scope="module")
@@ -119,3 +122,18 @@ def job_when(pk: object, *statuses: str, timeout: float = 60) -> ImportJob:
         assert time.monotonic() < deadline, f"import job still {job.status}"
         time.sleep(0.05)
     return job
+
+
+@pytest.fixture
+def clean_redis() -> Iterator[redis.Redis]:
+    client = aggregation.redis_client()
+    client.flushdb()
+    yield client
+    client.flushdb()
+
+
+@pytest.fixture
+def staff_page_client(db: None) -> Client:
+    client = Client()
+    client.force_login(UserFactory(username="pom-ops", is_staff=True, is_superuser=True))
+    return client

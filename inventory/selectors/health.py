@@ -1,0 +1,85 @@
+"""What the operations page shows (README, "Production"): workers, queues, recomputes, imports, backups."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+import redis
+from django.db.models import Count, Min
+from django.utils import timezone
+
+from inventory.models import AggregateDirtyKey, AggregateYear, ImportJob
+from inventory.services.workers import QueueState, WorkerBeat, queue_states, worker_beats
+
+logger = logging.getLogger(__name__)
+
+# Failed imports stay on the page this long.
+FAILED_IMPORTS_DAYS = 7
+
+
+@dataclass(frozen=True)
+class YearRecompute:
+    year: int
+    computed_at: dt.datetime | None
+    runs: int
+    pending_since: dt.datetime | None
+    pending_keys: int
+
+
+@dataclass(frozen=True)
+class Operations:
+    redis_ok: bool
+    workers: list[WorkerBeat] = field(default_factory=list)
+    queues: list[QueueState] = field(default_factory=list)
+    years: list[YearRecompute] = field(default_factory=list)
+    imports_active: list[ImportJob] = field(default_factory=list)
+    imports_failed: list[ImportJob] = field(default_factory=list)
+
+    @property
+    def workers_alive(self) -> int:
+        return sum(1 for worker in self.workers if worker.alive)
+
+    @property
+    def stalled_queues(self) -> list[str]:
+        return [queue.name for queue in self.queues if queue.workers == 0]
+
+
+def recomputes_per_year() -> list[YearRecompute]:
+    states = {state.year: state for state in AggregateYear.objects.all()}
+    marks = {
+        mark["year"]: mark
+        for mark in AggregateDirtyKey.objects.values("year").annotate(since=Min("created_at"), keys=Count("id"))
+    }
+    return [
+        YearRecompute(
+            year=year,
+            computed_at=states[year].computed_at if year in states else None,
+            runs=states[year].runs if year in states else 0,
+            pending_since=marks[year]["since"] if year in marks else None,
+            pending_keys=marks[year]["keys"] if year in marks else 0,
+        )
+        for year in sorted(set(states) | set(marks), reverse=True)
+    ]
+
+
+def operations_overview() -> Operations:
+    """One read of everything the page shows; Redis being away is shown, not raised."""
+    try:
+        beats = worker_beats()
+        queues = queue_states(beats)
+        redis_ok = True
+    except redis.RedisError as error:
+        logger.warning("operations page: Redis unavailable: %s", error)
+        beats, queues, redis_ok = [], [], False
+    jobs = ImportJob.objects.select_related("user").defer("data", "result").order_by("-created_at")
+    since = timezone.now() - dt.timedelta(days=FAILED_IMPORTS_DAYS)
+    return Operations(
+        redis_ok=redis_ok,
+        workers=beats,
+        queues=queues,
+        years=recomputes_per_year(),
+        imports_active=list(jobs.filter(status__in=[ImportJob.Status.QUEUED, ImportJob.Status.RUNNING])[:50]),
+        imports_failed=list(jobs.filter(status=ImportJob.Status.FAILED, created_at__gte=since)[:50]),
+    )
