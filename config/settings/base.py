@@ -9,6 +9,8 @@ import dj_database_url
 import pghistory
 from django.utils.translation import gettext_lazy as _
 
+from config.observability import sentry_init
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -352,3 +354,7 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 PASSWORD_RESET_MAX_PER_ADDRESS = envint("PASSWORD_RESET_MAX_PER_ADDRESS", "3")
 PASSWORD_RESET_MAX_PER_IP = envint("PASSWORD_RESET_MAX_PER_IP", "20")
 PASSWORD_RESET_WINDOW_MINUTES = envint("PASSWORD_RESET_WINDOW_MINUTES", "60")
+
+# Error reporting to Sentry or GlitchTip when SENTRY_DSN is set (README, "Logs and error reporting"): here, so that
+# the web, the worker, beat and every management command start it, once.
+SENTRY_ENABLED = sentry_init(os.environ)
