@@ -7,6 +7,7 @@ from pathlib import Path
 import csp.constants
 import dj_database_url
 import pghistory
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.observability import sentry_init
@@ -79,6 +80,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The access log: first, so that every answer has its line (README, "Logs and error reporting").
+    "config.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After whitenoise, so that static files keep its caching headers and go without these.
@@ -302,11 +305,39 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = envint("WORKER_MAX_MEMORY_MB", "512") * 102
 IMPORT_RETENTION_DAYS = envint("IMPORT_RETENTION_DAYS", "30")
 IMPORT_REFUSED_RETENTION_DAYS = envint("IMPORT_REFUSED_RETENTION_DAYS", "1")
 
+
+def envchoice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = os.getenv(name) or default
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name}: must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
+# Logs (README, "Logs and error reporting"): one JSON object per line in production, plain lines under DEBUG
+# (`make run`); config.middleware.RequestLogMiddleware writes the access log. To stdout, but manage.py sets stderr:
+# a command's own output (a CSV export, an API token) must stay clean when piped.
+LOG_FORMAT = envchoice("LOG_FORMAT", "text" if DEBUG else "json", ("json", "text"))
+LOG_LEVEL = envchoice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
+LOG_STREAM = envchoice("LOG_STREAM", "stdout", ("stdout", "stderr"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
+    "formatters": {
+        "json": {"()": "config.observability.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "stream": {"class": "logging.StreamHandler", "stream": f"ext://sys.{LOG_STREAM}", "formatter": LOG_FORMAT}
+    },
+    "root": {"handlers": ["stream"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's default handlers (stderr under DEBUG, mail to ADMINS) off: its records go to the root's.
+        "django": {"handlers": [], "level": LOG_LEVEL},
+        # The request line says 404 and 400 already; a 500's traceback stays (ERROR).
+        "django.request": {"level": "ERROR"},
+        # runserver's own access line would repeat the request line.
+        "django.server": {"level": "ERROR"},
+    },
 }
 
 # The sweep recovers recomputes whose message was lost (Redis away at save time, a worker that died).
