@@ -337,6 +337,8 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         # runserver's own access line would repeat the request line.
         "django.server": {"level": "ERROR"},
+        # django-axes logs every login at INFO; lockouts and failed logins are WARNINGs (AXES_VERBOSE below).
+        "axes": {"level": "WARNING"},
     },
 }
 
@@ -379,6 +381,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", "15"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Quiet: no "AXES: BEGIN version ..." at every start (management commands included); its warnings show the lockout
+# parameters only, masked as axes does by default (AXES_SENSITIVE_PARAMETERS), and not the user agent.
+AXES_VERBOSE = False
 
 # Password reset e-mails (accounts/throttle.py): at most this many requests per e-mail address and per client
 # address in a window of this many minutes; over it, the same answer but no e-mail.
