@@ -3,10 +3,11 @@
 import os
 import threading
 import time
+from logging.config import dictConfig
 from typing import Any
 
 from celery import Celery, bootsteps
-from celery.signals import before_task_publish
+from celery.signals import before_task_publish, setup_logging
 
 from config.env import SettingError, exit_on_setting_error
 
@@ -65,8 +66,17 @@ class Heartbeat(bootsteps.StartStopStep):  # type: ignore[misc]
 app.steps["worker"].add(Heartbeat)
 
 
-@before_task_publish.connect  # type: ignore[untyped-decorator]
+@before_task_publish.connect
 def stamp_published_at(headers: dict[str, Any] | None = None, **kwargs: Any) -> None:
     """The time a task was queued travels in its message: the operations page reads a queue's oldest age."""
     if headers is not None:
         headers.setdefault("published_at", time.time())
+
+
+@setup_logging.connect
+def use_django_logging(**kwargs: Any) -> None:
+    """The worker and beat log as the site does (LOGGING, README "Logs and error reporting"): with a receiver of
+    this signal Celery leaves logging alone, and `-l` is ignored (LOG_LEVEL decides)."""
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)

@@ -166,8 +166,11 @@ def test_a_proxy_header_that_is_no_header_name_stops_start_up() -> None:
         text=True,
         timeout=120,
     )
-    assert done.returncode != 0
-    assert "SECURE_PROXY_SSL_HEADER must be a header name such as X-Forwarded-Proto" in done.stderr
+    assert done.returncode == 2
+    assert done.stderr == (
+        "inventaris: ongeldige instelling SECURE_PROXY_SSL_HEADER: moet een headernaam zijn zoals X-Forwarded-Proto,"
+        " niet 'X-Forwarded-Proto: https'\n"
+    )
 
 
 # --- check --deploy ----------------------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ import dj_database_url
 import pghistory
 from django.utils.translation import gettext_lazy as _
 
-from config.env import SettingError, envbool, envint, envlist, envproxyheader, envrequired, envurl
+from config.env import SettingError, envbool, envchoice, envint, envlist, envproxyheader, envrequired, envurl
+from config.observability import sentry_init
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -49,6 +50,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The access log: first, so that every answer has its line (README, "Logs and error reporting").
+    "config.middleware.RequestLogMiddleware",
     # /livez and /readyz, answered before host checks, redirects and sessions (config/probes.py).
     "config.probes.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -301,11 +304,31 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = envint("WORKER_MAX_MEMORY_MB", "512") * 102
 IMPORT_RETENTION_DAYS = envint("IMPORT_RETENTION_DAYS", "30")
 IMPORT_REFUSED_RETENTION_DAYS = envint("IMPORT_REFUSED_RETENTION_DAYS", "1")
 
+
+LOG_FORMAT = envchoice("LOG_FORMAT", "text" if DEBUG else "json", ("json", "text"))
+LOG_LEVEL = envchoice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
+LOG_STREAM = envchoice("LOG_STREAM", "stdout", ("stdout", "stderr"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
+    "formatters": {
+        "json": {"()": "config.observability.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "stream": {"class": "logging.StreamHandler", "stream": f"ext://sys.{LOG_STREAM}", "formatter": LOG_FORMAT}
+    },
+    "root": {"handlers": ["stream"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's default handlers (stderr under DEBUG, mail to ADMINS) off: its records go to the root's.
+        "django": {"handlers": [], "level": LOG_LEVEL},
+        # The request line says 404 and 400 already; a 500's traceback stays (ERROR).
+        "django.request": {"level": "ERROR"},
+        # runserver's own access line would repeat the request line.
+        "django.server": {"level": "ERROR"},
+        # django-axes logs every login at INFO; lockouts and failed logins are WARNINGs (AXES_VERBOSE below).
+        "axes": {"level": "WARNING"},
+    },
 }
 
 # The sweep recovers recomputes whose message was lost (Redis away at save time, a worker that died).
@@ -361,9 +384,16 @@ AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", "15"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Quiet: no "AXES: BEGIN version ..." at every start (management commands included); its warnings show the lockout
+# parameters only, masked as axes does by default (AXES_SENSITIVE_PARAMETERS), and not the user agent.
+AXES_VERBOSE = False
 
 # Password reset e-mails (accounts/throttle.py): at most this many requests per e-mail address and per client
 # address in a window of this many minutes; over it, the same answer but no e-mail.
 PASSWORD_RESET_MAX_PER_ADDRESS = envint("PASSWORD_RESET_MAX_PER_ADDRESS", "3")
 PASSWORD_RESET_MAX_PER_IP = envint("PASSWORD_RESET_MAX_PER_IP", "20")
 PASSWORD_RESET_WINDOW_MINUTES = envint("PASSWORD_RESET_WINDOW_MINUTES", "60")
+
+# Error reporting to Sentry or GlitchTip when SENTRY_DSN is set (README, "Logs and error reporting"): here, so that
+# the web, the worker, beat and every management command start it, once.
+SENTRY_ENABLED = sentry_init(os.environ)

@@ -1,11 +1,13 @@
-"""Test settings: base.py plus what only makes tests faster, and plain HTTP for the test client and the browser
-tests' live server (tests/test_security.py checks the redirect and HSTS with base.py's defaults)."""
+"""Test settings: base.py plus what only makes tests faster, plain HTTP for the test client and the browser tests'
+live server (tests/test_security.py checks the redirect and HSTS with base.py's defaults), and no error reporting."""
 
 import os
 from urllib.parse import urlsplit
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "False")
+# A developer's SENTRY_DSN must not receive the tests' errors (tests/test_logging.py starts Sentry itself).
+os.environ.pop("SENTRY_DSN", None)
 
 from config.settings.base import *  # noqa: F403
 
