@@ -1,5 +1,6 @@
-"""The inventory's data, one module per part: reference data, the yearly collection, aggregates, editions and
-the audit trail. Everything is importable from `inventory.models`; table names are Django's defaults."""
+"""The inventory's data, one module per part: reference data, the yearly collection, aggregates, editions, the
+audit trail and operations (maintenance runs). Everything is importable from `inventory.models`; table names are
+Django's defaults."""
 
 from inventory.models.aggregates import Aggregate, AggregateDirtyKey, AggregateLeaf, AggregateYear
 from inventory.models.audit import (
@@ -27,6 +28,7 @@ from inventory.models.collection import (
     scope_statuses,
 )
 from inventory.models.editions import Edition, EditionFigure, EditionHeadcount, EditionQuerySet
+from inventory.models.operations import MaintenanceRun
 from inventory.models.reference import (
     HEADLINE_TREDEN,
     IMPORTABLE,
@@ -73,6 +75,7 @@ __all__ = [
     "HeadcountQuerySet",
     "ImportJob",
     "Indicator",
+    "MaintenanceRun",
     "Measure",
     "MeasureEvent",
     "MeasureMode",
