@@ -45,18 +45,19 @@ def envbool(name: str, default: str) -> bool:
     return value in ("True", "1", "true")
 
 
-def envint(name: str, default: str, *, minimum: int = 0) -> int:
+def envint(name: str, default: str, *, minimum: int = 0, maximum: int | None = None) -> int:
     value = os.getenv(name, default).strip()
     try:
         number = int(value)
     except ValueError:
         number = minimum - 1
-    if number < minimum:
+    if number < minimum or (maximum is not None and number > maximum):
+        upto = "" if maximum is None else _say(f" tot en met {maximum}", f" to {maximum}")
         raise SettingError(
             name,
             _say(
-                f"moet een geheel getal vanaf {minimum} zijn, niet {value!r}",
-                f"must be a whole number from {minimum}, not {value!r}",
+                f"moet een geheel getal vanaf {minimum}{upto} zijn, niet {value!r}",
+                f"must be a whole number from {minimum}{upto}, not {value!r}",
             ),
         )
     return number

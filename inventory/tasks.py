@@ -8,6 +8,7 @@ from celery.signals import task_failure
 
 from inventory.services.aggregation import aggregates_recompute, aggregates_sweep, clear_queued
 from inventory.services.completeness import reminders_send
+from inventory.services.housekeeping import housekeeping_run
 from inventory.services.import_jobs import import_files_purge, import_job_interrupted, import_job_run, import_jobs_sweep
 from inventory.services.notifications import submission_notify
 
@@ -61,3 +62,8 @@ def notify_submission(submission_id: int, event: str | None = None) -> None:
 @shared_task(ignore_result=True)
 def send_reminders(year: int) -> None:
     reminders_send(year=year)
+
+
+@shared_task(ignore_result=True)
+def housekeeping() -> None:
+    housekeeping_run()

@@ -7,6 +7,7 @@ from pathlib import Path
 import csp.constants
 import dj_database_url
 import pghistory
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from config.env import SettingError, envbool, envchoice, envint, envlist, envproxyheader, envrequired, envurl
@@ -351,7 +352,17 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600,
         "options": {"expires": 3600},
     },
+    "housekeeping": {
+        "task": "inventory.tasks.housekeeping",
+        "schedule": crontab(minute=30, hour=envint("HOUSEKEEPING_HOUR", "3", maximum=23)),
+        "options": {"expires": 12 * 3600},
+    },
 }
+# Housekeeping (inventory/services/housekeeping.py), nightly: finished import jobs and their reports, reminders and
+# django-axes' login records are kept this many days.
+IMPORT_JOB_RETENTION_DAYS = envint("IMPORT_JOB_RETENTION_DAYS", "730", minimum=1)
+REMINDER_RETENTION_DAYS = envint("REMINDER_RETENTION_DAYS", "730", minimum=1)
+LOGIN_LOG_RETENTION_DAYS = envint("LOGIN_LOG_RETENTION_DAYS", "90", minimum=1)
 
 # The list pages' tables: django-tables2's markup with the site's page links (templates/_pagination.html).
 DJANGO_TABLES2_TEMPLATE = "inventory/_table.html"
