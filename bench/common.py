@@ -55,6 +55,7 @@ def setup_django(name: str, **environ: str) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
     # DEBUG off as in production, but on plain HTTP: no redirect to https:// (README, "Security").
     os.environ.setdefault("SECURE_SSL_REDIRECT", "False")
+    os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")  # no mail server here
     # A child process's result is the last line of its stdout: logs go to stderr, as manage.py's do.
     os.environ.setdefault("LOG_STREAM", "stderr")
     import django
