@@ -6,14 +6,14 @@
 #   entrypoint.sh worker          a Celery worker for $WORKER_QUEUES (default: every queue)
 #   entrypoint.sh beat            the Celery beat: exactly one per site
 #   entrypoint.sh migrate         the migrations, then the reference data (both idempotent); web never migrates
-#   entrypoint.sh check           Django's deployment checks; fails on any warning
+#   entrypoint.sh check           Django's deployment checks: any warning fails, but those in SILENCED_SYSTEM_CHECKS
 #   entrypoint.sh manage ARGS...  python manage.py ARGS...
-#   entrypoint.sh check-web | check-worker | check-beat   the container health checks (no preflight: they must
-#                                 answer within seconds)
+#   entrypoint.sh check-web | check-worker | check-beat   the container health checks
 #
-# Every other mode first runs config.preflight: a bad setting is one line naming it (exit 2), a database or
-# Redis that does not answer within $STARTUP_WAIT seconds is one line naming it (exit 1). The long-running modes
-# exec their program, so that SIGTERM (docker stop, PID 1) reaches gunicorn or Celery itself.
+# Every mode but the health checks (they must answer within seconds) first runs config.preflight: a bad setting is
+# one line naming it (exit 2), a database or Redis that does not answer within $STARTUP_WAIT seconds is one line
+# naming it (exit 1). The long-running modes exec their program, so that SIGTERM (docker stop) reaches gunicorn or
+# Celery itself, not a shell; arguments after web, worker or beat go to it as they are.
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -146,9 +146,9 @@ import sys
 import django
 
 django.setup()
-from celery.utils.nodenames import default_nodename, host_format  # noqa: E402
+from celery.utils.nodenames import default_nodename, host_format
 
-from inventory.services.workers import worker_beats  # noqa: E402
+from inventory.services.workers import worker_beats
 
 name = host_format(default_nodename(sys.argv[1]))  # as `celery worker --hostname` makes it
 beat = next((beat for beat in worker_beats() if beat.hostname == name), None)
