@@ -403,6 +403,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", "15"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Behind TRUSTED_PROXY_COUNT proxies that each append to X-Forwarded-For, the client's address is read from there
+# (accounts/clients.py), for the lock-out and the password-reset limit; 0 (directly reached): REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0", maximum=5)
+AXES_CLIENT_IP_CALLABLE = "accounts.clients.client_ip"
 # Quiet: no "AXES: BEGIN version ..." at every start (management commands included); its warnings show the lockout
 # parameters only, masked as axes does by default (AXES_SENSITIVE_PARAMETERS), and not the user agent.
 AXES_VERBOSE = False
