@@ -7,6 +7,7 @@ from pathlib import Path
 import csp.constants
 import dj_database_url
 import pghistory
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -299,6 +300,14 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = envint("WORKER_MAX_MEMORY_MB", "512") * 102
 # the job's report stays (the beat task purge_import_files, hourly).
 IMPORT_RETENTION_DAYS = envint("IMPORT_RETENTION_DAYS", "30")
 IMPORT_REFUSED_RETENTION_DAYS = envint("IMPORT_REFUSED_RETENTION_DAYS", "1")
+# Backups (README, "Backups and restore"; inventory/services/backups.py): every night at BACKUP_HOUR (local time)
+# the beat task nightly_backup writes one into BACKUP_DIR, proves it restores, then keeps the newest BACKUP_KEEP.
+# An empty BACKUP_DIR switches it off; `manage.py backup` writes there too (else into the current folder).
+BACKUP_DIR = os.getenv("BACKUP_DIR", "")
+BACKUP_KEEP = envint("BACKUP_KEEP", "7")
+BACKUP_HOUR = envint("BACKUP_HOUR", "2")
+if BACKUP_KEEP < 1 or not 0 <= BACKUP_HOUR <= 23:
+    raise ValueError("BACKUP_KEEP must be at least 1 and BACKUP_HOUR an hour from 0 to 23")
 
 LOGGING = {
     "version": 1,
@@ -313,6 +322,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-aggregates": {"task": "inventory.tasks.sweep_aggregates", "schedule": AGGREGATES_SWEEP_SECONDS},
     "sweep-import-jobs": {"task": "inventory.tasks.sweep_import_jobs", "schedule": IMPORT_SWEEP_SECONDS},
     "purge-import-files": {"task": "inventory.tasks.purge_import_files", "schedule": 3600},
+    "nightly-backup": {"task": "inventory.tasks.nightly_backup", "schedule": crontab(hour=BACKUP_HOUR, minute=0)},
 }
 
 # The list pages' tables: django-tables2's markup with the site's page links (templates/_pagination.html).
