@@ -114,7 +114,7 @@ def run(options: argparse.Namespace, database: str, folder: Path) -> None:
         ("baseline: createdb + pg_restore", restore_seconds, restore_seconds, ""),
         ("restore_check (backup_check)", check_seconds, restore_seconds, ""),
     ):
-        print(f"{label:<44} {seconds:8.2f} {seconds / base:6.2f}x {size:>10}")
+        print(f"{label:<44} {seconds:8.2f} {seconds / base:6.2f}x {size:>10}".rstrip())
     print(f"file: {backup_mb:.1f} MB, {backup_mb / plain_mb:.3f}x the plain dump ({plain_mb:.1f} MB)")
     tables = check.manifest["tables"]
     largest = ", ".join(f"{name} {count:,}" for name, count in sorted(tables.items(), key=lambda t: -t[1])[:4])
