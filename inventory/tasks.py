@@ -7,6 +7,7 @@ from celery.exceptions import TimeLimitExceeded
 from celery.signals import task_failure
 
 from inventory.services.aggregation import aggregates_recompute, aggregates_sweep, clear_queued
+from inventory.services.backups import backups_nightly
 from inventory.services.completeness import reminders_send
 from inventory.services.housekeeping import housekeeping_run
 from inventory.services.import_jobs import import_files_purge, import_job_interrupted, import_job_run, import_jobs_sweep
@@ -67,3 +68,12 @@ def send_reminders(year: int) -> None:
 @shared_task(ignore_result=True)
 def housekeeping() -> None:
     housekeeping_run()
+
+
+# Acknowledged on arrival, not at the end: a backup that outlasts the broker's visibility timeout (600 s) is never
+# handed to a second worker; one lost with its worker waits for the next night. The advisory lock in
+# backups_nightly keeps two beats from running two at once.
+# Not under the general TASK_TIME_LIMIT: a large database takes longer than 6 minutes to dump and check.
+@shared_task(acks_late=False, ignore_result=True, soft_time_limit=3 * 3600, time_limit=3 * 3600 + 300)
+def nightly_backup() -> None:
+    backups_nightly()

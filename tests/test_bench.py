@@ -28,7 +28,7 @@ def test_no_bench_module_shadows_another() -> None:
     """bench/ comes first on sys.path when a script there runs: a module named like one of the standard library
     or an installed package would hide it (bench/http.py once hid `http` from Django)."""
     names = [path.stem for path in (ROOT / "bench").glob("*.py") if path.stem != "__init__"]
-    assert {"aggregates", "common", "exports", "imports", "pages", "portal", "upload_limits"} <= set(names)
+    assert {"aggregates", "backups", "common", "exports", "imports", "pages", "portal", "upload_limits"} <= set(names)
     assert [name for name in names if name in sys.stdlib_module_names] == []
     assert [name for name in names if importlib.util.find_spec(name) is not None] == []
 
@@ -178,3 +178,23 @@ def test_upload_limits(quick_database: str) -> None:
     assert len(lines(output, r"^  Het Excel-bestand is uitgepakt te groot")) == 2
     assert lines(output, r"^(goal met|GOAL MISSED) \(both refused within 2 s and under 200 MB\)")
     assert not database_exists(quick_database)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("quick_database", ["inventaris_bench_backups_quick"], indirect=True)
+def test_backups(quick_database: str) -> None:
+    output = run_bench("backups.py")
+
+    assert lines(output, r"^data: [\d,]+ headcounts, an edition of [\d,]+ headcounts and [\d,]+ figures, 3 uploads")
+    for label in (
+        "baseline: pg_dump -Fc to /dev/null",
+        r"backup \(backup_create\)",
+        r"baseline: createdb \+ pg_restore",
+        r"restore_check \(backup_check\)",
+    ):
+        assert lines(output, rf"^{label} +[\d.]+ +[\d.]+x"), label
+    assert lines(output, r"^file: [\d.]+ MB, [\d.]+x the plain dump \([\d.]+ MB\)$")
+    assert lines(output, r"^manifest: [\d,]+ rows in \d+ tables \(largest: ")
+    assert lines(output, r"^restore check: inventaris-backup-\d{8}-\d{6}\.tar is in orde: ")
+    assert not database_exists(quick_database)
+    assert not database_exists(f"{quick_database}_plain_restore")

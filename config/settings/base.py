@@ -312,6 +312,12 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = envint("WORKER_MAX_MEMORY_MB", "512") * 102
 # the job's report stays (the beat task purge_import_files, hourly).
 IMPORT_RETENTION_DAYS = envint("IMPORT_RETENTION_DAYS", "30")
 IMPORT_REFUSED_RETENTION_DAYS = envint("IMPORT_REFUSED_RETENTION_DAYS", "1")
+# Backups (README, "Backups and restore"; inventory/services/backups.py): every night at BACKUP_HOUR (local time)
+# the beat task nightly_backup writes one into BACKUP_DIR, proves it restores, then keeps the newest BACKUP_KEEP.
+# An empty BACKUP_DIR switches it off; `manage.py backup` writes there too (else into the current folder).
+BACKUP_DIR = os.getenv("BACKUP_DIR", "")
+BACKUP_KEEP = envint("BACKUP_KEEP", "7", minimum=1)
+BACKUP_HOUR = envint("BACKUP_HOUR", "2", maximum=23)
 
 
 LOG_FORMAT = envchoice("LOG_FORMAT", "text" if DEBUG else "json", ("json", "text"))
@@ -363,6 +369,11 @@ CELERY_BEAT_SCHEDULE = {
     "housekeeping": {
         "task": "inventory.tasks.housekeeping",
         "schedule": crontab(minute=30, hour=envint("HOUSEKEEPING_HOUR", "3", maximum=23)),
+        "options": {"expires": 12 * 3600},
+    },
+    "nightly-backup": {
+        "task": "inventory.tasks.nightly_backup",
+        "schedule": crontab(hour=BACKUP_HOUR, minute=0),
         "options": {"expires": 12 * 3600},
     },
 }

@@ -10,7 +10,8 @@ import redis
 from django.db.models import Count, Min
 from django.utils import timezone
 
-from inventory.models import AggregateDirtyKey, AggregateYear, ImportJob
+from inventory.models import AggregateDirtyKey, AggregateYear, ImportJob, MaintenanceRun
+from inventory.selectors.operations import last_maintenance_runs
 from inventory.services.workers import QueueState, WorkerBeat, queue_states, worker_beats
 
 logger = logging.getLogger(__name__)
@@ -36,10 +37,17 @@ class Operations:
     years: list[YearRecompute] = field(default_factory=list)
     imports_active: list[ImportJob] = field(default_factory=list)
     imports_failed: list[ImportJob] = field(default_factory=list)
+    # The latest backup, restore check and housekeeping run (None: never ran).
+    maintenance: dict[str, MaintenanceRun | None] = field(default_factory=dict)
 
     @property
     def workers_alive(self) -> int:
         return sum(1 for worker in self.workers if worker.alive)
+
+    @property
+    def maintenance_rows(self) -> list[tuple[str, str, MaintenanceRun | None]]:
+        """(kind, its name, its latest run) in the order of MaintenanceRun.Kind."""
+        return [(kind, str(label), self.maintenance.get(kind)) for kind, label in MaintenanceRun.Kind.choices]
 
     @property
     def stalled_queues(self) -> list[str]:
@@ -82,4 +90,5 @@ def operations_overview() -> Operations:
         years=recomputes_per_year(),
         imports_active=list(jobs.filter(status__in=[ImportJob.Status.QUEUED, ImportJob.Status.RUNNING])[:50]),
         imports_failed=list(jobs.filter(status=ImportJob.Status.FAILED, created_at__gte=since)[:50]),
+        maintenance=last_maintenance_runs(),
     )

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from inventory.models import ImportJob, MaintenanceRun, Reminder
 from inventory.services.import_jobs import UNFINISHED, import_files_purge
+from inventory.services.maintenance import MaintenanceRecord
 
 
 def _sessions_clear() -> int:
@@ -34,8 +35,8 @@ def _sessions_clear() -> int:
 def housekeeping_run(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Remove what is past its retention; how many of each were removed."""
     now = now or timezone.now()
-    run = MaintenanceRun.objects.create(kind=MaintenanceRun.Kind.HOUSEKEEPING, started_at=now)
-    try:
+    with MaintenanceRecord(MaintenanceRun.Kind.HOUSEKEEPING) as run:
+        run.start()
         with transaction.atomic():
             days = dt.timedelta(days=1)
             jobs = ImportJob.objects.exclude(status__in=UNFINISHED).filter(
@@ -52,11 +53,5 @@ def housekeeping_run(*, now: dt.datetime | None = None) -> dict[str, int]:
                 "login_records": AccessLog.objects.filter(attempt_time__lt=logins).delete()[0]
                 + AccessFailureLog.objects.filter(attempt_time__lt=logins).delete()[0],
             }
-    except Exception as error:
-        run.finished_at, run.ok, run.detail = timezone.now(), False, f"{type(error).__name__}: {error}"[:2000]
-        run.save(update_fields=["finished_at", "ok", "detail"])
-        raise
-    run.finished_at, run.ok = timezone.now(), True
-    run.detail = ", ".join(f"{name}: {count}" for name, count in removed.items())
-    run.save(update_fields=["finished_at", "ok", "detail"])
+        run.detail = ", ".join(f"{name}: {count}" for name, count in removed.items())
     return removed

@@ -23,5 +23,7 @@ def operations_page(request: HttpRequest) -> HttpResponse:
             "now": timezone.now(),
             "heartbeat_max_age": settings.WORKER_HEARTBEAT_MAX_AGE,
             "failed_days": FAILED_IMPORTS_DAYS,
+            "backup_dir": settings.BACKUP_DIR,
+            "backup_hour": settings.BACKUP_HOUR,
         },
     )

@@ -21,6 +21,7 @@ from inventory.models import (
     EditionHeadcount,
     Headcount,
     ImportJob,
+    MaintenanceRun,
     Measure,
     Organisation,
     OverlapCorrection,
@@ -303,6 +304,14 @@ BAD_ROWS: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
     (
         "import_job_confirms_a_dry_run",
         lambda w: ImportJob.objects.create(**import_job(w), dry_run=True, source_job=w["confirmed"]),
+    ),
+    (
+        "maintenancerun_outcome_when_finished",
+        lambda w: MaintenanceRun.objects.create(kind=MaintenanceRun.Kind.BACKUP, ok=True),
+    ),
+    (
+        "maintenancerun_outcome_when_finished",
+        lambda w: MaintenanceRun.objects.create(kind=MaintenanceRun.Kind.BACKUP, finished_at=timezone.now()),
     ),
 ]
 

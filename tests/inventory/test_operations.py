@@ -252,6 +252,8 @@ def test_operations_page_shows_a_stopped_worker_and_a_stalled_queue(
     assert "gestopt" in page
     assert 'data-queue="housekeeping" data-length="1"' in page
     assert "Geen actief rekenproces voor de wachtrij(en) aggregates, imports, mail, housekeeping" in page
+    assert 'data-maintenance="backup" data-ok="never"' in page
+    assert "geen map voor de nachtelijke back-up ingesteld" in page
     assert 'data-year="2020" data-pending="1"' in page
     assert "1 wijziging wacht sinds" in page
 
@@ -277,3 +279,21 @@ def test_dashboard_says_the_recompute_waits_when_no_worker_is_alive(clean_redis:
     fresh = aggregates_freshness()
     assert fresh.pending
     assert not fresh.waiting
+
+
+def test_operations_page_shows_the_last_backup_and_restore_check(staff_page_client: Client) -> None:
+    from django.utils import timezone
+
+    from inventory.models import MaintenanceRun
+
+    now = timezone.now()
+    MaintenanceRun.objects.create(kind="backup", finished_at=now, ok=True, file_name="/b/x.tar", size_bytes=2048)
+    MaintenanceRun.objects.create(kind="restore_check", finished_at=now, ok=False, detail="Tabel t: 3 rijen verwacht")
+    with override_settings(BACKUP_DIR="/backups"):
+        page = staff_page_client.get("/beheer/werking/").content.decode()
+    assert 'data-maintenance="backup" data-ok="1"' in page
+    assert "/b/x.tar, 2,0\xa0KB" in page
+    assert 'data-maintenance="restore_check" data-ok="0"' in page
+    assert "Tabel t: 3 rijen verwacht" in page
+    assert 'data-maintenance="housekeeping" data-ok="never"' in page
+    assert "wordt een back-up gemaakt in /backups" in page
