@@ -137,3 +137,14 @@ def staff_page_client(db: None) -> Client:
     client = Client()
     client.force_login(UserFactory(username="pom-ops", is_staff=True, is_superuser=True))
     return client
+
+
+@pytest.fixture
+def aggregates_worker_alive() -> Iterator[None]:
+    """A live worker's heartbeat for the aggregates queue (as config.celery.Heartbeat writes it), for tests of what
+    pages say while a recompute is under way; without one they say it waits for the workers."""
+    from inventory.services import workers
+
+    workers.heartbeat_write(hostname="tests-aggregates@localhost", pid=os.getpid(), queues=["aggregates"])
+    yield
+    aggregation.redis_client().delete(workers.HEARTBEAT_KEY.format(hostname="tests-aggregates@localhost"))

@@ -209,7 +209,9 @@ def test_the_home_page_shows_the_series_the_belgian_way_with_its_freshness(
     assert "Alle wijzigingen zijn verwerkt." in page
 
 
-def test_the_home_page_says_when_a_recompute_is_pending(demo_aggregates, coordinator_client: Client) -> None:
+def test_the_home_page_says_when_a_recompute_is_pending(
+    demo_aggregates, coordinator_client: Client, aggregates_worker_alive: None
+) -> None:
     from inventory.services.aggregation import aggregates_mark_years
 
     aggregates_mark_years(years=[2019])

@@ -171,7 +171,9 @@ def test_no_script_or_outside_file_is_needed(demo: None, coordinator_client: Cli
     assert not re.search(r'(src|href)="https?://', html)
 
 
-def test_freshness_says_when_the_aggregates_were_computed_and_what_is_pending(demo: None, coordinator_client: Client):
+def test_freshness_says_when_the_aggregates_were_computed_and_what_is_pending(
+    demo: None, coordinator_client: Client, aggregates_worker_alive: None
+):
     assert "Alle wijzigingen zijn verwerkt." in text(coordinator_client.get("/"))
     AggregateDirtyKey.objects.create(year=2019, region=Region.objects.get(code="31005"), measure=None)
     assert "Herberekening bezig voor 2019." in text(coordinator_client.get("/"))
@@ -280,7 +282,7 @@ def test_an_organisation_users_dashboard_reads_a_fixed_number_of_queries(demo: N
 
 
 def test_a_cached_dashboard_reads_five_queries_and_follows_every_recompute(
-    demo: None, coordinator_client: Client, django_assert_max_num_queries
+    demo: None, coordinator_client: Client, django_assert_max_num_queries, aggregates_worker_alive: None
 ):
     assert figure(coordinator_client.get("/"), "headline") == "63.552"
     with django_assert_max_num_queries(6):  # session, user, and the freshness and year states that key the cache
