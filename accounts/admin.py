@@ -9,11 +9,12 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import PRIVILEGE_FIELDS, may_grant_privileges, user_change_problem
-from accounts.models import ApiToken, Membership, User
+from accounts.models import ApiToken, Invitation, Membership, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -47,8 +48,22 @@ class UserAdmin(DjangoUserAdmin):
         *DjangoUserAdmin.add_fieldsets,
         (_("Contact en rol"), {"classes": ("wide",), "fields": ("email", "is_staff", "is_coordinator")}),
     )
-    list_display = ("username", "email", "first_name", "last_name", "is_staff", "is_coordinator", "is_active")
+    list_display = (
+        "username",
+        "email",
+        "first_name",
+        "last_name",
+        "is_staff",
+        "is_coordinator",
+        "is_active",
+        "last_login",
+    )
     list_filter = ("is_staff", "is_coordinator", "is_superuser", "is_active", "groups")
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None) -> HttpResponse:
+        """Nobody makes an account with a password to pass on: "add user" is an invitation (accounts/invitations.py),
+        and the person chooses the password."""
+        return HttpResponseRedirect(reverse("invitation-new"))
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         fields = tuple(super().get_readonly_fields(request, obj))
@@ -111,4 +126,25 @@ class ApiTokenAdmin(admin.ModelAdmin):
     exclude = ("key_hash",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Read-only: inviting, sending again and revoking go through the invitations page (one service)."""
+
+    list_display = ("email", "organisation", "role", "state", "sent_at", "expires_at", "accepted_at")
+    list_filter = ("role",)
+    search_fields = ("email", "name", "organisation__name", "organisation__kbo")
+    list_select_related = ("organisation",)
+    exclude = ("token_hash",)
+
+    @admin.display(description=_("toestand"))
+    def state(self, obj: Invitation) -> str:
+        return obj.state_label
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -3,9 +3,12 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from accounts.urls import manage_urlpatterns
+
 urlpatterns = [
     path("", include("inventory.urls")),
     path("accounts/", include("accounts.urls")),
+    path("", include(manage_urlpatterns)),
     # The language switch sits on the login page too, so it must work before logging in.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),

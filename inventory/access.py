@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import MembershipRole, User
+from accounts.models import EDITING_ROLES, User
 from inventory.models import (
     CollectionRound,
     Headcount,
@@ -77,7 +77,7 @@ def organisations_visible_to(user: User) -> QuerySet[Organisation]:
 def organisations_editable_by(user: User) -> QuerySet[Organisation]:
     if is_staff_member(user):
         return Organisation.objects.all()
-    return Organisation.objects.filter(memberships__user=user, memberships__role=MembershipRole.EDITOR)
+    return Organisation.objects.filter(memberships__user=user, memberships__role__in=EDITING_ROLES)
 
 
 def organisation_get_for(user: User, pk: int) -> Organisation:

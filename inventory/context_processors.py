@@ -1,5 +1,6 @@
 from django.http import HttpRequest
 
+from accounts.access import organisations_managed_by
 from inventory.access import is_coordinator, is_staff_member, may_upload
 from inventory.selectors.rounds import latest_round_year
 
@@ -14,4 +15,9 @@ def roles(request: HttpRequest) -> dict[str, object]:
         "may_upload": lambda: may_upload(user),
         # Lazy too, and only asked for staff: the header's link to the latest round's completeness.
         "latest_round_year": latest_round_year,
+        # An organisation contact's "Collega's" link: the organisations whose members they manage (staff reach
+        # every organisation's members from the invitations and the onboarding pages instead).
+        "managed_organisations": lambda: (
+            list(organisations_managed_by(user).order_by("name")[:5]) if user.is_authenticated and not staff else []
+        ),
     }

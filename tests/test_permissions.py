@@ -13,14 +13,14 @@ from django.test import Client
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Invitation, Membership, User
 from inventory.models import CollectionRound, ImportJob, Organisation, Submission
 from tests.conftest import logged_in
 from tests.factories import MembershipFactory, OrganisationFactory, RegionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["anonymous", "editor_a", "viewer_a", "editor_b", "coordinator", "staff"]
+ROLES = ["anonymous", "editor_a", "viewer_a", "editor_b", "coordinator", "staff", "contact_a"]
 # Answers other than a status code: a redirect to the login page (or the admin's), and a password-reset page
 # that says its link is invalid.
 LOGIN, ADMIN_LOGIN, INVALID_LINK = "login", "admin-login", "invalid-link"
@@ -47,8 +47,19 @@ def world(db: None) -> dict:
     MembershipFactory(user=users["editor_b"], organisation=b, role="editor")
     users["coordinator"] = UserFactory(is_coordinator=True)
     users["staff"] = UserFactory(is_staff=True)
+    users["contact_a"] = UserFactory()
+    MembershipFactory(user=users["contact_a"], organisation=a, role="contact")
     job = ImportJob.objects.create(user=users["editor_a"], kind="headcounts", filename="a.csv", data=b"", status="done")
-    return {"a": a, "submitted": submitted, "job": job, "users": users}
+    invitation = Invitation.objects.create(email="nieuw@example.be", organisation=a, role="editor")
+    viewer_membership = Membership.objects.get(user=users["viewer_a"])
+    return {
+        "a": a,
+        "submitted": submitted,
+        "job": job,
+        "users": users,
+        "invitation": invitation,
+        "viewer_membership": viewer_membership,
+    }
 
 
 def client_for(world: dict, role: str, *, csrf: bool = False) -> Client:
@@ -62,7 +73,8 @@ def client_for(world: dict, role: str, *, csrf: bool = False) -> Client:
 
 @dataclass(frozen=True)
 class Row:
-    """One request: the URL pattern's name, its kwargs from the world, and the answer for each role in ROLES order."""
+    """One request: the URL pattern's name, its kwargs from the world, and the answer for each role in ROLES order
+    but the last; an organisation contact (contact_a) answers as editor_a unless `contact` says otherwise."""
 
     name: str
     expected: list[object]
@@ -70,6 +82,11 @@ class Row:
     kwargs: Callable[[dict], dict] = lambda w: {}
     data: dict = field(default_factory=dict)
     query: str = ""
+    contact: object = None
+
+    @property
+    def answers(self) -> list[object]:
+        return [*self.expected, self.expected[1] if self.contact is None else self.contact]
 
     def url(self, world: dict) -> str:
         path = reverse(self.name, kwargs=self.kwargs(world))
@@ -144,10 +161,13 @@ ROWS: list[Row] = [
     # The template to fill in: for those who may upload (a viewer is told why, as on the upload page).
     Row("inventory:import-template", [LOGIN, 200, 403, 200, 403, 200]),
     Row("inventory:import-template", [LOGIN, 200, 403, 200, 403, 200], query="format=xlsx"),
-    Row("inventory:import-job", [LOGIN, 200, 404, 404, 404, 200], kwargs=the_job),
-    Row("inventory:import-job-status", [LOGIN, 200, 404, 404, 404, 200], kwargs=the_job),
-    Row("inventory:import-job-confirm", [LOGIN, 403, 404, 404, 404, 403], method="post", kwargs=the_job),
-    Row("inventory:import-job-again", [LOGIN, 302, 404, 404, 404, 302], method="post", kwargs=the_job),
+    # An import is its uploader's (editor_a's), not its organisation's other members'.
+    Row("inventory:import-job", [LOGIN, 200, 404, 404, 404, 200], kwargs=the_job, contact=404),
+    Row("inventory:import-job-status", [LOGIN, 200, 404, 404, 404, 200], kwargs=the_job, contact=404),
+    Row(
+        "inventory:import-job-confirm", [LOGIN, 403, 404, 404, 404, 403], method="post", kwargs=the_job, contact=404
+    ),
+    Row("inventory:import-job-again", [LOGIN, 302, 404, 404, 404, 302], method="post", kwargs=the_job, contact=404),
     Row("inventory:review-queue", [LOGIN, 404, 404, 404, 404, 200]),
     Row("inventory:operations", [LOGIN, 404, 404, 404, 404, 200]),
     Row("inventory:review", [LOGIN, 404, 404, 404, 404, 200], kwargs=lambda w: {"pk": w["submitted"].pk}),
@@ -174,7 +194,7 @@ ROWS: list[Row] = [
     Row("password_reset_done", [200, 200, 200, 200, 200, 200]),
     Row(
         "password_reset_confirm",
-        [INVALID_LINK] * len(ROLES),
+        [INVALID_LINK] * (len(ROLES) - 1),
         kwargs=lambda w: {"uidb64": "MQ", "token": "geen-geldige-token"},
     ),
     Row("password_reset_complete", [200, 200, 200, 200, 200, 200]),
@@ -182,6 +202,50 @@ ROWS: list[Row] = [
     Row("set_language", [302, 302, 302, 302, 302, 302], method="post", data={"language": "en"}),
     Row("set_language", [302, 302, 302, 302, 302, 302]),
     Row("admin:index", [ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200]),
+    # Invitations: the link's page is open to all (an unknown token: the page that offers a new link).
+    Row("invitation-accept", [200] * 6, kwargs=lambda w: {"token": "geen-geldige-token"}),
+    Row("invitation-accept", [200] * 6, method="post", kwargs=lambda w: {"token": "x"}, data={"renew": "1"}),
+    Row("invitation-list", [LOGIN, 404, 404, 404, 404, 200]),
+    Row("invitation-new", [LOGIN, 404, 404, 404, 404, 200]),
+    Row("invitation-new", [LOGIN, 404, 404, 404, 404, 400], method="post"),
+    # Sending again and revoking: staff, and the contacts of the invitation's organisation.
+    Row(
+        "invitation-resend",
+        [LOGIN, 404, 404, 404, 404, 302],
+        method="post",
+        kwargs=lambda w: {"pk": w["invitation"].pk},
+        contact=302,
+    ),
+    Row(
+        "invitation-revoke",
+        [LOGIN, 404, 404, 404, 404, 302],
+        method="post",
+        kwargs=lambda w: {"pk": w["invitation"].pk},
+        contact=302,
+    ),
+    # An organisation's members: its contacts and staff; for everyone else the page does not exist.
+    Row("members", [LOGIN, 404, 404, 404, 404, 200], kwargs=lambda w: {"organisation_pk": w["a"].pk}, contact=200),
+    Row(
+        "members-invite",
+        [LOGIN, 404, 404, 404, 404, 400],
+        method="post",
+        kwargs=lambda w: {"organisation_pk": w["a"].pk},
+        contact=400,
+    ),
+    Row(
+        "member-change",
+        [LOGIN, 404, 404, 404, 404, 302],
+        method="post",
+        kwargs=lambda w: {"organisation_pk": w["a"].pk, "pk": w["viewer_membership"].pk},
+        contact=302,
+    ),
+    Row(
+        "member-remove",
+        [LOGIN, 404, 404, 404, 404, 302],
+        method="post",
+        kwargs=lambda w: {"organisation_pk": w["a"].pk, "pk": w["viewer_membership"].pk},
+        contact=302,
+    ),
 ]
 POST_ROWS = [row for row in ROWS if row.method == "post"]
 
@@ -208,7 +272,7 @@ def test_every_url_answers_every_role_as_the_table_says(world: dict, role: str, 
     url = row.url(world)
     client = client_for(world, role)
     response = client.post(url, row.data) if row.method == "post" else client.get(url)
-    want = row.expected[ROLES.index(role)]
+    want = row.answers[ROLES.index(role)]
     if want == LOGIN:
         assert response.status_code == 302, (role, row.id, url)
         assert response["Location"].startswith("/accounts/login/?next=")
@@ -223,7 +287,7 @@ def test_every_url_answers_every_role_as_the_table_says(world: dict, role: str, 
 
 
 def test_every_row_gives_one_answer_per_role() -> None:
-    assert [row.id for row in ROWS if len(row.expected) != len(ROLES)] == []
+    assert [row.id for row in ROWS if len(row.answers) != len(ROLES)] == []
 
 
 def test_every_named_url_pattern_has_a_row_in_the_table() -> None:

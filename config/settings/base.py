@@ -191,6 +191,8 @@ CELERY_TASK_ROUTES = {
     "inventory.tasks.notify_submission": {"queue": "mail"},
     "inventory.tasks.send_reminders": {"queue": "mail"},
     "inventory.tasks.*": {"queue": "housekeeping"},
+    "accounts.tasks.send_invitation": {"queue": "mail"},
+    "accounts.tasks.*": {"queue": "housekeeping"},
 }
 # Every task stops itself after TASK_SOFT_TIME_LIMIT seconds and is killed after TASK_TIME_LIMIT (imports and
 # backups bring their own limits); the hard limit stays under the broker's visibility timeout (600 s), or Redis
@@ -427,6 +429,13 @@ AXES_VERBOSE = False
 PASSWORD_RESET_MAX_PER_ADDRESS = envint("PASSWORD_RESET_MAX_PER_ADDRESS", "3")
 PASSWORD_RESET_MAX_PER_IP = envint("PASSWORD_RESET_MAX_PER_IP", "20")
 PASSWORD_RESET_WINDOW_MINUTES = envint("PASSWORD_RESET_WINDOW_MINUTES", "60")
+
+# Invitations (accounts/invitations.py): a link works for INVITATION_DAYS days; the invitee may ask a new one
+# themselves until it was sent INVITATION_MAX_SENDS times, then their contacts or staff are asked.
+INVITATION_DAYS = envint("INVITATION_DAYS", "14", minimum=1, maximum=365)
+INVITATION_MAX_SENDS = envint("INVITATION_MAX_SENDS", "5", minimum=1)
+# Accounts not used for ACCOUNT_INACTIVE_DAYS are deactivated after two reminders (accounts/hygiene.py).
+ACCOUNT_INACTIVE_DAYS = envint("ACCOUNT_INACTIVE_DAYS", "365", minimum=30)
 
 # Error reporting to Sentry or GlitchTip when SENTRY_DSN is set (README, "Logs and error reporting"): here, so that
 # the web, the worker, beat and every management command start it, once.

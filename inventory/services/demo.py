@@ -4,17 +4,20 @@ press release when summed (figures in inventory/demo/figures.py, which says what
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import random
+import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import cast
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Membership, MembershipRole, User
+from accounts.models import Invitation, InvitationRole, Membership, MembershipRole, User
 from accounts.services import STAFF_GROUP
 from inventory.constants import FLANDERS, WEST_VLAANDEREN
 from inventory.demo import figures
@@ -124,7 +127,11 @@ DEMO_USERS = [
     ("coordinator", "Coördinator", False, True, None),
     ("invoerder", "Invoerder", False, False, MembershipRole.EDITOR),
     ("lezer", "Lezer", False, False, MembershipRole.VIEWER),
+    # Manages the organisation's colleagues (/organisaties/<pk>/leden/): invites, changes roles, removes.
+    ("contactpersoon", "Contactpersoon", False, False, MembershipRole.CONTACT),
 ]
+# An invitation the contact sent and nobody accepted yet: the members page and the onboarding view show it.
+DEMO_OPEN_INVITATION = "nieuwe.collega@demo.invalid"
 DEMO_USER_ORGANISATION = "Maatwerkbedrijf De Brugse Poort (demo)"
 
 
@@ -224,6 +231,19 @@ class DemoLoader:
                 user.groups.add(Group.objects.get(name=STAFF_GROUP))
             if role:
                 Membership.objects.create(user=user, organisation=organisation, role=role)
+        # Sent, not accepted: its token is thrown away (a demo address gets no mail); "opnieuw versturen" on the
+        # members page makes a link that works (printed in the console of `make run`).
+        Invitation.objects.create(
+            email=DEMO_OPEN_INVITATION,
+            name="Nieuwe Collega",
+            organisation=organisation,
+            role=InvitationRole.EDITOR,
+            invited_by=User.objects.get(username="contactpersoon"),
+            token_hash=hashlib.sha256(secrets.token_bytes(32)).hexdigest(),
+            sent_at=timezone.now(),
+            send_count=1,
+            expires_at=timezone.now() + dt.timedelta(days=settings.INVITATION_DAYS),
+        )
 
     def create_rounds(self) -> None:
         for year in figures.YEARS:

@@ -1,0 +1,81 @@
+"""Forms of the account pages: inviting a person, and a contact's changes to a colleague."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.access import invitation_problem, organisations_managed_by
+from accounts.invitations import email_normalise
+from accounts.models import ORGANISATION_ROLES, InvitationRole, MembershipRole, User
+
+
+class InvitationForm(forms.Form):
+    """Staff choose any organisation and role; a contact invites to its own organisation (fixed), as editor,
+    viewer or contact. Who may invite whom is checked in accounts/access.py, here only shown as a field error."""
+
+    email = forms.EmailField(label=gettext_lazy("E-mailadres"), max_length=254)
+    name = forms.CharField(label=gettext_lazy("Naam"), max_length=150, required=False)
+    role = forms.ChoiceField(label=gettext_lazy("Rol"), choices=InvitationRole.choices)
+    organisation: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=gettext_lazy("Organisatie"),
+        queryset=None,
+        required=False,
+        help_text=gettext_lazy("Leeg voor een POM-medewerker of coördinator."),
+    )
+    language = forms.ChoiceField(
+        label=gettext_lazy("Taal van de e-mail"), choices=settings.LANGUAGES, initial=settings.LANGUAGE_CODE
+    )
+
+    def __init__(self, *args: Any, actor: User, organisation: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.actor, self.fixed_organisation = actor, organisation
+        self.fields["email"].widget.attrs["autocomplete"] = "off"
+        cast("forms.ModelChoiceField[Any]", self.fields["organisation"]).queryset = organisations_managed_by(
+            actor
+        ).order_by("name")
+        if organisation is not None or not actor.is_staff:
+            del self.fields["organisation"]
+            role = cast(forms.ChoiceField, self.fields["role"])
+            role.choices = [(r.value, r.label) for r in ORGANISATION_ROLES]
+            role.initial = InvitationRole.EDITOR
+
+    def clean_email(self) -> str:
+        return email_normalise(self.cleaned_data["email"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        role = data.get("role")
+        organisation = self.fixed_organisation or data.get("organisation")
+        if role:
+            if role not in ORGANISATION_ROLES:
+                organisation = None
+            problem = invitation_problem(actor=self.actor, role=role, organisation=organisation)
+            if problem:
+                self.add_error("organisation" if "organisation" in self.fields else "role", problem)
+        data["organisation"] = organisation
+        return data
+
+
+class MemberRemoveForm(forms.Form):
+    """A contact who removes themselves (or the last contact) names who takes over."""
+
+    successor: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=gettext_lazy("Nieuwe contactpersoon"), queryset=None, required=False
+    )
+
+    def __init__(self, *args: Any, candidates: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        successor = cast("forms.ModelChoiceField[Any]", self.fields["successor"])
+        successor.queryset, successor.empty_label = candidates, _("(kies een collega)")
+
+
+class MemberChangeForm(MemberRemoveForm):
+    """A new role; a last contact who steps down names who takes over, as when leaving."""
+
+    role = forms.ChoiceField(label=gettext_lazy("Rol"), choices=MembershipRole.choices)
+    field_order = ["role", "successor"]
