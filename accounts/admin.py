@@ -44,10 +44,6 @@ class UserAdmin(DjangoUserAdmin):
 
     inlines = (MembershipInline,)
     fieldsets = with_coordinator(DjangoUserAdmin.fieldsets)
-    add_fieldsets = (
-        *DjangoUserAdmin.add_fieldsets,
-        (_("Contact en rol"), {"classes": ("wide",), "fields": ("email", "is_staff", "is_coordinator")}),
-    )
     list_display = (
         "username",
         "email",

@@ -38,7 +38,7 @@ def _successor_apply(*, membership: Membership, successor: User | None) -> None:
 def membership_role_change(*, membership: Membership, role: str, successor: User | None = None) -> None:
     if role not in MembershipRole.values:
         raise ValidationError(_("Onbekende rol ‘%(role)s’.") % {"role": role})
-    membership = Membership.objects.select_for_update().select_related("organisation").get(pk=membership.pk)
+    membership = Membership.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=membership.pk)
     stepping_down = membership.role == MembershipRole.CONTACT and role != MembershipRole.CONTACT
     if stepping_down and _contacts_after(membership, leaving=True) == 0:
         _successor_apply(membership=membership, successor=successor)
@@ -49,7 +49,7 @@ def membership_role_change(*, membership: Membership, role: str, successor: User
 @transaction.atomic
 def membership_remove(*, membership: Membership, successor: User | None = None) -> None:
     """Remove a person from the organisation (their account stays: it may belong to other organisations)."""
-    membership = Membership.objects.select_for_update().select_related("organisation").get(pk=membership.pk)
+    membership = Membership.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=membership.pk)
     if membership.role == MembershipRole.CONTACT and _contacts_after(membership, leaving=True) == 0:
         _successor_apply(membership=membership, successor=successor)
     membership.delete()

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import User
+from accounts.models import Invitation, User
 from accounts.services import STAFF_GROUP, staff_group_ensure
 from tests.conftest import logged_in
 from tests.factories import UserFactory
@@ -142,28 +142,22 @@ def test_staff_still_give_a_user_the_coordinator_role(pom_staff_client: Client) 
     assert user.is_coordinator
 
 
-def test_staff_add_users_without_staff_status(pom_staff_client: Client) -> None:
-    url = reverse("admin:accounts_user_add")
-    assert "is_staff" not in form_fields(pom_staff_client, url)
-
-    response = pom_staff_client.post(
-        url,
-        {
-            "username": "nieuw",
-            "usable_password": "true",
-            "password1": "Een-Lang-Wachtwoord-2024",
-            "password2": "Een-Lang-Wachtwoord-2024",
-            "email": "nieuw@example.be",
-            "is_staff": "on",
-            "is_superuser": "on",
-            "memberships-TOTAL_FORMS": 0,
-            "memberships-INITIAL_FORMS": 0,
-        },
-    )
+def test_adding_a_user_in_the_admin_is_an_invitation_without_a_password(pom_staff_client: Client) -> None:
+    response = pom_staff_client.get(reverse("admin:accounts_user_add"))
 
     assert response.status_code == 302
-    created = User.objects.get(username="nieuw")
-    assert (created.is_staff, created.is_superuser) == (False, False)
+    page = pom_staff_client.get(response["Location"])
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Iemand uitnodigen" in html
+    assert 'type="password"' not in html
+    assert 'name="email"' in html
+    # Posting the old add-user form creates nobody.
+    pom_staff_client.post(
+        reverse("admin:accounts_user_add"),
+        {"username": "nieuw", "password1": "Een-Lang-Wachtwoord-2024", "password2": "Een-Lang-Wachtwoord-2024"},
+    )
+    assert not User.objects.filter(username="nieuw").exists()
 
 
 def test_staff_cannot_change_a_superuser_nor_set_its_password(pom_staff_client: Client, superuser: User) -> None:
@@ -249,26 +243,19 @@ def test_a_superuser_changes_every_privilege_through_the_admin(superuser_client:
     assert list(user.user_permissions.all()) == [auth_permission()]
 
 
-def test_a_superuser_adds_a_staff_member(superuser_client: Client) -> None:
-    url = reverse("admin:accounts_user_add")
-    assert "is_staff" in form_fields(superuser_client, url)
+def test_a_superuser_invites_a_staff_member_and_staff_without_every_permission_cannot(
+    superuser_client: Client, pom_group: Group
+) -> None:
+    # pom_group: the staff group exists with its permissions; a staff member outside it lacks them.
+    data = {"email": "collega@example.be", "name": "", "role": "staff", "organisation": "", "language": "nl-be"}
 
-    response = superuser_client.post(
-        url,
-        {
-            "username": "collega",
-            "usable_password": "true",
-            "password1": "Een-Lang-Wachtwoord-2024",
-            "password2": "Een-Lang-Wachtwoord-2024",
-            "email": "collega@example.be",
-            "is_staff": "on",
-            "memberships-TOTAL_FORMS": 0,
-            "memberships-INITIAL_FORMS": 0,
-        },
-    )
+    refused = logged_in(UserFactory(username="zonder-rechten", is_staff=True)).post(reverse("invitation-new"), data)
+    response = superuser_client.post(reverse("invitation-new"), data)
 
+    assert refused.status_code == 400
+    assert "niet alle rechten van een POM-medewerker" in refused.content.decode()
     assert response.status_code == 302
-    assert User.objects.get(username="collega").is_staff
+    assert Invitation.objects.get().role == "staff"
 
 
 def test_a_superuser_sets_a_superusers_password(superuser_client: Client) -> None:
