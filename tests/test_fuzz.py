@@ -99,6 +99,10 @@ PAGES: dict[str, tuple[Callable[[dict], dict], list[str]]] = {
     "password_reset_confirm": (lambda w: {"uidb64": "MQ", "token": "geen-geldige-token"}, []),
     "password_reset_complete": (lambda w: {}, []),
     "set_language": (lambda w: {}, ["next", "language"]),
+    "invitation-accept": (lambda w: {"token": "geen-geldige-token"}, []),
+    "invitation-list": (lambda w: {}, ["state", "q", "page"]),
+    "invitation-new": (lambda w: {}, []),
+    "members": (lambda w: {"organisation_pk": w["a"].pk}, []),
 }
 # Not fuzzed here, with the reason.
 EXCLUDED = {
@@ -109,6 +113,11 @@ EXCLUDED = {
     "inventory:import-job-confirm": "POST only: a GET is 405 before any parameter is read",
     "inventory:import-job-again": "POST only: a GET is 405 before any parameter is read",
     "logout": "POST only (a GET is 405); a POST logs the client out",
+    "invitation-resend": "POST only: a GET is 405 before any parameter is read",
+    "invitation-revoke": "POST only: a GET is 405 before any parameter is read",
+    "members-invite": "POST only: a GET is 405 before any parameter is read",
+    "member-change": "POST only: a GET is 405 before any parameter is read",
+    "member-remove": "POST only: a GET is 405 before any parameter is read",
 }
 
 # Values that once answered 500 or were read as something else, and their kin.

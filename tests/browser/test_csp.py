@@ -134,6 +134,9 @@ def test_the_pages_load_under_the_policy_without_a_violation(browser, live_serve
         ("review", f"/beheer/aangiften/{submission.pk}/"),
         ("completeness", "/beheer/volledigheid/2020/"),
         ("operations", "/beheer/werking/"),
+        ("invitations", "/beheer/uitnodigingen/"),
+        ("invitation-new", "/beheer/uitnodigingen/nieuw/"),
+        ("members", f"/organisaties/{organisation.pk}/leden/"),
         ("import", "/import/"),
     ]:
         said += visit(browser, site + path, name)
