@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import PRIVILEGE_FIELDS, may_grant_privileges, user_change_problem
-from accounts.models import ApiToken, Invitation, Membership, User
+from accounts.models import ApiToken, Invitation, InvitationEvent, Membership, MembershipEvent, User, UserEvent
+from inventory.admin import HistoryAdmin
 
 
 class MembershipInline(admin.TabularInline):
@@ -144,3 +145,8 @@ class InvitationAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# The audit trail of accounts, as the inventory's: a read-only list per event table, for staff.
+for event_model in (MembershipEvent, InvitationEvent, UserEvent):
+    admin.site.register(event_model, HistoryAdmin)

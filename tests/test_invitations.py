@@ -352,3 +352,22 @@ def test_a_contact_edits_the_organisation_figures_like_an_editor(organisation: O
     from inventory.access import organisations_editable_by
 
     assert list(organisations_editable_by(contact)) == [organisation]
+
+
+def test_the_admin_lists_membership_and_invitation_changes_with_who_made_them(organisation: Organisation) -> None:
+    staff_user = UserFactory(username="pom-beheer", is_staff=True, is_superuser=True)
+    member = MembershipFactory(organisation=organisation, role=MembershipRole.VIEWER, user__username="lid")
+    client = logged_in(staff_user)
+    client.post(reverse("member-change", args=[organisation.pk, member.pk]), {f"m{member.pk}-role": "editor"})
+    client.post(
+        reverse("invitation-new"),
+        {"email": "x@example.be", "role": "viewer", "organisation": organisation.pk, "language": "nl-be"},
+    )
+
+    memberships = client.get("/admin/accounts/membershipevent/").content.decode()
+    invitations = client.get("/admin/accounts/invitationevent/").content.decode()
+
+    assert "lid bij Maatwerkbedrijf Kust" in memberships
+    assert "lezer → invoerder" in memberships
+    assert "pom-beheer" in memberships
+    assert "uitnodiging van x@example.be" in invitations

@@ -20,6 +20,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from pghistory.models import Event
 
+from accounts.models import Invitation, InvitationEvent, Membership, MembershipEvent, User, UserEvent
 from inventory.models import (
     HISTORY_BASELINE,
     Headcount,
@@ -43,6 +44,10 @@ HISTORY_CREATE_FIELDS: dict[type[Model], tuple[str, ...]] = {
     Headcount: ("persons", "fte", "explanation"),
     OverlapCorrection: ("persons", "reason"),
     Measure: ("name", "trede", "mode", "group", "first_year", "last_year"),
+    # accounts (accounts/models.py): who got which role where, each invitation's steps, a user's power.
+    Membership: ("user", "organisation", "role"),
+    Invitation: ("email", "organisation", "role", "invited_by"),
+    User: ("username", "email", "is_active", "is_staff", "is_coordinator"),
 }
 # The id never changes; the event's own time is the creation time.
 HISTORY_HIDDEN_FIELDS = {"id", "created_at"}
@@ -139,6 +144,8 @@ def _history_names(event: Event, *, parents: bool) -> list[tuple[type[Model], ob
         names = [(Organisation, event.organisation_id)]
     elif isinstance(event, OverlapCorrectionEvent):
         names = [(Region, event.region_id)]
+    elif isinstance(event, MembershipEvent):
+        names = [(get_user_model(), event.user_id), (Organisation, event.organisation_id)]
     return names
 
 
@@ -163,6 +170,15 @@ def _history_object(event: Event, labels: dict[tuple[type[Model], object], str],
             "region": region,
             "trede": event.trede,
         }
+    if isinstance(event, MembershipEvent):
+        return _("%(user)s bij %(organisation)s") % {
+            "user": labels.get((get_user_model(), event.user_id), "?"),
+            "organisation": labels.get((Organisation, event.organisation_id), "?"),
+        }
+    if isinstance(event, InvitationEvent):
+        return _("uitnodiging van %(email)s") % {"email": event.email}
+    if isinstance(event, UserEvent):
+        return str(event.username)
     return str(getattr(event, "code", event.pgh_obj_id))  # type: ignore[attr-defined]  # create_event_model adds pgh_obj and pgh_context
 
 
