@@ -26,3 +26,19 @@ def client_ip(request: HttpRequest) -> str | None:
         return str(ipaddress.ip_address(candidate))
     except ValueError:
         return remote
+
+
+def login_name(value: str) -> str:
+    """The username as typed, the way accounts store it: invited people's usernames are their e-mail address in
+    lower case, and people type addresses in any case."""
+    value = (value or "").strip()
+    return value.lower() if "@" in value else value
+
+
+def lockout_username(request: HttpRequest | None, credentials: dict[str, object] | None) -> str:
+    """The username django-axes counts failures for (AXES_USERNAME_CALLABLE): as login_name makes it, so that
+    typing an address in other cases does not buy more attempts."""
+    value = (credentials or {}).get("username")
+    if value is None and request is not None:
+        value = request.POST.get("username", "")
+    return login_name(str(value or ""))

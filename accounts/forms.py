@@ -6,12 +6,21 @@ from typing import Any, cast
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.access import invitation_problem, organisations_managed_by
+from accounts.clients import login_name
 from accounts.invitations import email_normalise
 from accounts.models import ORGANISATION_ROLES, InvitationRole, MembershipRole, User
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form; an e-mail address as username in any case (invited people log in with theirs)."""
+
+    def clean_username(self) -> str:
+        return login_name(self.cleaned_data["username"])
 
 
 class InvitationForm(forms.Form):

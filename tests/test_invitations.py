@@ -371,3 +371,19 @@ def test_the_admin_lists_membership_and_invitation_changes_with_who_made_them(or
     assert "lezer → invoerder" in memberships
     assert "pom-beheer" in memberships
     assert "uitnodiging van x@example.be" in invitations
+
+
+def test_an_invited_person_logs_in_with_the_address_in_any_case_and_cases_buy_no_extra_attempts(
+    organisation: Organisation, settings
+) -> None:
+    invite(organisation)
+    accept(Client(), sent_link())
+
+    assert (
+        Client().post(reverse("login"), {"username": " Nieuw@Example.BE", "password": NEW_PASSWORD}).status_code == 302
+    )
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        typed = "nieuw@example.be".upper() if attempt % 2 else f"Nieuw@example.be{' ' * attempt}"
+        Client().post(reverse("login"), {"username": typed, "password": "fout"})
+    locked = Client().post(reverse("login"), {"username": "NIEUW@EXAMPLE.BE", "password": NEW_PASSWORD})
+    assert locked.status_code == 429

@@ -420,6 +420,8 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # (accounts/clients.py), for the lock-out and the password-reset limit; 0 (directly reached): REMOTE_ADDR.
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0", maximum=5)
 AXES_CLIENT_IP_CALLABLE = "accounts.clients.client_ip"
+# Failures count per username as the login form reads it (an e-mail address in any case is one username).
+AXES_USERNAME_CALLABLE = "accounts.clients.lockout_username"
 # Quiet: no "AXES: BEGIN version ..." at every start (management commands included); its warnings show the lockout
 # parameters only, masked as axes does by default (AXES_SENSITIVE_PARAMETERS), and not the user agent.
 AXES_VERBOSE = False
