@@ -38,6 +38,8 @@ ANONYMOUS_URL_NAMES = {
     "admin:login",
     # The API's description holds no figures: public, so that a program reads it before it has a key.
     "inventory:api-schema",
+    # The invitation's link: the invitee has no account yet.
+    "invitation-accept",
 }
 
 
