@@ -15,9 +15,12 @@ def roles(request: HttpRequest) -> dict[str, object]:
         "may_upload": lambda: may_upload(user),
         # Lazy too, and only asked for staff: the header's link to the latest round's completeness.
         "latest_round_year": latest_round_year,
-        # An organisation contact's "Collega's" link: the organisations whose members they manage (staff reach
-        # every organisation's members from the invitations and the onboarding pages instead).
+        # An organisation contact's "Collega's" link: the organisations whose members they manage. Not asked for
+        # staff (who reach every organisation's members from the invitations and onboarding pages) nor for
+        # coordinators (POM's own people, members of no organisation): their pages keep their query count.
         "managed_organisations": lambda: (
-            list(organisations_managed_by(user).order_by("name")[:5]) if user.is_authenticated and not staff else []
+            list(organisations_managed_by(user).order_by("name")[:5])
+            if user.is_authenticated and not staff and not user.is_coordinator
+            else []
         ),
     }

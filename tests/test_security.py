@@ -309,7 +309,7 @@ def test_downloads_the_api_by_token_and_the_admin_are_private_and_not_stored() -
         "/import/sjabloon/?format=xlsx",
         "/admin/",
         "/admin/inventory/submission/",
-        "/admin/accounts/user/add/",
+        "/admin/accounts/user/",
         "/nergens/",
     ):
         response = client.get(url)

@@ -271,7 +271,7 @@ def test_the_pages_read_a_fixed_number_of_queries_whatever_the_size_of_the_data(
     Headcount.objects.bulk_create(rows)
     aggregates_recompute(year=2019, full=True)
     assert queries_for(coordinator_client, url) == before
-    with django_assert_max_num_queries(17):  # 15, the year states and the header's "Collega’s" link
+    with django_assert_max_num_queries(16):  # 15 and the year states
         coordinator_client.get(url)
 
 
