@@ -164,9 +164,7 @@ ROWS: list[Row] = [
     # An import is its uploader's (editor_a's), not its organisation's other members'.
     Row("inventory:import-job", [LOGIN, 200, 404, 404, 404, 200], kwargs=the_job, contact=404),
     Row("inventory:import-job-status", [LOGIN, 200, 404, 404, 404, 200], kwargs=the_job, contact=404),
-    Row(
-        "inventory:import-job-confirm", [LOGIN, 403, 404, 404, 404, 403], method="post", kwargs=the_job, contact=404
-    ),
+    Row("inventory:import-job-confirm", [LOGIN, 403, 404, 404, 404, 403], method="post", kwargs=the_job, contact=404),
     Row("inventory:import-job-again", [LOGIN, 302, 404, 404, 404, 302], method="post", kwargs=the_job, contact=404),
     Row("inventory:review-queue", [LOGIN, 404, 404, 404, 404, 200]),
     Row("inventory:operations", [LOGIN, 404, 404, 404, 404, 200]),
@@ -179,6 +177,18 @@ ROWS: list[Row] = [
     ),
     Row("inventory:completeness", [LOGIN, 404, 404, 404, 404, 200], kwargs=year_2020),
     Row("inventory:completeness-remind", [LOGIN, 404, 404, 404, 404, 302], method="post", kwargs=year_2020),
+    # Onboarding: staff only. An action without a choice of organisations says so and goes back.
+    Row("inventory:onboarding", [LOGIN, 404, 404, 404, 404, 200], kwargs=year_2020),
+    Row("inventory:onboarding", [LOGIN, 404, 404, 404, 404, 200], kwargs=year_2020, query="state=invited&q=a"),
+    Row("inventory:onboarding-invite", [LOGIN, 404, 404, 404, 404, 302], method="post", kwargs=year_2020),
+    Row(
+        "inventory:onboarding-invite",
+        [LOGIN, 404, 404, 404, 404, 302],
+        method="post",
+        kwargs=year_2020,
+        data={"row": "1"},
+    ),
+    Row("inventory:onboarding-remind", [LOGIN, 404, 404, 404, 404, 302], method="post", kwargs=year_2020),
     # accounts/: the login and password-reset pages are open to all; an empty form comes back with its errors.
     Row("login", [200, 200, 200, 200, 200, 200]),
     Row("login", [200, 200, 200, 200, 200, 200], method="post"),
