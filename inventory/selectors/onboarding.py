@@ -193,4 +193,3 @@ def onboarding_rows(
         )
         for organisation in organisations
     ]
-
