@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import PRIVILEGE_FIELDS, may_grant_privileges, user_change_problem
+from accounts.hygiene import inactivity_reset, user_deactivate
 from accounts.models import ApiToken, Invitation, InvitationEvent, Membership, MembershipEvent, User, UserEvent
 from inventory.admin import HistoryAdmin
 
@@ -61,6 +62,18 @@ class UserAdmin(DjangoUserAdmin):
         """Nobody makes an account with a password to pass on: "add user" is an invitation (accounts/invitations.py),
         and the person chooses the password."""
         return HttpResponseRedirect(reverse("invitation-new"))
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        """Unticking "actief" is a deactivation (accounts/hygiene.py): sessions, API keys and invitations end
+        with it. Ticking it again starts the inactivity warnings over."""
+        super().save_model(request, obj, form, change)
+        if not change or "is_active" not in form.changed_data:
+            return
+        if obj.is_active:
+            inactivity_reset(user=obj)
+        else:
+            actor = cast(User, request.user).get_username()
+            user_deactivate(user=obj, reason=_("gedeactiveerd in het beheer door %(user)s") % {"user": actor})
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         fields = tuple(super().get_readonly_fields(request, obj))

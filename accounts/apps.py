@@ -7,6 +7,14 @@ class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Gebruikers en toegang")
 
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from accounts.hygiene import user_logged_in_reset
+
+        # A login is the use that keeps an account: the inactivity warnings start over (accounts/hygiene.py).
+        user_logged_in.connect(user_logged_in_reset, dispatch_uid="accounts.inactivity_reset")
+
 
 # axes' AppConfig by its module: a class imported into this module would count as one of its configs.
 class AxesConfig(axes_apps.AppConfig):  # type: ignore[misc]  # django-axes has no type hints: its AppConfig is Any

@@ -202,6 +202,37 @@ def invitation_resend(*, invitation: Invitation) -> None:
         _queue(invitation.pk)
 
 
+class ContactOutcome:
+    """What "invite the contact" (the onboarding page) did for an organisation."""
+
+    RESENT = "resent"  # a stuck invitation went out again, with a new link
+    NO_ADDRESS = "no-address"  # no address that works: someone is invited from the members page
+    # otherwise one of Outcome's, from invitation_create
+
+
+def organisation_contact_invite(*, organisation: Organisation, invited_by: User | None) -> str:
+    """Get someone of `organisation` in: send its latest stuck (expired or bounced) invitation again when its
+    address is not known to bounce, else invite the organisation's own address as its contact. An address known
+    to bounce gets nothing: the mail would not arrive."""
+    bouncing = BouncedAddress.objects.values("email")
+    stuck = (
+        Invitation.objects.troubled()
+        .filter(organisation=organisation)
+        .exclude(email__in=bouncing)
+        .order_by("-created_at")
+        .first()
+    )
+    if stuck is not None:
+        invitation_resend(invitation=stuck)
+        return ContactOutcome.RESENT
+    email = email_normalise(organisation.email)
+    if not email or email_problem(email) or BouncedAddress.objects.filter(email=email).exists():
+        return ContactOutcome.NO_ADDRESS
+    return invitation_create(
+        email=email, role=InvitationRole.CONTACT, organisation=organisation, invited_by=invited_by
+    ).outcome
+
+
 def invitation_resend_problem(invitation: Invitation) -> str | None:
     if invitation.accepted_at:
         return _("Deze uitnodiging is al aanvaard: de persoon meldt zich aan (of vraagt een nieuw wachtwoord).")
@@ -234,9 +265,9 @@ def invitation_send(*, invitation_id: int) -> str | None:
     invitation whose account already existed gets the "you have access" mail, without a link."""
     now = timezone.now()
     with transaction.atomic():
-        invitation = (
-            Invitation.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=invitation_id)
-        )
+        # of=self: the organisation is joined from a nullable key, and PostgreSQL locks no outer join's side.
+        locked = Invitation.objects.select_for_update(of=("self",)).select_related("organisation")
+        invitation = locked.get(pk=invitation_id)
         if invitation.revoked_at:
             return None
         token = None
@@ -306,9 +337,8 @@ def invitation_accept(*, invitation: Invitation, password: str) -> User:
     """Make the account (username and e-mail: the invited address) with `password`, give it the role and close
     the invitation. Raises ValidationError when the invitation is no longer open (used twice at once, say)."""
     with transaction.atomic():
-        invitation = (
-            Invitation.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=invitation.pk)
-        )
+        locked = Invitation.objects.select_for_update(of=("self",)).select_related("organisation")
+        invitation = locked.get(pk=invitation.pk)
         if invitation.state != InvitationState.OPEN or not invitation.token_hash:
             raise ValidationError(_("Deze uitnodiging is niet meer geldig."))
         user = user_for_email(invitation.email)

@@ -119,6 +119,28 @@ class InvitationQuerySet(models.QuerySet["Invitation"]):
     def expired(self) -> InvitationQuerySet:
         return self.filter(accepted_at=None, revoked_at=None, expires_at__lte=timezone.now())
 
+    def pending(self) -> InvitationQuerySet:
+        """Neither accepted nor revoked: open, or expired and waiting to be sent again."""
+        return self.filter(accepted_at=None, revoked_at=None)
+
+    def bounced(self) -> InvitationQuerySet:
+        """Whose mail did not arrive: refused when sent (send_error), reported later (bounced_at), or to an address
+        known to bounce (an invitation made after the report is marked only when its mail goes out)."""
+        return self.filter(bounced_q())
+
+    def deliverable(self) -> InvitationQuerySet:
+        """Open, and its mail went (or goes) out without a word of trouble: the person may still accept it."""
+        return self.open().exclude(bounced_q())
+
+    def troubled(self) -> InvitationQuerySet:
+        """Pending but stuck: expired, or bounced. These are the ones to send again (onboarding's "expired or
+        bounced")."""
+        return self.pending().filter(Q(expires_at__lte=timezone.now()) | bounced_q())
+
+
+def bounced_q() -> Q:
+    return Q(bounced_at__isnull=False) | ~Q(send_error="") | Q(email__in=BouncedAddress.objects.values("email"))
+
 
 class Invitation(models.Model):
     """A person asked by e-mail to set up an account. Only the SHA-256 of the link's token is stored; sending

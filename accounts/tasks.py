@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from accounts.hygiene import users_inactive_sweep
 from accounts.invitations import invitation_send
 
 
@@ -10,3 +11,8 @@ from accounts.invitations import invitation_send
 @shared_task(acks_late=True, ignore_result=True)
 def send_invitation(invitation_id: int) -> None:
     invitation_send(invitation_id=invitation_id)
+
+
+@shared_task(ignore_result=True)
+def deactivate_inactive_accounts() -> None:
+    users_inactive_sweep()

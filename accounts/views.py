@@ -28,6 +28,7 @@ from accounts.access import (
     organisation_managed_or_404,
     organisations_managed_by,
 )
+from accounts.bounces import address_bounced
 from accounts.forms import InvitationForm, MemberChangeForm, MemberRemoveForm
 from accounts.invitations import (
     Outcome,
@@ -116,13 +117,15 @@ STATE_FILTERS = {
     "expired": lambda q: q.expired(),
     "accepted": lambda q: q.exclude(accepted_at=None),
     "revoked": lambda q: q.exclude(revoked_at=None),
-    "bounced": lambda q: q.filter(Q(bounced_at__isnull=False) | ~Q(send_error="")),
+    "bounced": lambda q: q.bounced(),
 }
 
 
 @staff_required
 def invitation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    invitations: QuerySet[Invitation] = Invitation.objects.select_related("organisation", "invited_by")
+    invitations: QuerySet[Invitation] = Invitation.objects.select_related("organisation", "invited_by").annotate(
+        address_bounced=address_bounced()
+    )
     state = request.GET.get("state", "")
     if state in STATE_FILTERS:
         invitations = STATE_FILTERS[state](invitations)
@@ -232,7 +235,9 @@ def _members_context(request: AuthenticatedHttpRequest, organisation: Any, **ext
         .select_related("user")
         .order_by("user__last_name", "user__username")
     )
-    invitations = Invitation.objects.filter(organisation=organisation, accepted_at=None, revoked_at=None)
+    invitations = (
+        Invitation.objects.filter(organisation=organisation).pending().annotate(address_bounced=address_bounced())
+    )
     for membership in memberships:
         others = _colleagues(membership)
         membership.change_form = MemberChangeForm(  # type: ignore[attr-defined]  # for the template

@@ -61,8 +61,8 @@ def notify_submission(submission_id: int, event: str | None = None) -> None:
 
 
 @shared_task(ignore_result=True)
-def send_reminders(year: int) -> None:
-    reminders_send(year=year)
+def send_reminders(year: int, organisation_ids: list[int] | None = None) -> None:
+    reminders_send(year=year, organisation_ids=organisation_ids)
 
 
 @shared_task(ignore_result=True)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from inventory.views import api, editions, exports, imports, operations, portal, review
+from inventory.views import api, editions, exports, imports, onboarding, operations, portal, review
 from inventory.views.home import home, key_figures_page
 from inventory.views.tables import AggregateTablePage, HeadcountTablePage, MeasureTablePage, OrganisationTablePage
 
@@ -29,6 +29,9 @@ urlpatterns = [
     path("beheer/werking/", operations.operations_page, name="operations"),
     path("beheer/volledigheid/<int:year>/", review.completeness_page, name="completeness"),
     path("beheer/volledigheid/<int:year>/herinneren/", review.completeness_remind, name="completeness-remind"),
+    path("beheer/onboarding/<int:year>/", onboarding.onboarding_page, name="onboarding"),
+    path("beheer/onboarding/<int:year>/uitnodigen/", onboarding.onboarding_invite, name="onboarding-invite"),
+    path("beheer/onboarding/<int:year>/herinneren/", onboarding.onboarding_remind, name="onboarding-remind"),
     path("beheer/aangiften/<int:pk>/", review.review, name="review"),
     path("beheer/aangiften/<int:pk>/<str:step>/", review.review_step, name="review-step"),
     path("import/", imports.upload, name="import"),

@@ -177,6 +177,18 @@ ROWS: list[Row] = [
     ),
     Row("inventory:completeness", [LOGIN, 404, 404, 404, 404, 200], kwargs=year_2020),
     Row("inventory:completeness-remind", [LOGIN, 404, 404, 404, 404, 302], method="post", kwargs=year_2020),
+    # Onboarding: staff only. An action without a choice of organisations says so and goes back.
+    Row("inventory:onboarding", [LOGIN, 404, 404, 404, 404, 200], kwargs=year_2020),
+    Row("inventory:onboarding", [LOGIN, 404, 404, 404, 404, 200], kwargs=year_2020, query="state=invited&q=a"),
+    Row("inventory:onboarding-invite", [LOGIN, 404, 404, 404, 404, 302], method="post", kwargs=year_2020),
+    Row(
+        "inventory:onboarding-invite",
+        [LOGIN, 404, 404, 404, 404, 302],
+        method="post",
+        kwargs=year_2020,
+        data={"row": "1"},
+    ),
+    Row("inventory:onboarding-remind", [LOGIN, 404, 404, 404, 404, 302], method="post", kwargs=year_2020),
     # accounts/: the login and password-reset pages are open to all; an empty form comes back with its errors.
     Row("login", [200, 200, 200, 200, 200, 200]),
     Row("login", [200, 200, 200, 200, 200, 200], method="post"),

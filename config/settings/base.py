@@ -352,6 +352,7 @@ LOGGING = {
 AGGREGATES_SWEEP_SECONDS = envint("AGGREGATES_SWEEP_SECONDS", "15")
 # Run by one beat process only (README, "Production"). Each entry expires after its own interval: while a queue
 # has no worker, its sweeps do not pile up (the next one does the same work).
+HOUSEKEEPING_HOUR = envint("HOUSEKEEPING_HOUR", "3", maximum=23)
 CELERY_BEAT_SCHEDULE = {
     "sweep-aggregates": {
         "task": "inventory.tasks.sweep_aggregates",
@@ -370,7 +371,13 @@ CELERY_BEAT_SCHEDULE = {
     },
     "housekeeping": {
         "task": "inventory.tasks.housekeeping",
-        "schedule": crontab(minute=30, hour=envint("HOUSEKEEPING_HOUR", "3", maximum=23)),
+        "schedule": crontab(minute=30, hour=HOUSEKEEPING_HOUR),
+        "options": {"expires": 12 * 3600},
+    },
+    # Reminders to unused accounts and their deactivation (accounts/hygiene.py), after housekeeping.
+    "deactivate-inactive-accounts": {
+        "task": "accounts.tasks.deactivate_inactive_accounts",
+        "schedule": crontab(minute=45, hour=HOUSEKEEPING_HOUR),
         "options": {"expires": 12 * 3600},
     },
     "nightly-backup": {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,15 +79,19 @@ def missing_organisations(*, year: int) -> QuerySet[Organisation]:
     )
 
 
-def reminders_send(*, year: int) -> int:
-    """Remind every organisation that has not submitted, at most once per organisation and day, with the round's
-    deadline. A year without a round asked nobody: no reminders."""
+def reminders_send(*, year: int, organisation_ids: Collection[int] | None = None) -> int:
+    """Remind every organisation that has not submitted (or only those of `organisation_ids` among them: the
+    onboarding page's choice), at most once per organisation and day, with the round's deadline. A year without a
+    round asked nobody: no reminders."""
     round_ = CollectionRound.objects.filter(year=year).first()
     if round_ is None:
         return 0
     today = timezone.localdate()
     sent = 0
-    for organisation in missing_organisations(year=year):
+    missing = missing_organisations(year=year)
+    if organisation_ids is not None:
+        missing = missing.filter(pk__in=organisation_ids)
+    for organisation in missing:
         try:
             with transaction.atomic():
                 Reminder.objects.create(organisation=organisation, year=year, sent_on=today)
