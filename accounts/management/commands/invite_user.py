@@ -7,10 +7,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from accounts.invitations import Outcome, email_problem, invitation_create, invitation_send
 from accounts.models import ORGANISATION_ROLES, InvitationRole
+from config.commands import BaseCommand
 from inventory.history import command_history_context
 from inventory.kbo import normalise_kbo
 
