@@ -234,7 +234,11 @@ def invitation_send(*, invitation_id: int) -> str | None:
     invitation whose account already existed gets the "you have access" mail, without a link."""
     now = timezone.now()
     with transaction.atomic():
-        invitation = Invitation.objects.select_for_update().select_related("organisation").get(pk=invitation_id)
+        # Only the invitation's row is locked: its organisation is an outer join (staff have none), which
+        # PostgreSQL refuses to lock.
+        invitation = (
+            Invitation.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=invitation_id)
+        )
         if invitation.revoked_at:
             return None
         token = None
@@ -304,7 +308,9 @@ def invitation_accept(*, invitation: Invitation, password: str) -> User:
     """Make the account (username and e-mail: the invited address) with `password`, give it the role and close
     the invitation. Raises ValidationError when the invitation is no longer open (used twice at once, say)."""
     with transaction.atomic():
-        invitation = Invitation.objects.select_for_update().select_related("organisation").get(pk=invitation.pk)
+        invitation = (
+            Invitation.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=invitation.pk)
+        )
         if invitation.state != InvitationState.OPEN or not invitation.token_hash:
             raise ValidationError(_("Deze uitnodiging is niet meer geldig."))
         user = user_for_email(invitation.email)
