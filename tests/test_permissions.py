@@ -164,9 +164,7 @@ ROWS: list[Row] = [
     # An import is its uploader's (editor_a's), not its organisation's other members'.
     Row("inventory:import-job", [LOGIN, 200, 404, 404, 404, 200], kwargs=the_job, contact=404),
     Row("inventory:import-job-status", [LOGIN, 200, 404, 404, 404, 200], kwargs=the_job, contact=404),
-    Row(
-        "inventory:import-job-confirm", [LOGIN, 403, 404, 404, 404, 403], method="post", kwargs=the_job, contact=404
-    ),
+    Row("inventory:import-job-confirm", [LOGIN, 403, 404, 404, 404, 403], method="post", kwargs=the_job, contact=404),
     Row("inventory:import-job-again", [LOGIN, 302, 404, 404, 404, 302], method="post", kwargs=the_job, contact=404),
     Row("inventory:review-queue", [LOGIN, 404, 404, 404, 404, 200]),
     Row("inventory:operations", [LOGIN, 404, 404, 404, 404, 200]),
@@ -208,6 +206,10 @@ ROWS: list[Row] = [
     Row("invitation-list", [LOGIN, 404, 404, 404, 404, 200]),
     Row("invitation-new", [LOGIN, 404, 404, 404, 404, 200]),
     Row("invitation-new", [LOGIN, 404, 404, 404, 404, 400], method="post"),
+    # Invitations from a file: staff only, contacts included (they invite one by one); an empty upload comes back
+    # with its errors.
+    Row("invitation-bulk", [LOGIN, 404, 404, 404, 404, 200]),
+    Row("invitation-bulk", [LOGIN, 404, 404, 404, 404, 400], method="post"),
     # Sending again and revoking: staff, and the contacts of the invitation's organisation.
     Row(
         "invitation-resend",
