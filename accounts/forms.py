@@ -1,4 +1,4 @@
-"""Forms of the account pages: inviting a person, and a contact's changes to a colleague."""
+"""Forms of the account pages: inviting a person or a file of people, and a contact's changes to a colleague."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from accounts.access import invitation_problem, organisations_managed_by
 from accounts.clients import login_name
 from accounts.invitations import email_normalise
 from accounts.models import ORGANISATION_ROLES, InvitationRole, MembershipRole, User
+from inventory.services.imports import import_size_check
 
 
 class LoginForm(AuthenticationForm):
@@ -88,3 +89,16 @@ class MemberChangeForm(MemberRemoveForm):
 
     role = forms.ChoiceField(label=gettext_lazy("Rol"), choices=MembershipRole.choices)
     field_order = ["role", "successor"]
+
+
+class InvitationFileForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Bestand (CSV of XLSX)"),
+        help_text=gettext_lazy("De kolommen staan hieronder uitgelegd."),
+    )
+
+    def clean_file(self) -> object:
+        upload = self.cleaned_data["file"]
+        # The imports' own limit and message, checked before the file is read into memory.
+        import_size_check(size=upload.size)
+        return upload

@@ -22,6 +22,7 @@ urlpatterns = [
 manage_urlpatterns = [
     path("beheer/uitnodigingen/", views.invitation_list, name="invitation-list"),
     path("beheer/uitnodigingen/nieuw/", views.invitation_new, name="invitation-new"),
+    path("beheer/uitnodigingen/bestand/", views.invitation_bulk, name="invitation-bulk"),
     path("uitnodigingen/<int:pk>/opnieuw/", views.invitation_resend_view, name="invitation-resend"),
     path("uitnodigingen/<int:pk>/intrekken/", views.invitation_revoke_view, name="invitation-revoke"),
     path("organisaties/<int:organisation_pk>/leden/", views.members, name="members"),

@@ -29,7 +29,7 @@ from accounts.access import (
     organisations_managed_by,
 )
 from accounts.bounces import address_bounced
-from accounts.forms import InvitationForm, MemberChangeForm, MemberRemoveForm
+from accounts.forms import InvitationFileForm, InvitationForm, MemberChangeForm, MemberRemoveForm
 from accounts.invitations import (
     Outcome,
     email_normalise,
@@ -42,9 +42,12 @@ from accounts.invitations import (
     invitation_revoke,
 )
 from accounts.members import membership_remove, membership_role_change
-from accounts.models import Invitation, InvitationState, Membership, MembershipRole, User
+from accounts.models import Invitation, InvitationRole, InvitationState, Membership, MembershipRole, User
 from accounts.throttle import password_reset_limit
 from inventory.access import AuthenticatedHttpRequest, staff_required
+from inventory.models import ImportJob
+from inventory.services.import_jobs import import_job_create
+from inventory.services.imports.invitations import INVITATION_COLUMNS, MAX_ROWS
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -144,8 +147,35 @@ def invitation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "query": query,
             "states": [("", _("alle")), *((s.value, s.label) for s in InvitationState), ("bounced", _("onbestelbaar"))],
             "invitation_days": settings.INVITATION_DAYS,
+            "bulk_url": reverse("invitation-bulk"),
         },
     )
+
+
+@staff_required
+def invitation_bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Invitations from a file: the upload here, then the dry run, the confirmation and the report on the import
+    job's page. The file is kept as an import job (inventory.services.import_jobs), not in the session: as every
+    upload it is read by the worker and never in this process, a dry run is confirmed at most once, and the file
+    (addresses) is dropped after the imports' retention days."""
+    posted = request.method == "POST"
+    form = InvitationFileForm(request.POST if posted else None, request.FILES if posted else None)
+    if posted and form.is_valid():
+        upload = form.cleaned_data["file"]
+        job = import_job_create(
+            user=request.user, kind=ImportJob.Kind.INVITATIONS, filename=upload.name, data=upload.read()
+        )
+        return redirect("inventory:import-job", pk=job.pk)
+    jobs = ImportJob.objects.filter(user=request.user, kind=ImportJob.Kind.INVITATIONS).defer("data")[:10]
+    context = {
+        "form": form,
+        "jobs": jobs,
+        "columns": INVITATION_COLUMNS,
+        "roles": InvitationRole.choices,
+        "max_rows": MAX_ROWS,
+        "invitation_days": settings.INVITATION_DAYS,
+    }
+    return render(request, "accounts/invitation_bulk.html", context, status=400 if form.errors else 200)
 
 
 @staff_required

@@ -106,7 +106,7 @@ def may_upload(user: User | AnonymousUser) -> bool:
 
 
 def import_kinds_for(user: User) -> list[str]:
-    """What the user may upload: staff headcount and organisation files, editors headcount files."""
+    """What the user may upload: staff headcount, organisation and invitation files, editors headcount files."""
     if is_staff_member(user):
         return list(ImportJob.Kind.values)
     return [ImportJob.Kind.HEADCOUNTS] if may_upload(user) else []

@@ -92,6 +92,7 @@ PAGES: dict[str, tuple[Callable[[dict], dict], list[str]]] = {
     "inventory:import-template": (lambda w: {}, ["format"]),
     "inventory:import-job": (lambda w: {"pk": w["job"].pk}, []),
     "inventory:import-job-status": (lambda w: {"pk": w["job"].pk}, []),
+    "invitation-bulk": (lambda w: {}, []),
     "login": (lambda w: {}, ["next"]),
     "password_change": (lambda w: {}, []),
     "password_change_done": (lambda w: {}, []),

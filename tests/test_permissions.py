@@ -218,6 +218,10 @@ ROWS: list[Row] = [
     Row("invitation-list", [LOGIN, 404, 404, 404, 404, 200]),
     Row("invitation-new", [LOGIN, 404, 404, 404, 404, 200]),
     Row("invitation-new", [LOGIN, 404, 404, 404, 404, 400], method="post"),
+    # Invitations from a file: staff only, contacts included (they invite one by one); an empty upload comes back
+    # with its errors.
+    Row("invitation-bulk", [LOGIN, 404, 404, 404, 404, 200]),
+    Row("invitation-bulk", [LOGIN, 404, 404, 404, 404, 400], method="post"),
     # Sending again and revoking: staff, and the contacts of the invitation's organisation.
     Row(
         "invitation-resend",

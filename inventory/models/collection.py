@@ -245,11 +245,15 @@ class ImportJob(models.Model):
     A confirmation is a job of its own (`dry_run` False) pointing at its dry run (`source_job`), at most one per
     dry run; it imports the dry run's file with the uploader's rules in the name of `confirmed_by`, provided the
     file's submissions still have the `versions` the dry run saw. After IMPORT_RETENTION_DAYS (refused files:
-    IMPORT_REFUSED_RETENTION_DAYS) the file is dropped (`data` emptied, `data_deleted_at` set); the report stays."""
+    IMPORT_REFUSED_RETENTION_DAYS) the file is dropped (`data` emptied, `data_deleted_at` set); the report stays.
+
+    Invitation files (staff, accounts' /beheer/uitnodigingen/bestand/) are jobs too: the same worker, limits,
+    confirm-once and retention; the confirmation sends the mails."""
 
     class Kind(models.TextChoices):
         HEADCOUNTS = "headcounts", _("tellingen")
         ORGANISATIONS = "organisations", _("organisaties")
+        INVITATIONS = "invitations", _("uitnodigingen")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("in de wachtrij")
@@ -297,6 +301,8 @@ class ImportJob(models.Model):
     # Headcount files: each (organisation id, year) of the file ("12:2019") with its submission's version as the
     # dry run read it (None: no submission yet).
     versions = models.JSONField(_("versies"), null=True, blank=True)
+    # Organisation files: after the import, invite each organisation's e-mail address as its contact.
+    invite_contacts = models.BooleanField(_("contactpersonen uitnodigen"), default=False)
     created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
     started_at = models.DateTimeField(_("gestart op"), null=True, blank=True)
     finished_at = models.DateTimeField(_("klaar op"), null=True, blank=True)

@@ -56,12 +56,21 @@ class ImportJobRefused(Exception):
 # --- starting a job ------------------------------------------------------------------------------------------
 
 
-def import_job_create(*, user: User, kind: str, filename: str, data: bytes, dry_run: bool = True) -> ImportJob:
-    """A dry run of an uploaded file, queued for the worker once the transaction commits."""
+def import_job_create(
+    *, user: User, kind: str, filename: str, data: bytes, dry_run: bool = True, invite_contacts: bool = False
+) -> ImportJob:
+    """A dry run of an uploaded file, queued for the worker once the transaction commits. `invite_contacts`
+    (organisation files): the import invites each organisation's e-mail address as its contact."""
     if kind not in import_kinds_for(user):
         raise PermissionDenied(str(UPLOADERS_ONLY))
     job = ImportJob.objects.create(
-        user=user, kind=kind, filename=filename, data=data, dry_run=dry_run, language=translation.get_language() or ""
+        user=user,
+        kind=kind,
+        filename=filename,
+        data=data,
+        dry_run=dry_run,
+        invite_contacts=invite_contacts and kind == ImportJob.Kind.ORGANISATIONS,
+        language=translation.get_language() or "",
     )
     _queue(job.pk)
     return job
@@ -74,7 +83,9 @@ def import_job_again(*, job: ImportJob, user: User) -> ImportJob:
         raise PermissionDenied(str(UPLOADERS_ONLY))
     if job.data_deleted_at is not None:
         raise ImportJobRefused(file_deleted_message())
-    return import_job_create(user=job.user, kind=job.kind, filename=job.filename, data=bytes(job.data))
+    return import_job_create(
+        user=job.user, kind=job.kind, filename=job.filename, data=bytes(job.data), invite_contacts=job.invite_contacts
+    )
 
 
 @transaction.atomic
@@ -103,6 +114,7 @@ def import_job_confirm(*, job: ImportJob, user: User) -> ImportJob:
         source_job=dry_run,
         confirmed_by=user,
         versions=dry_run.versions,
+        invite_contacts=dry_run.invite_contacts,
         language=translation.get_language() or "",
     )
     _queue(confirmed.pk)
@@ -178,8 +190,12 @@ def _run(job: ImportJob) -> ImportReport:
         "dry_run": job.dry_run,
         "progress": lambda done, total: _set_progress(job.pk, done, total),
     }
+    # Invitations go out in the name of whoever confirmed (a dry run's: its uploader's, for the rights it checks).
+    actor = job.confirmed_by or job.user
     if job.kind == ImportJob.Kind.ORGANISATIONS:
-        return imports.organisations_import(**common)
+        return imports.organisations_import(**common, invite_contacts=job.invite_contacts, actor=actor)
+    if job.kind == ImportJob.Kind.INVITATIONS:
+        return imports.invitations_import(**common, actor=actor)
     return imports.headcounts_import(
         **common,
         user=job.user,

@@ -1,6 +1,6 @@
 """Uploading files: staff (headcounts and organisations) and organisation editors (headcounts of their own
 organisations). A dry run first, then the import after confirmation; the worker reads every file, these pages
-show its job."""
+show its job (staff's invitation files too, uploaded on accounts' page)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -35,6 +36,7 @@ from inventory.services.import_jobs import (
 )
 from inventory.services.imports import import_size_check
 from inventory.services.imports.headers import HEADCOUNT_COLUMNS
+from inventory.services.imports.invitations import invitation_counts
 from inventory.services.imports.template import (
     TEMPLATE_FORMATS,
     OrganisationMeasures,
@@ -52,10 +54,29 @@ class UploadForm(forms.Form):
         label=gettext_lazy("Bestand (CSV of XLSX)"),
         help_text=gettext_lazy("De kolommen staan hieronder uitgelegd; een sjabloon kunt u downloaden."),
     )
+    invite_contacts = forms.BooleanField(
+        label=gettext_lazy("Nodig de contact-e-mail uit als contactpersoon"),
+        required=False,
+        help_text=gettext_lazy(
+            "Enkel bij een organisatiebestand: na de import krijgt het e-mailadres van elke organisatie een "
+            "uitnodiging als contactpersoon. Wie al lid of al uitgenodigd is, krijgt niets; de proefdraai toont het "
+            "per rij."
+        ),
+    )
 
     def __init__(self, *args: Any, kinds: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Invitation files have their own page (accounts: /beheer/uitnodigingen/bestand/), with its explanation.
+        kinds = [k for k in kinds if k != ImportJob.Kind.INVITATIONS]
         cast(forms.ChoiceField, self.fields["kind"]).choices = [(k, ImportJob.Kind(k).label) for k in kinds]
+        if ImportJob.Kind.ORGANISATIONS not in kinds:
+            del self.fields["invite_contacts"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("invite_contacts") and data.get("kind") != ImportJob.Kind.ORGANISATIONS:
+            self.add_error("invite_contacts", _("Contactpersonen uitnodigen kan enkel bij een organisatiebestand."))
+        return data
 
     def clean_file(self) -> object:
         upload = self.cleaned_data["file"]
@@ -70,7 +91,12 @@ def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         job = import_job_create(
-            user=request.user, kind=form.cleaned_data["kind"], filename=upload.name, data=upload.read(), dry_run=True
+            user=request.user,
+            kind=form.cleaned_data["kind"],
+            filename=upload.name,
+            data=upload.read(),
+            dry_run=True,
+            invite_contacts=form.cleaned_data.get("invite_contacts", False),
         )
         return redirect("inventory:import-job", pk=job.pk)
     jobs = ImportJob.objects.filter(user=request.user).defer("data")[:10]
@@ -121,6 +147,9 @@ def job(request: AuthenticatedHttpRequest, pk: str) -> HttpResponse:
     confirmation = import_job.imports.select_related("confirmed_by").first() if import_job.dry_run else None
     ok = import_job.status == ImportJob.Status.DONE and bool((import_job.result or {}).get("ok"))
     kept = import_job.data_deleted_at is None
+    invitations = (import_job.result or {}).get("invitations") or []
+    counts = invitation_counts(invitations)
+    invitation_file = import_job.kind == ImportJob.Kind.INVITATIONS
     return render(
         request,
         "inventory/import_job.html",
@@ -140,6 +169,10 @@ def job(request: AuthenticatedHttpRequest, pk: str) -> HttpResponse:
                 or (import_job.status == ImportJob.Status.DONE and not ok and not import_job.dry_run)
             ),
             "file_deleted_message": "" if kept else file_deleted_message(),
+            "invitation_file": invitation_file,
+            "invitations": invitations,
+            "invitation_counts": counts | {"valid": counts["sent"] + counts["nothing"]},
+            "upload_url": reverse("invitation-bulk") if invitation_file else reverse("inventory:import"),
         },
     )
 

@@ -4,7 +4,15 @@ from django.core.management.base import CommandParser
 
 from config.commands import BaseCommand
 from inventory.history import command_history_context
-from inventory.management.commands._imports import progress_printer, read_file, report
+from inventory.management.commands._imports import (
+    invitation_lines,
+    invitations_send,
+    progress_printer,
+    read_file,
+    report,
+    staff_user,
+    unsent_error,
+)
 from inventory.services.imports import organisations_import
 
 
@@ -18,8 +26,20 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", metavar="BESTAND", help="het CSV- of XLSX-bestand")
         parser.add_argument("--dry-run", action="store_true", help="alles controleren en tellen, maar niets opslaan")
+        parser.add_argument(
+            "--invite-contacts",
+            action="store_true",
+            help="daarna het e-mailadres van elke organisatie uitnodigen als contactpersoon (wie al lid of al "
+            "uitgenodigd is, krijgt niets)",
+        )
+        parser.add_argument(
+            "--user",
+            metavar="GEBRUIKER",
+            help="de POM-medewerker in wiens naam uitgenodigd wordt (zonder: namens POM West-Vlaanderen)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        user = staff_user(options["user"]) if options["user"] else None
         path = options["file"]
         with command_history_context(self):
             result = organisations_import(
@@ -27,5 +47,12 @@ class Command(BaseCommand):
                 filename=path,
                 dry_run=options["dry_run"],
                 progress=progress_printer(self, options["verbosity"]),
+                invite_contacts=options["invite_contacts"],
+                actor=user,
+                queue=False,
             )
+        invitation_lines(self, result.invitations)
+        unsent = 0 if result.errors or options["dry_run"] else invitations_send(self, result.invitations)
         report(self, path, result)
+        if unsent:
+            raise unsent_error(unsent)

@@ -12,8 +12,10 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from accounts.invitations import email_normalise
+from accounts.models import InvitationRole, User
 from inventory.history import history_context
-from inventory.kbo import normalise_kbo
+from inventory.kbo import format_kbo, normalise_kbo
 from inventory.models import (
     Organisation,
     OrganisationKind,
@@ -23,6 +25,7 @@ from inventory.parsing import is_digits
 from inventory.services.imports.cells import cell_shown, cell_text, number_shown, text_problem
 from inventory.services.imports.files import Table, read_table
 from inventory.services.imports.headers import ORGANISATION_COLUMNS, Header, check_width, read_header
+from inventory.services.imports.invitations import InvitationRequest, invitations_apply
 from inventory.services.imports.report import (
     PROGRESS_EVERY,
     Errors,
@@ -52,11 +55,23 @@ class _OrganisationRow:
 
 
 def organisations_import(
-    *, data: bytes, filename: str, dry_run: bool = False, progress: ProgressCallback | None = None
+    *,
+    data: bytes,
+    filename: str,
+    dry_run: bool = False,
+    progress: ProgressCallback | None = None,
+    invite_contacts: bool = False,
+    actor: User | None = None,
+    queue: bool = True,
 ) -> ImportReport:
     """Import an organisation file (CSV or XLSX), all or nothing: a KBO number not stored yet adds an (active)
     organisation, a stored one gets the file's name, kind, home municipality and e-mail address. `region` must
-    be a municipality that exists today."""
+    be a municipality that exists today.
+
+    `invite_contacts`: then, in the same transaction, each row's e-mail address is invited as the organisation's
+    contact in the name of `actor` (staff, or None: the operator of a command), as an invitation file's rows are
+    (services.imports.invitations; `queue` as there): an address that is already a member or invited gets
+    nothing, so importing the file again sends nothing twice. A dry run lists what each would do."""
     report = ImportReport(dry_run=dry_run)
     errors = Errors()
     try:
@@ -98,17 +113,47 @@ def organisations_import(
         organisation.name, organisation.kind = row.name, row.kind
         organisation.home_region, organisation.email = row.region, row.email
         writes.append(organisation)
-    if writes and not dry_run:
-        with transaction.atomic(), history_context(source="import", file=PurePath(filename).name):
-            Organisation.objects.bulk_create(
-                writes,
-                update_conflicts=True,
-                unique_fields=["kbo"],
-                update_fields=["name", "kind", "home_region", "email"],
+    if dry_run:
+        if invite_contacts:
+            report.invitations = invitations_apply(
+                requests=_contact_requests(parsed, stored, writes), actor=actor, dry_run=True
             )
+    elif writes or invite_contacts:
+        with transaction.atomic(), history_context(user=actor, source="import", file=PurePath(filename).name):
+            if writes:
+                Organisation.objects.bulk_create(
+                    writes,
+                    update_conflicts=True,
+                    unique_fields=["kbo"],
+                    update_fields=["name", "kind", "home_region", "email"],
+                )
+            if invite_contacts:
+                saved = {o.kbo: o for o in Organisation.objects.filter(kbo__in=[r.kbo for r in parsed])}
+                report.invitations = invitations_apply(
+                    requests=_contact_requests(parsed, saved, []), actor=actor, dry_run=False, queue=queue
+                )
     if progress is not None:
         progress(report.rows, report.rows)
     return report
+
+
+def _contact_requests(
+    parsed: list[_OrganisationRow], stored: dict[str, Organisation], new: list[Organisation]
+) -> list[InvitationRequest]:
+    """Each row's e-mail address as its organisation's contact; `stored` by KBO, or `new` (not saved yet: a dry
+    run's organisations to be created)."""
+    organisations = {**{o.kbo: o for o in new}, **stored}
+    return [
+        InvitationRequest(
+            row=row.row,
+            email=email_normalise(row.email),
+            role=InvitationRole.CONTACT,
+            organisation=organisations[row.kbo],
+            kbo=format_kbo(row.kbo),
+        )
+        for row in parsed
+        if row.email
+    ]
 
 
 def _parse_organisations(

@@ -39,6 +39,23 @@ class ImportRowError:
         }
 
 
+@dataclass(frozen=True)
+class InvitationLine:
+    """One invitation of a file (an invitation file's row, or an organisation file's contact address): what it did,
+    or would do. `outcome` one of accounts.invitations.Outcome or REFUSED (the row has errors, listed apart);
+    `label` says it in the active language (the report is written in the uploader's); `invitation_id`: the
+    invitation whose mail goes out (new or added), None otherwise and in a dry run."""
+
+    row: int
+    email: str
+    kbo: str  # as shown: 0123.456.749; "" for staff and coordinators
+    organisation: str  # its name; "" when unknown or none
+    role: str  # the role's label (or the value as written when unknown)
+    outcome: str
+    label: str
+    invitation_id: int | None = None
+
+
 @dataclass
 class ImportReport:
     """What an import did, or with errors or a dry run, what it would have done (then nothing was written).
@@ -49,7 +66,8 @@ class ImportReport:
     run's new submissions, which do not exist); submissions_created: how many of them the import created;
     versions (headcounts): every (organisation id, year) of the file as "12:2019" with its submission's version as
     read (None: no submission yet), for a confirmation to check that nothing changed since (headcounts_import's
-    expected_versions).
+    expected_versions); invitations (invitation files, and organisation files with invite_contacts): every
+    invitation's line in file order (services.imports.invitations).
     """
 
     rows: int = 0
@@ -61,6 +79,7 @@ class ImportReport:
     submissions_created: int = 0
     dry_run: bool = False
     versions: dict[str, int | None] = field(default_factory=dict)
+    invitations: list[InvitationLine] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
