@@ -68,3 +68,7 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.name}"
+
+
+# The second factor's audit trail: event models of django-otp's devices (imported here, so that Django finds them).
+from accounts.audit import StaticDeviceEvent, TOTPDeviceEvent  # noqa: E402, F401
