@@ -6,6 +6,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,6 +62,23 @@ def setup_django(name: str, **environ: str) -> None:
     import django
 
     django.setup()
+
+
+def force_login(client: Any, user: Any) -> None:
+    """client.force_login, and for a user who needs a second factor (staff, coordinators) a session that passed
+    it, as tests/conftest.py `force_login`: an app of the user's stored as the session's device."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.second_factor import second_factor_required
+
+    client.force_login(user)
+    if second_factor_required(user):
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        device = device or TOTPDevice.objects.create(user=user, name="bench-app", confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
 
 
 def sql(statement: str, params: dict | list | None = None) -> list[tuple]:

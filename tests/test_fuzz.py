@@ -99,6 +99,10 @@ PAGES: dict[str, tuple[Callable[[dict], dict], list[str]]] = {
     "password_reset_confirm": (lambda w: {"uidb64": "MQ", "token": "geen-geldige-token"}, []),
     "password_reset_complete": (lambda w: {}, []),
     "set_language": (lambda w: {}, ["next", "language"]),
+    "second_factor": (lambda w: {}, []),
+    "second_factor_setup": (lambda w: {}, ["next"]),
+    "second_factor_verify": (lambda w: {}, ["next"]),
+    "second_factor_recovery_codes": (lambda w: {}, ["next"]),
 }
 # Not fuzzed here, with the reason.
 EXCLUDED = {

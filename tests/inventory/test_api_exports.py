@@ -20,6 +20,7 @@ from inventory.selectors.figures import AGGREGATE_COLUMNS
 from inventory.selectors.sources import FigureSource, place_get
 from inventory.services.aggregation import aggregates_mark_years, aggregates_recompute
 from inventory.services.exports import escape_cell
+from tests.conftest import force_login
 
 pytestmark = pytest.mark.django_db
 WVL, FLANDERS = "30000", "02000"
@@ -244,7 +245,7 @@ def test_organisation_users_read_only_their_own_headcounts(demo_aggregates, db) 
     organisation = Organisation.objects.get(name="Maatwerkbedrijf De Brugse Poort (demo)")
     user = Membership.objects.get(organisation=organisation, role="viewer").user
     client = Client()
-    client.force_login(user)
+    force_login(client, user)
 
     body = client.get("/api/headcounts/?year=2019").json()
 
