@@ -64,20 +64,29 @@ def setup_django(name: str, **environ: str) -> None:
     django.setup()
 
 
-def force_login(client: Any, user: Any) -> None:
-    """client.force_login, and for a user who needs a second factor (staff, coordinators) a session that passed
-    it, as tests/conftest.py `force_login`: an app of the user's stored as the session's device."""
-    from django_otp import DEVICE_ID_SESSION_KEY
+def second_factor_device_id(user: Any) -> str | None:
+    """For a user who needs a second factor (staff, coordinators; README, "Two-factor login"): the persistent id of
+    an app of theirs (made if they have none), to store as a session's device as django_otp.login does; else None."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from accounts.second_factor import second_factor_required
 
+    if not second_factor_required(user):
+        return None
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    device = device or TOTPDevice.objects.create(user=user, name="bench-app", confirmed=True)
+    return str(device.persistent_id)
+
+
+def force_login(client: Any, user: Any) -> None:
+    """client.force_login, and a session that passed the second factor for a user who needs one (as
+    tests/conftest.py `force_login`)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
     client.force_login(user)
-    if second_factor_required(user):
-        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-        device = device or TOTPDevice.objects.create(user=user, name="bench-app", confirmed=True)
+    if device_id := second_factor_device_id(user):
         session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session[DEVICE_ID_SESSION_KEY] = device_id
         session.save()
 
 
