@@ -5,17 +5,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.access import PRIVILEGE_FIELDS, may_grant_privileges, user_change_problem
 from accounts.hygiene import inactivity_reset, user_deactivate
 from accounts.models import ApiToken, Invitation, InvitationEvent, Membership, MembershipEvent, User, UserEvent
+from accounts.second_factor import second_factor_reset
 from inventory.admin import HistoryAdmin
 
 
@@ -45,7 +51,10 @@ class UserAdmin(DjangoUserAdmin):
     do (a superuser, a permission they lack) opens read-only, without its password page or deletion."""
 
     inlines = (MembershipInline,)
-    fieldsets = with_coordinator(DjangoUserAdmin.fieldsets)
+    fieldsets = (
+        *with_coordinator(DjangoUserAdmin.fieldsets),
+        (_("Tweestapsaanmelding"), {"fields": ("second_factor",)}),
+    )
     list_display = (
         "username",
         "email",
@@ -55,8 +64,14 @@ class UserAdmin(DjangoUserAdmin):
         "is_coordinator",
         "is_active",
         "last_login",
+        "second_factor",
     )
     list_filter = ("is_staff", "is_coordinator", "is_superuser", "is_active", "groups")
+    actions = ("second_factor_reset_action",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        app = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+        return cast("QuerySet[User]", super().get_queryset(request).annotate(has_second_factor=Exists(app)))
 
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None) -> HttpResponse:
         """Nobody makes an account with a password to pass on: "add user" is an invitation (accounts/invitations.py),
@@ -76,10 +91,39 @@ class UserAdmin(DjangoUserAdmin):
             user_deactivate(user=obj, reason=_("gedeactiveerd in het beheer door %(user)s") % {"user": actor})
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        fields = tuple(super().get_readonly_fields(request, obj))
+        fields = (*super().get_readonly_fields(request, obj), "second_factor")
         if may_grant_privileges(cast(User, request.user)):
             return fields
         return (*fields, *(f for f in PRIVILEGE_FIELDS if f not in fields))
+
+    @admin.display(boolean=True, description=_("tweestapsaanmelding"), ordering="has_second_factor")
+    def second_factor(self, obj: User) -> bool:
+        # Annotated on lists and change pages (get_queryset); a user just added has none.
+        return bool(getattr(obj, "has_second_factor", False))
+
+    @admin.action(
+        permissions=("change",), description=_("Tweestapsaanmelding resetten (app en herstelcodes verwijderen)")
+    )
+    def second_factor_reset_action(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        """The person sets up a new app at their next login (staff, coordinators) or logs in with the password
+        alone (organisation users). Users the actor may not change are left as they are, with the reason."""
+        actor = cast(User, request.user)
+        done = 0
+        for user in queryset:
+            try:
+                done += second_factor_reset(actor=actor, user=user)
+            except PermissionDenied as refusal:
+                self.message_user(request, str(refusal), messages.ERROR)
+        self.message_user(
+            request,
+            ngettext(
+                "Tweestapsaanmelding gereset voor %(count)d gebruiker.",
+                "Tweestapsaanmelding gereset voor %(count)d gebruikers.",
+                done,
+            )
+            % {"count": done},
+            messages.SUCCESS,
+        )
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is not None and user_change_problem(actor=cast(User, request.user), user=obj):
@@ -100,6 +144,10 @@ class UserAdmin(DjangoUserAdmin):
 
 
 admin.site.unregister(Group)
+# django-otp's own pages for devices would add an app (with its secret on screen) to anyone's account and delete one
+# without user_change_problem or a reason: devices are set up by their owner and removed by the reset action above.
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
 
 
 @admin.register(Group)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, cast
 
 from django import forms
@@ -14,6 +15,7 @@ from accounts.access import invitation_problem, organisations_managed_by
 from accounts.clients import login_name
 from accounts.invitations import email_normalise
 from accounts.models import ORGANISATION_ROLES, InvitationRole, MembershipRole, User
+from accounts.second_factor import recovery_code_normalised
 from inventory.services.imports import import_size_check
 
 
@@ -102,3 +104,43 @@ class InvitationFileForm(forms.Form):
         # The imports' own limit and message, checked before the file is read into memory.
         import_size_check(size=upload.size)
         return upload
+
+
+# --- the second factor ----------------------------------------------------------------------------------------
+
+_APP_CODE = re.compile(r"[0-9]{6}")
+_RECOVERY_CODE = re.compile(r"[a-z2-7]{8}")  # django-otp's StaticToken.random_token: 5 random bytes in base32
+
+
+class AppCodeForm(forms.Form):
+    """Six digits; spaces, as some apps show them ("123 456"), are left out."""
+
+    code = forms.CharField(
+        label=gettext_lazy("Code uit uw authenticator-app"),
+        help_text=gettext_lazy("De 6 cijfers die de app nu toont."),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9 ]*", "autofocus": True}
+        ),
+    )
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split())
+        if not _APP_CODE.fullmatch(code):
+            raise forms.ValidationError(gettext_lazy("Typ de 6 cijfers die uw app nu toont."), code="format")
+        return code
+
+
+class RecoveryCodeForm(forms.Form):
+    recovery_code = forms.CharField(
+        label=gettext_lazy("Herstelcode"),
+        help_text=gettext_lazy("Een van de codes die u bij het instellen kreeg; elke code werkt één keer."),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}),
+    )
+
+    def clean_recovery_code(self) -> str:
+        code = recovery_code_normalised(self.cleaned_data["recovery_code"])
+        if not _RECOVERY_CODE.fullmatch(code):
+            raise forms.ValidationError(gettext_lazy("Een herstelcode heeft 8 letters en cijfers."), code="format")
+        return code

@@ -268,3 +268,7 @@ class UserEvent(
         verbose_name_plural = _("wijzigingen van gebruikers")
         indexes = history_indexes("userevent")
         triggers = history_append_only()
+
+
+# The second factor's audit trail: event models of django-otp's devices (imported here, so that Django finds them).
+from accounts.audit import StaticDeviceEvent, TOTPDeviceEvent  # noqa: E402, F401

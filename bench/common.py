@@ -6,6 +6,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,6 +62,32 @@ def setup_django(name: str, **environ: str) -> None:
     import django
 
     django.setup()
+
+
+def second_factor_device_id(user: Any) -> str | None:
+    """For a user who needs a second factor (staff, coordinators; README, "Two-factor login"): the persistent id of
+    an app of theirs (made if they have none), to store as a session's device as django_otp.login does; else None."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.second_factor import second_factor_required
+
+    if not second_factor_required(user):
+        return None
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    device = device or TOTPDevice.objects.create(user=user, name="bench-app", confirmed=True)
+    return str(device.persistent_id)
+
+
+def force_login(client: Any, user: Any) -> None:
+    """client.force_login, and a session that passed the second factor for a user who needs one (as
+    tests/conftest.py `force_login`)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    client.force_login(user)
+    if device_id := second_factor_device_id(user):
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device_id
+        session.save()
 
 
 def sql(statement: str, params: dict | list | None = None) -> list[tuple]:

@@ -30,7 +30,7 @@ import subprocess
 import sys
 import time
 
-from common import ROOT, clean_up_database, recreate_database, setup_django, sql
+from common import ROOT, clean_up_database, force_login, recreate_database, setup_django, sql
 
 BENCH_DB = "inventaris_bench_exports"
 QUICK_DB = "inventaris_bench_exports_quick"
@@ -110,7 +110,7 @@ def child(database: str, mode: str, year: int | None) -> None:
     client = Client()
     if mode == "http":
         user, _created = User.objects.get_or_create(username="bench-staff", defaults={"is_staff": True})
-        client.force_login(user)
+        force_login(client, user)
     rows = bytes_out = 0
     started = time.perf_counter()
     with open(os.devnull, "w", encoding="utf-8") as sink:

@@ -37,7 +37,7 @@ import statistics
 import time
 from collections.abc import Callable
 
-from common import clean_up_database, recreate_database, setup_django, sql
+from common import clean_up_database, force_login, recreate_database, setup_django, sql
 
 BENCH_DB = "inventaris_bench_portal"
 QUICK_DB = "inventaris_bench_portal_quick"
@@ -163,7 +163,7 @@ def run(options: argparse.Namespace, database: str) -> None:
     )
     submission = Submission.objects.create(organisation=organisation, year=YEAR)
     client = Client()
-    client.force_login(editor)
+    force_login(client, editor)
     url = reverse("inventory:portal-form", kwargs={"organisation_pk": organisation.pk, "year": YEAR})
 
     server = sql("select version()")[0][0].split(" on ")[0]

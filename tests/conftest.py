@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -9,8 +10,12 @@ import redis
 from django.conf import settings
 from django.test import Client
 from django.utils import translation
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import MembershipRole, User
+from accounts.second_factor import second_factor_required
 from inventory.models import Organisation
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 
@@ -22,10 +27,33 @@ def dutch_by_default() -> Iterator[None]:
         yield
 
 
-def logged_in(user: User) -> Client:
-    client = Client()
+def app_device(user: User) -> TOTPDevice:
+    """The user's confirmed authenticator app, made if it has none (tests/test_second_factor.py makes one through
+    the set-up page)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="test-app", confirmed=True)
+
+
+def app_code(device: TOTPDevice, *, steps_ahead: int = 0) -> str:
+    """The code the app shows now (or `steps_ahead` steps of 30 seconds later)."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() + steps_ahead * device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+def force_login(client: Client, user: User) -> Client:
+    """client.force_login, and for a user who needs a second factor (accounts/second_factor.py) a session that
+    passed it: an app of the user's stored as the session's device, as django_otp.login does."""
     client.force_login(user)
+    if second_factor_required(user):
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = app_device(user).persistent_id
+        session.save()
     return client
+
+
+def logged_in(user: User) -> Client:
+    return force_login(Client(), user)
 
 
 @pytest.fixture

@@ -35,6 +35,7 @@ from inventory.models import (
     Submission,
     SubmissionEvent,
 )
+from tests.conftest import app_code, app_device, force_login
 from tests.factories import (
     PASSWORD,
     CollectionRoundFactory,
@@ -155,7 +156,7 @@ def submission_post_data(submission: Submission, **headcount_changes: object) ->
 @pytest.mark.parametrize("persona", NON_STAFF)
 def test_non_staff_users_are_sent_to_the_admin_login(request: pytest.FixtureRequest, persona: str) -> None:
     client = Client()
-    client.force_login(request.getfixturevalue(persona))
+    force_login(client, request.getfixturevalue(persona))
 
     response = client.get("/admin/")
 
@@ -181,9 +182,16 @@ def test_non_staff_users_cannot_log_in_through_the_admin_login(
     assert client.get("/admin/").status_code == 302
 
 
-def test_staff_can_log_in_through_the_admin_login(client: Client, staff_user: User) -> None:
+def test_staff_can_log_in_through_the_admin_login_and_then_their_second_factor(
+    client: Client, staff_user: User
+) -> None:
+    device = app_device(staff_user)
     response = client.post(reverse("admin:login"), {"username": "pom", "password": PASSWORD, "next": "/admin/"})
 
+    assert response["Location"] == "/admin/"
+    response = client.get("/admin/")
+    assert response["Location"] == f"{reverse('second_factor_verify')}?next=%2Fadmin%2F"
+    response = client.post(reverse("second_factor_verify"), {"code": app_code(device), "next": "/admin/"})
     assert response["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
 

@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
+from tests.conftest import force_login
 from tests.factories import UserFactory
 
 
@@ -43,7 +44,7 @@ def closed_afterwards() -> Iterator[None]:
 def test_the_request_after_postgresql_dropped_the_connection_succeeds(closed_afterwards: None) -> None:
     user: User = UserFactory(username="na-herstart")
     client = Client(raise_request_exception=False)
-    client.force_login(user)
+    force_login(client, user)
     assert client.get(reverse("password_change")).status_code == 200
     between_requests()
     assert connection.connection is not None  # kept for the next request (CONN_MAX_AGE)

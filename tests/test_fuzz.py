@@ -105,6 +105,10 @@ PAGES: dict[str, tuple[Callable[[dict], dict], list[str]]] = {
     "invitation-list": (lambda w: {}, ["state", "q", "page"]),
     "invitation-new": (lambda w: {}, []),
     "members": (lambda w: {"organisation_pk": w["a"].pk}, []),
+    "second_factor": (lambda w: {}, []),
+    "second_factor_setup": (lambda w: {}, ["next"]),
+    "second_factor_verify": (lambda w: {}, ["next"]),
+    "second_factor_recovery_codes": (lambda w: {}, ["next"]),
 }
 # Not fuzzed here, with the reason.
 EXCLUDED = {

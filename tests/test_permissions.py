@@ -208,6 +208,18 @@ ROWS: list[Row] = [
         kwargs=lambda w: {"uidb64": "MQ", "token": "geen-geldige-token"},
     ),
     Row("password_reset_complete", [200, 200, 200, 200, 200, 200]),
+    # The second factor: every session here has passed it (staff, coordinators) or needs none (organisation users
+    # without an app); tests/test_second_factor.py follows the sessions that have not passed it yet.
+    Row("second_factor", [LOGIN, 200, 200, 200, 200, 200]),
+    # Set-up is for those without an app; with one, to the "Tweestapsaanmelding" page. An empty code: the form again.
+    Row("second_factor_setup", [LOGIN, 200, 200, 200, 302, 302]),
+    Row("second_factor_setup", [LOGIN, 200, 200, 200, 302, 302], method="post"),
+    # The code page: a session that passed goes on to ?next=, a user without an app to the "Tweestapsaanmelding" page.
+    Row("second_factor_verify", [LOGIN, 302, 302, 302, 302, 302]),
+    Row("second_factor_verify", [LOGIN, 302, 302, 302, 302, 302], method="post", data={"code": "000000"}),
+    # Recovery codes belong to an app: without one, to the "Tweestapsaanmelding" page; new ones: made, then shown.
+    Row("second_factor_recovery_codes", [LOGIN, 302, 302, 302, 200, 200]),
+    Row("second_factor_recovery_codes", [LOGIN, 302, 302, 302, 302, 302], method="post"),
     # The language switch works before logging in too, and sends back to where one came from (here: home).
     Row("set_language", [302, 302, 302, 302, 302, 302], method="post", data={"language": "en"}),
     Row("set_language", [302, 302, 302, 302, 302, 302]),

@@ -46,6 +46,10 @@ INSTALLED_APPS = [
     "django_tables2",
     "csp",
     "accounts.apps.AxesConfig",  # django-axes with a Dutch name in the admin
+    # The second factor (README, "Two-factor login"): django-otp's devices, an authenticator app and recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "inventory",
 ]
@@ -66,11 +70,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     # A query parameter with a control character is a 400 before any view reads it (inventory/middleware.py).
     "inventory.middleware.QueryCheckMiddleware",
     # The audit trail records the request's user and URL with every change (README, "Audit trail").
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Who needs a second factor and has not given it reaches only the set-up or code page (accounts/second_factor.py).
+    "accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # The site's own 404 and 400 pages under DEBUG too (inventory/middleware.py).
@@ -421,7 +429,10 @@ AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contri
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", "5")
 AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", "15"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+# Not axes' reset at the password step: a password followed by wrong codes must not start the count anew. The count
+# is reset when the login is complete, at the password for those who need no second factor, else at the code
+# (accounts/second_factor.py `login_attempts_reset`).
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Behind TRUSTED_PROXY_COUNT proxies that each append to X-Forwarded-For, the client's address is read from there
 # (accounts/clients.py), for the lock-out and the password-reset limit; 0 (directly reached): REMOTE_ADDR.
@@ -430,8 +441,13 @@ AXES_CLIENT_IP_CALLABLE = "accounts.clients.client_ip"
 # Failures count per username as the login form reads it (an e-mail address in any case is one username).
 AXES_USERNAME_CALLABLE = "accounts.clients.lockout_username"
 # Quiet: no "AXES: BEGIN version ..." at every start (management commands included); its warnings show the lockout
-# parameters only, masked as axes does by default (AXES_SENSITIVE_PARAMETERS), and not the user agent.
+# parameters only, masked (AXES_SENSITIVE_PARAMETERS), and not the user agent.
 AXES_VERBOSE = False
+# Axes' default list, and the codes of the second factor's pages: axes stores what a failed attempt posted, masked.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code", "recovery_code"]
+
+# The second factor (README, "Two-factor login"): the name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = SITE_NAME
 
 # Password reset e-mails (accounts/throttle.py): at most this many requests per e-mail address and per client
 # address in a window of this many minutes; over it, the same answer but no e-mail.

@@ -420,8 +420,9 @@ def demo_load() -> None:
 def demo_logins() -> list[tuple[str, str, str]]:
     """(username, password, role) of the demo users that still exist."""
     roles = {
-        "medewerker": "POM-medewerker (beheer, validatie)",
-        "coordinator": "coördinator (export, edities)",
+        # Both need a second factor: the first login sets up an authenticator app (README, "Two-factor login").
+        "medewerker": "POM-medewerker (beheer, validatie; eerste aanmelding: authenticator-app instellen)",
+        "coordinator": "coördinator (export, edities; eerste aanmelding: authenticator-app instellen)",
         "invoerder": f"invoerder van {DEMO_USER_ORGANISATION}",
         "lezer": f"lezer van {DEMO_USER_ORGANISATION}",
     }

@@ -59,14 +59,32 @@ def wait_for(condition: Callable[[], object], seconds: float = 30) -> None:
 
 
 def log_in(driver, live_server, username: str, password: str = PASSWORD) -> None:
+    """Through the login form; a user who needs a second factor (staff, coordinators) then types the current code
+    of an authenticator app made for them here (tests/test_second_factor.py sets one up through the pages)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
     from selenium.webdriver.common.by import By
 
+    from accounts.models import User
+    from accounts.second_factor import second_factor_required
+    from tests.conftest import app_code, app_device
+
+    user = User.objects.get(username=username)
+    device = app_device(user) if second_factor_required(user) else None
+    if device is not None:
+        # A test may log the same user in twice within one 30-second code: the app's replay protection (tested in
+        # test_second_factor.py) would refuse the second, so it forgets the last code here.
+        TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1, throttling_failure_count=0)
     driver.delete_all_cookies()
     driver.get(f"{live_server.url}/accounts/login/")
     driver.find_element(By.NAME, "username").send_keys(username)
     driver.find_element(By.NAME, "password").send_keys(password)
     driver.find_element(By.CSS_SELECTOR, "main form button[type=submit], main form input[type=submit]").click()
     wait_for(lambda: "/accounts/login/" not in driver.current_url)
+    if device is not None:
+        wait_for(lambda: "/accounts/tweestapsaanmelding/code/" in driver.current_url)
+        driver.find_element(By.NAME, "code").send_keys(app_code(device))
+        driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+        wait_for(lambda: "/accounts/tweestapsaanmelding/" not in driver.current_url)
 
 
 def portal_2020(username: str) -> tuple[object, object, object]:

@@ -13,6 +13,7 @@ from inventory.models import Aggregate, CollectionRound, Headcount, Measure, Reg
 from inventory.services.aggregation import aggregates_recompute_all
 from inventory.services.reference import reference_load
 from tests.browser.conftest import log_in, needs_chromium, wait_for
+from tests.conftest import force_login
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), needs_chromium]
@@ -48,7 +49,7 @@ def test_an_editor_submits_staff_validate_and_the_api_total_moves_by_the_submitt
     Headcount.objects.create(submission=elsewhere, measure=bed, region=other.home_region, persons=500)
     aggregates_recompute_all()
     api = Client()
-    api.force_login(staff)
+    force_login(api, staff)
     before = west_vlaanderen_2020(api)
     assert before == 500
 

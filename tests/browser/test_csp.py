@@ -100,6 +100,10 @@ def test_the_pages_load_under_the_policy_without_a_violation(browser, live_serve
 
     wait_for(lambda: overall() == "12")
     said += settle(browser, "portal-typed")
+    # The second factor's pages: the QR code is an inline SVG made on the server, no image a policy could block.
+    said += visit(browser, f"{site}/accounts/tweestapsaanmelding/", "second-factor")
+    said += visit(browser, f"{site}/accounts/tweestapsaanmelding/instellen/", "second-factor-setup")
+    assert browser.find_element(*by("figure.qr svg path")).is_displayed()
 
     # The admin: its scripts are files too; the date shortcuts and the two-box permission picker appear.
     log_in(browser, live_server, "medewerker", DEMO_PASSWORD)

@@ -19,6 +19,7 @@ from inventory.services import aggregation
 from inventory.services.aggregation import aggregates_recompute_all
 from inventory.services.demo import demo_load
 from inventory.services.reference import reference_load
+from tests.conftest import force_login
 from tests.factories import UserFactory
 
 
@@ -135,7 +136,7 @@ def clean_redis() -> Iterator[redis.Redis]:
 @pytest.fixture
 def staff_page_client(db: None) -> Client:
     client = Client()
-    client.force_login(UserFactory(username="pom-ops", is_staff=True, is_superuser=True))
+    force_login(client, UserFactory(username="pom-ops", is_staff=True, is_superuser=True))
     return client
 
 

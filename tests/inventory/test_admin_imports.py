@@ -14,6 +14,7 @@ from django.test import Client
 from accounts.models import User
 from inventory.models import AggregateDirtyKey, ContextFigure, Headcount, ImportJob, Measure, OverlapCorrection, Region
 from inventory.services.reference import reference_load
+from tests.conftest import force_login
 from tests.factories import HeadcountFactory, MeasureFactory, OrganisationFactory, RegionFactory, UserFactory
 from tests.inventory.conftest import job_when
 
@@ -22,7 +23,7 @@ def staff_with(*codenames: str) -> Client:
     user: User = UserFactory(is_staff=True)
     user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
     client = Client()
-    client.force_login(user)
+    force_login(client, user)
     return client
 
 

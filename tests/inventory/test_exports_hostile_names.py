@@ -22,6 +22,7 @@ from inventory.models import Region
 from inventory.services.aggregation import aggregates_recompute
 from inventory.services.editions import edition_publish, edition_withdraw
 from inventory.services.exports import FORMATS
+from tests.conftest import force_login
 from tests.factories import (
     HeadcountFactory,
     MeasureFactory,
@@ -94,7 +95,7 @@ def hostile(demo_aggregates, django_db_blocker) -> Iterator[dict[str, Any]]:
 @pytest.fixture
 def client_of(hostile: dict[str, Any]) -> Client:
     client = Client()
-    client.force_login(hostile["staff"])
+    force_login(client, hostile["staff"])
     return client
 
 

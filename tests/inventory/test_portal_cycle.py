@@ -20,7 +20,7 @@ from inventory.models import CollectionRound, Headcount, ImportJob, Measure, Reg
 from inventory.services import submissions
 from inventory.services.import_jobs import import_job_run
 from inventory.services.imports import headcounts_import
-from tests.conftest import logged_in
+from tests.conftest import force_login, logged_in
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -187,7 +187,7 @@ def test_an_outdated_form_is_kept_and_can_be_sent_again(portal) -> None:
     """Logged in again in another tab: the form's security token is outdated. The Dutch page keeps what was typed
     and sends it again with a fresh token; nothing was saved in between."""
     client = Client(enforce_csrf_checks=True)
-    client.force_login(portal["editor_user"])
+    force_login(client, portal["editor_user"])
     client.get(portal["url"])  # sets the CSRF cookie
     bed = cell(portal["bed"], portal["brugge"])
     data = base(portal) | {f"p-{bed}": "101", "csrfmiddlewaretoken": "outdated" * 4}
@@ -205,7 +205,7 @@ def test_an_outdated_form_is_kept_and_can_be_sent_again(portal) -> None:
 
 def test_a_form_posted_from_another_site_is_not_offered_again(portal) -> None:
     client = Client(enforce_csrf_checks=True)
-    client.force_login(portal["editor_user"])
+    force_login(client, portal["editor_user"])
     bed = cell(portal["bed"], portal["brugge"])
     response = client.post(portal["url"], base(portal) | {f"p-{bed}": "101"}, HTTP_ORIGIN="https://evil.example")
     assert response.status_code == 403
