@@ -7,7 +7,7 @@ from logging.config import dictConfig
 from typing import Any
 
 from celery import Celery, bootsteps
-from celery.signals import before_task_publish, setup_logging
+from celery.signals import beat_init, before_task_publish, setup_logging
 
 from config.env import SettingError, exit_on_setting_error
 
@@ -66,11 +66,26 @@ class Heartbeat(bootsteps.StartStopStep):  # type: ignore[misc]
 app.steps["worker"].add(Heartbeat)
 
 
+# Set in the beat process only: what it publishes is its heartbeat for the operations page.
+_in_beat = False
+
+
+@beat_init.connect
+def mark_beat_process(**kwargs: Any) -> None:
+    global _in_beat
+    _in_beat = True
+
+
 @before_task_publish.connect
 def stamp_published_at(headers: dict[str, Any] | None = None, **kwargs: Any) -> None:
-    """The time a task was queued travels in its message: the operations page reads a queue's oldest age."""
+    """The time a task was queued travels in its message: the operations page reads a queue's oldest age. In
+    beat, each task it queues also says that beat is running."""
     if headers is not None:
         headers.setdefault("published_at", time.time())
+    if _in_beat:
+        from inventory.services.workers import beat_seen_write
+
+        beat_seen_write()
 
 
 @setup_logging.connect

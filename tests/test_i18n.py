@@ -130,7 +130,8 @@ def test_the_login_page_is_english_after_choosing_english(client: Client) -> Non
     assert "Forgotten your password?" in content
     assert '<label for="id_username">Username:</label>' in content  # Django's own, in English too
     assert '<option value="en" selected>English</option>' in content
-    assert '<option value="nl-be">Dutch</option>' in content
+    # Each language by its own name: someone who reads only Dutch finds "Nederlands" on an English page.
+    assert '<option value="nl-be">Nederlands</option>' in content
     assert "Aanmelden" not in content
     assert "Wachtwoord vergeten?" not in content
 

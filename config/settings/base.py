@@ -8,7 +8,6 @@ import csp.constants
 import dj_database_url
 import pghistory
 from celery.schedules import crontab
-from django.utils.translation import gettext_lazy as _
 
 from config.env import SettingError, envbool, envchoice, envint, envlist, envproxyheader, envrequired, envurl
 from config.observability import sentry_init
@@ -136,7 +135,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # nl-BE first; Django's own strings (admin, auth) come translated.
 LANGUAGE_CODE = "nl-be"
-LANGUAGES = [("nl-be", _("Nederlands")), ("en", _("Engels"))]
+# Each language by its own name, as a language switch offers them (whoever needs English cannot read "Engels").
+LANGUAGES = [("nl-be", "Nederlands"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "Europe/Brussels"

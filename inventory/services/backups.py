@@ -321,7 +321,8 @@ def backup_create(*, output: str | Path | None = None) -> BackupResult:
     started = time.monotonic()
     with MaintenanceRecord(MaintenanceRun.Kind.BACKUP, file_name=str(output or ""), expected=BackupError) as run:
         target = backup_path(output) if output is None or Path(output).is_dir() else Path(output)
-        run.file_name = str(target)
+        # Absolute, as the restore check records its file: the operations page pairs a backup with its check.
+        run.file_name = str(target.absolute())
         if not target.parent.is_dir():
             raise BackupError(_("Map %(folder)s bestaat niet.") % {"folder": target.parent})
         try:
@@ -576,7 +577,9 @@ def backup_check(*, path: str | Path) -> CheckResult:
     """Prove that the backup at `path` restores: restore it into a scratch database (dropped at the end, also on
     failure), then compare it with its manifest. BackupError with the first difference."""
     started, path = time.monotonic(), Path(path)
-    with MaintenanceRecord(MaintenanceRun.Kind.RESTORE_CHECK, file_name=str(path), expected=BackupError) as run:
+    with MaintenanceRecord(
+        MaintenanceRun.Kind.RESTORE_CHECK, file_name=str(path.absolute()), expected=BackupError
+    ) as run:
         run.start()
         with contextlib.suppress(OSError):
             run.size = path.stat().st_size

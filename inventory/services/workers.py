@@ -17,17 +17,38 @@ from dataclasses import dataclass
 
 import redis
 from django.conf import settings
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from inventory.services.aggregation import redis_client
 
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_KEY = "inventaris:worker:{hostname}"
+# When celery beat last queued a task: beat sends the aggregates sweep every AGGREGATES_SWEEP_SECONDS, so a beat
+# that queued nothing for BEAT_MAX_AGE seconds is gone (and the nightly backup and housekeeping with it).
+BEAT_KEY = "inventaris:beat"
+BEAT_MAX_AGE = 120
+# What each queue does, for people who do not know Celery's names (config/settings/base.py, WORKER_QUEUES).
+QUEUE_LABELS: dict[str, Promise] = {
+    "aggregates": _("herberekening van de cijfers"),
+    "imports": _("bestanden inlezen"),
+    "mail": _("e-mails versturen"),
+    "housekeeping": _("onderhoud: back-ups, opruiming"),
+}
+
+
 HEARTBEAT_PATTERN = "inventaris:worker:*"
 HEARTBEAT_TTL_SECONDS = 24 * 3600
 # kombu's Redis transport keeps one list per priority step: "name", "name\x06\x163", ... (kombu.transport.redis).
 _PRIORITY_SEPARATOR = "\x06\x16"
 _PRIORITY_STEPS = (0, 3, 6, 9)
+
+
+def queue_label(name: str) -> str:
+    """ "herberekening van de cijfers (aggregates)": what the queue does, then its name as the settings spell it."""
+    label = QUEUE_LABELS.get(name)
+    return f"{label} ({name})" if label else name
 
 
 @dataclass(frozen=True)
@@ -63,8 +84,29 @@ class QueueState:
         return self.length > 0 and self.workers == 0
 
     @property
+    def label(self) -> str:
+        return queue_label(self.name)
+
+    @property
     def oldest_since(self) -> dt.datetime | None:
         return None if self.oldest_age is None else dt.datetime.now(tz=dt.UTC) - dt.timedelta(seconds=self.oldest_age)
+
+
+def beat_seen_write() -> None:
+    """Beat queued a task now (config/celery.py, in the beat process). Never raises."""
+    try:
+        redis_client().set(BEAT_KEY, str(time.time()), ex=HEARTBEAT_TTL_SECONDS)
+    except redis.RedisError as error:
+        logger.warning("beat's heartbeat not written: %s", error)
+
+
+def beat_seen() -> dt.datetime | None:
+    """When beat last queued a task, in the last day; None when it did not. Raises RedisError."""
+    raw = redis_client().get(BEAT_KEY)
+    try:
+        return dt.datetime.fromtimestamp(float(raw), tz=dt.UTC) if raw else None
+    except ValueError:
+        return None
 
 
 def heartbeat_write(*, hostname: str, pid: int, queues: list[str], stopped: bool = False) -> None:

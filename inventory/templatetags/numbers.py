@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
+from django.utils import timezone
 from django.utils.formats import get_format, number_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -88,3 +92,14 @@ def number_separators() -> SafeString:
         get_format("DECIMAL_SEPARATOR"),
         get_format("THOUSAND_SEPARATOR"),
     )
+
+
+@register.filter
+def waited(value: dt.datetime | None) -> str:
+    """How long since `value`, as Django's timesince ("3 minuten", "1 uur, 5 minuten"), but "minder dan een minuut"
+    rather than "0 minuten"."""
+    if value is None:
+        return "–"
+    if (timezone.now() - value).total_seconds() < 60:
+        return str(_("minder dan een minuut"))
+    return timesince(value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -17,6 +18,7 @@ import pytest
 import redis
 from django.conf import settings
 from django.test import Client, override_settings
+from django.utils import timezone
 
 from config.env import SettingError, envbool, envfloat, envint, envurl
 from inventory.models import AggregateDirtyKey
@@ -251,11 +253,50 @@ def test_operations_page_shows_a_stopped_worker_and_a_stalled_queue(
     assert 'data-worker="aggregates@web1" data-alive="0"' in page
     assert "gestopt" in page
     assert 'data-queue="housekeeping" data-length="1"' in page
-    assert "Geen actief rekenproces voor de wachtrij(en) aggregates, imports, mail, housekeeping" in page
+    # Only the queue where a task waits is in the alert; the others are named as unserved, without alarm.
+    assert "Geen actief rekenproces voor onderhoud: back-ups, opruiming (housekeeping): de taken daar wachten" in page
+    assert "Ook geen actief rekenproces voor herberekening van de cijfers (aggregates), bestanden inlezen" in page
     assert 'data-maintenance="backup" data-ok="never"' in page
     assert "geen map voor de nachtelijke back-up ingesteld" in page
     assert 'data-year="2020" data-pending="1"' in page
-    assert "1 wijziging wacht sinds" in page
+    assert "wijzigingen wachten al minder dan een minuut" in page
+    assert "<title>Werking – Inventaris sociale economie</title>" in page
+
+
+def test_operations_page_says_whether_beat_runs(staff_page_client: Client, clean_redis: redis.Redis) -> None:
+    from celery.signals import beat_init
+
+    import config.celery
+
+    assert 'data-beat="0"' in staff_page_client.get("/beheer/werking/").content.decode()
+    beat_init.send(sender=None)  # as the beat process does at start; what it then queues is its heartbeat
+    try:
+        purge_import_files.apply_async()
+    finally:
+        config.celery._in_beat = False
+    page = staff_page_client.get("/beheer/werking/").content.decode()
+    assert 'data-beat="1"' in page
+    assert "Actief: gaf minder dan een minuut geleden zijn laatste opdracht." in page
+    clean_redis.set(workers.BEAT_KEY, str(time.time() - workers.BEAT_MAX_AGE - 5))
+    page = staff_page_client.get("/beheer/werking/").content.decode()
+    assert 'data-beat="0"' in page
+    assert "de planner draait niet" in page
+
+
+def test_a_failed_check_of_another_file_does_not_hide_the_latest_backups_check(staff_page_client: Client) -> None:
+    from inventory.models import MaintenanceRun
+
+    kind, done = MaintenanceRun.Kind, {"finished_at": timezone.now()}
+    MaintenanceRun.objects.create(kind=kind.BACKUP, ok=True, file_name="/backups/b.dump", **done)
+    MaintenanceRun.objects.create(kind=kind.RESTORE_CHECK, ok=True, file_name="/backups/b.dump", **done)
+    MaintenanceRun.objects.create(kind=kind.RESTORE_CHECK, ok=False, file_name="/tmp/t.dump", **done)
+
+    page = staff_page_client.get("/beheer/werking/").content.decode()
+
+    assert "hersteltest van die back-up" in page
+    assert "hersteltest van een ander bestand" in page
+    checks = re.findall(r'data-maintenance="restore_check" data-ok="(\w+)"', page)
+    assert checks == ["1", "0"]
 
 
 def test_operations_page_says_when_redis_is_away(staff_page_client: Client, own_redis: subprocess.Popen[bytes]) -> None:

@@ -16,7 +16,7 @@ def test_the_dashboard_notice_names_the_wait(
     AggregateDirtyKey.objects.create(year=2019)
     page = staff_page_client.get("/").content.decode()
     assert "data-recompute-waiting" in page
-    assert "De herberekening voor 2019 wacht op de rekenprocessen (al 0" in page
+    assert "De herberekening voor 2019 wacht op de rekenprocessen (al minder dan een minuut)" in page
     workers.heartbeat_write(hostname="agg@host", pid=1, queues=["aggregates"])
     page = staff_page_client.get("/").content.decode()
     assert "data-recompute-waiting" not in page
