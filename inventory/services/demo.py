@@ -425,6 +425,7 @@ def demo_logins() -> list[tuple[str, str, str]]:
         "coordinator": "coördinator (export, edities; eerste aanmelding: authenticator-app instellen)",
         "invoerder": f"invoerder van {DEMO_USER_ORGANISATION}",
         "lezer": f"lezer van {DEMO_USER_ORGANISATION}",
+        "contactpersoon": f"contactpersoon van {DEMO_USER_ORGANISATION} (beheert de collega's)",
     }
     existing = set(User.objects.filter(username__in=roles).values_list("username", flat=True))
     return [(name, DEMO_PASSWORD, role) for name, role in roles.items() if name in existing]

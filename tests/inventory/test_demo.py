@@ -208,6 +208,17 @@ def test_one_user_per_role_logs_in_with_the_printed_password(demo_db) -> None:
     assert not users["coordinator"].is_staff
     assert Membership.objects.get(user=users["invoerder"]).role == "editor"
     assert Membership.objects.get(user=users["lezer"]).role == "viewer"
+    assert Membership.objects.get(user=users["contactpersoon"]).role == "contact"
+
+
+def test_the_demo_has_one_open_invitation_sent_by_its_contact(demo_db) -> None:
+    from accounts.models import Invitation
+
+    (invitation,) = Invitation.objects.all()
+    assert invitation.state == "open"
+    assert invitation.email == "nieuwe.collega@demo.invalid"
+    assert invitation.invited_by.username == "contactpersoon"
+    assert invitation.organisation.name == "Maatwerkbedrijf De Brugse Poort (demo)"
 
 
 def test_load_demo_refuses_a_database_that_has_data_unless_told_to_skip(demo_db, capsys) -> None:
