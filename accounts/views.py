@@ -238,6 +238,10 @@ def _say_outcome(request: HttpRequest, outcome: str, email: str) -> None:
         ),
     }
     level = messages.SUCCESS if outcome in (Outcome.INVITED, Outcome.ADDED) else messages.WARNING
+    # Only staff learn that an address already has an account: to a contact, an account elsewhere reads as an
+    # invitation (the person gets a mail either way), so the members page tells nobody who else uses the site.
+    if outcome == Outcome.ADDED and not cast(User, request.user).is_staff:
+        outcome = Outcome.INVITED
     messages.add_message(request, level, texts[outcome] % {"email": email})
 
 

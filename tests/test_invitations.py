@@ -387,3 +387,19 @@ def test_an_invited_person_logs_in_with_the_address_in_any_case_and_cases_buy_no
         Client().post(reverse("login"), {"username": typed, "password": "fout"})
     locked = Client().post(reverse("login"), {"username": "NIEUW@EXAMPLE.BE", "password": NEW_PASSWORD})
     assert locked.status_code == 429
+
+
+def test_a_contact_is_not_told_that_an_address_has_an_account_elsewhere(
+    organisation: Organisation, contact: User
+) -> None:
+    UserFactory(email="elders@example.be")
+
+    response = logged_in(contact).post(
+        reverse("members-invite", args=[organisation.pk]),
+        {"email": "elders@example.be", "name": "", "role": "viewer", "language": "nl-be"},
+        follow=True,
+    )
+
+    html = response.content.decode()
+    assert "Uitnodiging voor elders@example.be wordt verstuurd." in html
+    assert "had al een account" not in html
