@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.utils.translation import gettext as _
 
 from inventory.services.imports.cells import cell_shown, cell_text
-from inventory.services.imports.files import Cells, Table
-from inventory.services.imports.report import Errors
+from inventory.services.imports.files import Cells, Table, read_table
+from inventory.services.imports.report import Errors, Refused
+
+Parsed = TypeVar("Parsed")
 
 
 @dataclass(frozen=True)
@@ -128,3 +131,27 @@ def check_width(number: int, cells: Cells, header: Header, errors: Errors) -> bo
         ),
     )
     return False
+
+
+def read_rows(
+    data: bytes,
+    filename: str,
+    columns: Sequence[Column],
+    errors: Errors,
+    parse: Callable[[Table, Header], tuple[int, Parsed]],
+) -> tuple[int, Parsed] | None:
+    """Every import's first step: the file's table, its header and its rows through `parse` (the row count and
+    what it made of them). None when the file is refused or its header is wrong (`errors` says why); a file of
+    a header alone is an error too."""
+    try:
+        table = read_table(data, filename, columns=len(columns))
+        header = read_header(table, columns, errors)
+        if header is None:
+            return None
+        rows, parsed = parse(table, header)
+    except Refused as refused:
+        errors.refuse(refused.row, refused.message)
+        return None
+    if not rows:
+        errors.add(0, "", "", _("Het bestand bevat enkel een kopregel en geen gegevens."))
+    return rows, parsed

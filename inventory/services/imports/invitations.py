@@ -41,8 +41,8 @@ from inventory.kbo import format_kbo, normalise_kbo
 from inventory.models import Organisation
 from inventory.parsing import text_problem as plain_text_problem
 from inventory.services.imports.cells import cell_shown, cell_text, number_shown, text_problem
-from inventory.services.imports.files import Table, read_table
-from inventory.services.imports.headers import Column, Header, check_width, read_header
+from inventory.services.imports.files import Table
+from inventory.services.imports.headers import Column, Header, check_width, read_rows
 from inventory.services.imports.report import (
     Errors,
     ImportReport,
@@ -106,19 +106,17 @@ def invitations_import(
     mails itself says False, and sends the lines' `invitation_id`s)."""
     report = ImportReport(dry_run=dry_run)
     errors = Errors()
-    try:
-        table = read_table(data, filename, columns=len(INVITATION_COLUMNS))
-        header = read_header(table, INVITATION_COLUMNS, errors)
-        if header is None:
-            report.errors = errors.result()
-            return report
-        report.rows, requests = _parse_invitations(table, header, errors, actor)
-    except Refused as refused:
-        errors.refuse(refused.row, refused.message)
+    read = read_rows(
+        data,
+        filename,
+        INVITATION_COLUMNS,
+        errors,
+        lambda table, header: _parse_invitations(table, header, errors, actor),
+    )
+    if read is None:
         report.errors = errors.result()
         return report
-    if not report.rows:
-        errors.add(0, "", "", _("Het bestand bevat enkel een kopregel en geen gegevens."))
+    report.rows, requests = read
     if errors:
         # Refused whole; what the other rows would do is still shown.
         report.invitations = invitations_apply(requests=requests, actor=actor, dry_run=True)

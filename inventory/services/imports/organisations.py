@@ -23,8 +23,8 @@ from inventory.models import (
 )
 from inventory.parsing import is_digits
 from inventory.services.imports.cells import cell_shown, cell_text, number_shown, text_problem
-from inventory.services.imports.files import Table, read_table
-from inventory.services.imports.headers import ORGANISATION_COLUMNS, Header, check_width, read_header
+from inventory.services.imports.files import Table
+from inventory.services.imports.headers import ORGANISATION_COLUMNS, Header, check_width, read_rows
 from inventory.services.imports.invitations import InvitationRequest, invitations_apply
 from inventory.services.imports.report import (
     PROGRESS_EVERY,
@@ -74,19 +74,17 @@ def organisations_import(
     nothing, so importing the file again sends nothing twice. A dry run lists what each would do."""
     report = ImportReport(dry_run=dry_run)
     errors = Errors()
-    try:
-        table = read_table(data, filename, columns=len(ORGANISATION_COLUMNS))
-        header = read_header(table, ORGANISATION_COLUMNS, errors)
-        if header is None:
-            report.errors = errors.result()
-            return report
-        report.rows, parsed = _parse_organisations(table, header, errors, progress)
-    except Refused as refused:
-        errors.refuse(refused.row, refused.message)
+    read = read_rows(
+        data,
+        filename,
+        ORGANISATION_COLUMNS,
+        errors,
+        lambda table, header: _parse_organisations(table, header, errors, progress),
+    )
+    if read is None:
         report.errors = errors.result()
         return report
-    if not report.rows:
-        errors.add(0, "", "", _("Het bestand bevat enkel een kopregel en geen gegevens."))
+    report.rows, parsed = read
     if errors:
         report.errors = errors.result()
         return report
