@@ -79,14 +79,16 @@ class NoStoreMiddleware:
     """`Cache-Control: private, no-store` on everything the site renders: a figure page, an API answer or an
     export belongs to the user who asked for it, and must stay out of shared proxies and the browser's disk
     (a shared computer, the back button after logging out). The login and password pages too: they are
-    cheap to render and carry a CSRF token."""
+    cheap to render and carry a CSRF token. Only the public site's answers, marked `public` (opendata/cache.py),
+    may be kept by anyone."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
-        patch_cache_control(response, private=True, no_store=True)
+        if "public" not in response.get("Cache-Control", ""):
+            patch_cache_control(response, private=True, no_store=True)
         return response
 
 

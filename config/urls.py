@@ -7,6 +7,8 @@ from accounts.urls import manage_urlpatterns
 
 urlpatterns = [
     path("", include("inventory.urls")),
+    # The public site of the published editions, without login (opendata/).
+    path("cijfers/", include("opendata.urls")),
     path("accounts/", include("accounts.urls")),
     path("", include(manage_urlpatterns)),
     # The language switch sits on the login page too, so it must work before logging in.

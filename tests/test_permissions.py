@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.models import Invitation, Membership, User
 from inventory.models import CollectionRound, ImportJob, Organisation, Submission
 from tests.conftest import logged_in
-from tests.factories import MembershipFactory, OrganisationFactory, RegionFactory, UserFactory
+from tests.factories import EditionFactory, MembershipFactory, OrganisationFactory, RegionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,9 @@ def world(db: None) -> dict:
     job = ImportJob.objects.create(user=users["editor_a"], kind="headcounts", filename="a.csv", data=b"", status="done")
     invitation = Invitation.objects.create(email="nieuw@example.be", organisation=a, role="editor")
     viewer_membership = Membership.objects.get(user=users["viewer_a"])
+    edition = EditionFactory(name="Inventaris 2019", reference_year=2019)
     return {
+        "edition": edition,
         "a": a,
         "submitted": submitted,
         "job": job,
@@ -130,6 +132,16 @@ ROWS: list[Row] = [
     Row("inventory:api-aggregates", [API_401, 403, 403, 403, 403, 200], query="scope=provisional"),
     Row("inventory:api-headcounts", [API_401, 200, 200, 200, 200, 200]),
     Row("inventory:api-headcounts", [API_401, 200, 200, 200, 403, 200], query="scope=provisional"),
+    # The public site: the same page for everyone, no login (opendata/).
+    Row("opendata:index", [200, 200, 200, 200, 200, 200]),
+    Row("opendata:edition", [200, 200, 200, 200, 200, 200], kwargs=lambda w: {"edition": w["edition"].slug}),
+    Row("opendata:edition", [404, 404, 404, 404, 404, 404], kwargs=lambda w: {"edition": "geen-editie"}),
+    Row(
+        "opendata:area",
+        [200, 200, 200, 200, 200, 200],
+        kwargs=lambda w: {"edition": w["edition"].slug, "code": "31005"},
+    ),
+    Row("opendata:language", [302, 302, 302, 302, 302, 302], query="taal=en&next=/cijfers/"),
     # The API's description holds no figures: public, so that a program can read it before it has a key.
     Row("inventory:api-schema", [200, 200, 200, 200, 200, 200]),
     Row("inventory:exports", [LOGIN, 404, 404, 404, 200, 200]),

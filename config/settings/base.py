@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "accounts",
     "inventory",
+    "opendata",
 ]
 
 MIDDLEWARE = [
@@ -410,6 +411,10 @@ IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 
 # Public exports hide counts from 1 up to this threshold (exclusive) as "<5" (inventory/services/suppression.py).
 SMALL_CELL_THRESHOLD = envint("SMALL_CELL_THRESHOLD", "5")
+# The public site (/cijfers/): how long browsers and proxies may keep a page, and how long the site keeps what it
+# made (an edition never changes; a withdrawal or a new next-edition date makes new pages at once).
+PUBLIC_MAX_AGE = envint("PUBLIC_MAX_AGE", "300")
+PUBLIC_CACHE_SECONDS = envint("PUBLIC_CACHE_SECONDS", str(7 * 24 * 3600))
 
 
 # Plausibility at submit (inventory/services/plausibility.py): a change of more than this % and more than this

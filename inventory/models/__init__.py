@@ -27,7 +27,14 @@ from inventory.models.collection import (
     counts_in_aggregates,
     scope_statuses,
 )
-from inventory.models.editions import Edition, EditionFigure, EditionHeadcount, EditionQuerySet
+from inventory.models.editions import (
+    Edition,
+    EditionContextFigure,
+    EditionFigure,
+    EditionHeadcount,
+    EditionQuerySet,
+    Licence,
+)
 from inventory.models.operations import MaintenanceRun
 from inventory.models.reference import (
     HEADLINE_TREDEN,
@@ -66,6 +73,7 @@ __all__ = [
     "CollectionRoundEvent",
     "ContextFigure",
     "Edition",
+    "EditionContextFigure",
     "EditionEvent",
     "EditionFigure",
     "EditionHeadcount",
@@ -75,6 +83,7 @@ __all__ = [
     "HeadcountQuerySet",
     "ImportJob",
     "Indicator",
+    "Licence",
     "MaintenanceRun",
     "Measure",
     "MeasureEvent",

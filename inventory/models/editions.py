@@ -6,9 +6,38 @@ import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from inventory.models.reference import Measure, Organisation, Region, RegionGrouping, Trede, year_in_range
+from inventory.models.reference import (
+    Indicator,
+    Measure,
+    Organisation,
+    Region,
+    RegionGrouping,
+    Trede,
+    year_in_range,
+)
+
+
+class Licence(models.TextChoices):
+    """The licences an edition can be published under (the open-data site and the DCAT catalogue name them);
+    CC BY 4.0 unless staff choose another."""
+
+    CC_BY_4_0 = "CC-BY-4.0", "Creative Commons Naamsvermelding 4.0 (CC BY 4.0)"
+    CC0_1_0 = "CC0-1.0", "Creative Commons Zero 1.0 (CC0)"
+    MODEL_FREE = "modellicentie-gratis-hergebruik", "Modellicentie voor gratis hergebruik (Vlaamse overheid)"
+
+    @property
+    def url(self) -> str:
+        return LICENCE_URLS[self.value]
+
+
+LICENCE_URLS: dict[str, str] = {
+    Licence.CC_BY_4_0: "https://creativecommons.org/licenses/by/4.0/",
+    Licence.CC0_1_0: "https://creativecommons.org/publicdomain/zero/1.0/",
+    Licence.MODEL_FREE: "https://data.vlaanderen.be/id/licentie/modellicentie-gratis-hergebruik/v1.0",
+}
 
 
 class EditionQuerySet(models.QuerySet["Edition"]):
@@ -56,6 +85,9 @@ class Edition(models.Model):  # type: ignore[django-manager-missing]  # 'events'
     # The state of each frozen year when it was published ({"2020": {"state": "collecting", ...}},
     # YearStatus.as_dict()): an edition that froze an incomplete year says so for as long as it exists.
     year_states = models.JSONField(_("jaarstatus bij publicatie"), default=dict, blank=True, editable=False)
+    licence = models.CharField(_("licentie"), max_length=40, choices=Licence.choices, default=Licence.CC_BY_4_0)
+    # Set (and moved) after publication, like Statistiek Vlaanderen's "volgende update": the only date that may.
+    next_edition_on = models.DateField(_("volgende editie verwacht op"), null=True, blank=True)
 
     objects = EditionQuerySet.as_manager()
 
@@ -79,7 +111,7 @@ class Edition(models.Model):  # type: ignore[django-manager-missing]  # 'events'
                 name="frozen_update",
                 operation=pgtrigger.Update,
                 condition=pgtrigger.AnyChange(
-                    exclude=["published_by", "withdrawn_at", "withdrawn_by", "withdrawn_reason"]
+                    exclude=["published_by", "withdrawn_at", "withdrawn_by", "withdrawn_reason", "next_edition_on"]
                 ),
             ),
             pgtrigger.Protect(
@@ -97,6 +129,16 @@ class Edition(models.Model):  # type: ignore[django-manager-missing]  # 'events'
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def slug(self) -> str:
+        """Its part of the public site's URLs (/cijfers/inventaris-2019/): made from the name, which never changes
+        once published, so the URLs never do either (publishing refuses a name whose slug is taken)."""
+        return slugify(self.name)
+
+    @property
+    def licence_url(self) -> str:
+        return LICENCE_URLS.get(self.licence, "")
 
     @property
     def incomplete_years(self) -> list[int]:
@@ -192,3 +234,32 @@ class EditionHeadcount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.edition} {self.year} {self.measure_id} {self.region_id}: {self.persons}"
+
+
+class EditionContextFigure(models.Model):
+    """One frozen context figure of an edition (population, employment rate, wage earners): the indicators an
+    edition publishes are computed from these, so a later correction of a context figure does not change it."""
+
+    edition = models.ForeignKey(
+        Edition, verbose_name=_("editie"), on_delete=models.CASCADE, related_name="context_figures"
+    )
+    year = models.PositiveSmallIntegerField(_("jaar"))
+    region = models.ForeignKey(Region, verbose_name=_("regio"), on_delete=models.PROTECT, related_name="+")
+    indicator = models.CharField(_("indicator"), max_length=40, choices=Indicator.choices)
+    value = models.DecimalField(_("waarde"), max_digits=14, decimal_places=2)
+    source = models.CharField(_("bron"), max_length=200)
+    synthetic = models.BooleanField(_("synthetisch"), default=False)
+
+    class Meta:
+        verbose_name = _("editiecontextcijfer")
+        verbose_name_plural = _("editiecontextcijfers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["edition", "year", "region", "indicator"], name="editioncontextfigure_unique_key"
+            ),
+            models.CheckConstraint(condition=year_in_range("year"), name="editioncontextfigure_year_range"),
+        ]
+        triggers = [pgtrigger.Protect(name="frozen", operation=pgtrigger.Update | pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"{self.edition} {self.indicator} {self.region_id} {self.year}: {self.value}"

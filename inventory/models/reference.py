@@ -246,6 +246,7 @@ class Measure(models.Model):  # type: ignore[django-manager-missing]  # 'events'
 class Indicator(models.TextChoices):
     LOONTREKKENDEN = "loontrekkenden", _("loontrekkenden")
     BEVOLKING_18_64 = "bevolking-18-64", _("bevolking 18-64 jaar")
+    BEVOLKING_20_64 = "bevolking-20-64", _("bevolking 20-64 jaar")
     NIET_BEROEPSACTIEVEN = "niet-beroepsactieven", _("niet-beroepsactieven 18-64 jaar")
     INVALIDEN = "invaliden", _("invaliden")
     NWWZ = "nwwz", _("niet-werkende werkzoekenden")

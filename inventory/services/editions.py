@@ -13,15 +13,19 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from inventory.access import edition_withdraw_check, is_coordinator
 from inventory.history import history_context
-from inventory.models import Aggregate, Edition, Scope, scope_statuses
+from inventory.models import Aggregate, Edition, Licence, Scope, scope_statuses
 from inventory.parsing import text_problem
 from inventory.selectors.years import YearStatus, year_states
 from inventory.services.aggregation import aggregates_sweep
+
+# Paths under /cijfers/ that are not editions (opendata/urls.py): no edition's slug may be one of them.
+RESERVED_SLUGS = frozenset({"api", "taal", "over", "catalogus"})
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,7 @@ def edition_publish(
     user: User | None,
     confirm_incomplete: bool = False,
     replaces: Edition | None = None,
+    licence: str = Licence.CC_BY_4_0,
 ) -> PublishResult:
     """Freeze the validated aggregates and headcounts of every year up to `reference_year` as a new edition.
 
@@ -65,6 +70,18 @@ def edition_publish(
         errors["name"] = [problem]
     elif Edition.objects.filter(name__iexact=name).exists():
         errors["name"] = [_("Er bestaat al een editie ‘%(name)s’; kies een andere naam.") % {"name": name}]
+    elif not slugify(name) or slugify(name) in RESERVED_SLUGS:
+        errors["name"] = [
+            _("Geef de editie een naam met letters of cijfers die een eigen webadres geeft (niet ‘%(name)s’).")
+            % {"name": name}
+        ]
+    elif taken := edition_by_slug(slugify(name)):
+        errors["name"] = [
+            _("De naam ‘%(name)s’ geeft hetzelfde webadres (/cijfers/%(slug)s/) als de editie ‘%(other)s’.")
+            % {"name": name, "slug": slugify(name), "other": taken.name}
+        ]
+    if licence not in Licence.values:
+        errors["licence"] = [_("Licentie ‘%(value)s’ is onbekend.") % {"value": licence}]
     if problem := text_problem(note, multiline=True):
         errors["note"] = [problem]
     states = year_states()
@@ -88,6 +105,7 @@ def edition_publish(
         note=note.strip(),
         published_by=user,
         replaces=replaces,
+        licence=licence,
         # The edition says for ever which years it froze before they were complete.
         year_states={str(y): s.as_dict() for y, s in states.items() if y <= reference_year},
     )
@@ -118,7 +136,42 @@ def edition_publish(
             params,
         )
         headcounts = cursor.rowcount
+        # The context figures its indicators are computed from, frozen with it.
+        cursor.execute(
+            """insert into inventory_editioncontextfigure
+                   (edition_id, year, region_id, indicator, value, source, synthetic)
+               select %(edition)s, year, region_id, indicator, value, source, synthetic
+               from inventory_contextfigure where year <= %(year)s""",
+            params,
+        )
     return PublishResult(edition=edition, figures=figures, headcounts=headcounts)
+
+
+def edition_by_slug(slug: str) -> Edition | None:
+    """The edition whose public URLs use `slug` (Edition.slug), withdrawn or not. Editions are few: the slug is
+    made from the name, not stored, so it cannot drift from it."""
+    return next((e for e in Edition.objects.all() if e.slug == slug), None)
+
+
+@transaction.atomic
+def edition_schedule_next(*, edition: Edition, next_edition_on: dt.date | None, user: User) -> Edition:
+    """Set (or clear) when the next edition is expected: the public pages and the catalogue say so. The only
+    thing of a published edition that may change (its trigger allows it)."""
+    if not is_coordinator(user):
+        raise ValidationError(_("Enkel coördinatoren plannen de volgende editie."))
+    if next_edition_on is not None and next_edition_on <= edition.published_on:
+        raise ValidationError(
+            {
+                "next_edition_on": [
+                    _("De volgende editie moet na de publicatie van %(name)s (%(date)s) komen.")
+                    % {"name": edition.name, "date": edition.published_on.strftime("%d/%m/%Y")}
+                ]
+            }
+        )
+    with history_context(user=user, reason="volgende editie"):
+        Edition.objects.filter(pk=edition.pk).update(next_edition_on=next_edition_on)
+    edition.refresh_from_db()
+    return edition
 
 
 @transaction.atomic
