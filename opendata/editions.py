@@ -51,7 +51,9 @@ def edition_version(edition: Edition) -> str:
     """What an edition's public pages depend on besides its frozen figures: its withdrawal and next-edition date
     (the only things that change) and the threshold of small-cell protection."""
     withdrawn = edition.withdrawn_at.isoformat() if edition.withdrawn_at else ""
-    return f"{edition.pk}:{withdrawn}:{edition.next_edition_on or ''}:{settings.SMALL_CELL_THRESHOLD}"
+    # The creation time too: a database restored or made anew (tests) may give another edition the same id.
+    made = edition.created_at.isoformat()
+    return f"{edition.pk}:{made}:{withdrawn}:{edition.next_edition_on or ''}:{settings.SMALL_CELL_THRESHOLD}"
 
 
 def protected_table(edition: Edition, year: int) -> ProtectedTable:
