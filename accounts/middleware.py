@@ -11,8 +11,9 @@ from django.urls import reverse
 
 from accounts.second_factor import second_factor_device, second_factor_pending
 
-# What a session still waiting for its second factor may open: the pages that take it, logging out and the
-# language switch. Static files (whitenoise) and /livez, /readyz (config/probes.py) are answered before this runs.
+# What a session still waiting for its second factor may open: the pages that take it, logging out, the language
+# switch and the public site (opendata: what anyone may read without logging in). Static files (whitenoise) and
+# /livez, /readyz (config/probes.py) are answered before this runs.
 OPEN_VIEWS = frozenset({"second_factor_setup", "second_factor_verify", "logout", "set_language"})
 
 
@@ -33,7 +34,7 @@ class SecondFactorMiddleware:
         self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
     ) -> HttpResponseBase | None:
         match = request.resolver_match
-        if match is not None and match.view_name in OPEN_VIEWS:
+        if match is not None and (match.view_name in OPEN_VIEWS or match.app_name == "opendata"):
             return None
         if not second_factor_pending(request):
             return None
