@@ -109,6 +109,10 @@ PAGES: dict[str, tuple[Callable[[dict], dict], list[str]]] = {
     "second_factor_setup": (lambda w: {}, ["next"]),
     "second_factor_verify": (lambda w: {}, ["next"]),
     "second_factor_recovery_codes": (lambda w: {}, ["next"]),
+    "opendata:index": (lambda w: {}, []),
+    "opendata:language": (lambda w: {}, ["taal", "next"]),
+    "opendata:edition": (lambda w: {"edition": w["edition"].slug}, []),
+    "opendata:area": (lambda w: {"edition": w["edition"].slug, "code": "31005"}, ["jaar"]),
 }
 # Not fuzzed here, with the reason.
 EXCLUDED = {
@@ -216,7 +220,8 @@ def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, A
         HeadcountFactory(submission=submitted, measure=measure, region=brugge, persons=7)
         SubmissionFactory(organisation=a, year=2020)
         aggregates_recompute(year=2019, full=True)
-        for edition in (EditionFactory(), EditionFactory()):
+        editions = [EditionFactory(), EditionFactory()]
+        for edition in editions:
             EditionFigureFactory(edition=edition, region=brugge)
         users: dict[str, User | None] = {"anonymous": None}
         users["editor"] = MembershipFactory(organisation=a, role=MembershipRole.EDITOR).user
@@ -229,7 +234,7 @@ def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, A
         )
         api_token_create(user=users["coordinator"], name="fuzz")
         clients = {role: Client() if user is None else logged_in(user) for role, user in users.items()}
-        yield {"a": a, "submitted": submitted, "job": job, "clients": clients}
+        yield {"a": a, "submitted": submitted, "job": job, "clients": clients, "edition": editions[0]}
         transaction.set_rollback(True)
     cache.clear()
 
