@@ -229,12 +229,12 @@ class CatalogueGraph:
             self.add(node, DCAT.theme, theme)
         for keyword in KEYWORDS:
             self.add(node, DCAT.keyword, Literal(keyword, lang="nl"))
-        if years:
-            period = BNode()
-            self.add(node, DCTERMS.temporal, period)
-            self.add(period, RDF.type, DCTERMS.PeriodOfTime)
-            self.add(period, DCAT.startDate, date(dt.date(years[0], 1, 1)))
-            self.add(period, DCAT.endDate, date(dt.date(years[-1], 12, 31)))
+        first, last = covered(edition, years)
+        period = BNode()
+        self.add(node, DCTERMS.temporal, period)
+        self.add(period, RDF.type, DCTERMS.PeriodOfTime)
+        self.add(period, DCAT.startDate, date(dt.date(first, 1, 1)))
+        self.add(period, DCAT.endDate, date(dt.date(last, 12, 31)))
         status = ADMS_STATUS.Withdrawn if edition.withdrawn else ADMS_STATUS.Completed
         self.add(node, ADMS.status, status)
         if edition.withdrawn:
@@ -287,8 +287,13 @@ class CatalogueGraph:
         return node
 
 
+def covered(edition: Edition, years: list[int]) -> tuple[int, int]:
+    """The first and last year an edition froze (its reference year if it froze none)."""
+    return (years[0], years[-1]) if years else (edition.reference_year, edition.reference_year)
+
+
 def dataset_description(edition: Edition, years: list[int]) -> str:
-    first, last = (years[0], years[-1]) if years else (edition.reference_year, edition.reference_year)
+    first, last = covered(edition, years)
     text = _(
         "%(edition)s (referentiejaar %(year)s): personen met een afstand tot de arbeidsmarkt per trede van de "
         "participatieladder, per maatregel en per regio (Vlaanderen, provincie, arrondissementen, "
