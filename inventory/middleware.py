@@ -17,7 +17,8 @@ from django.urls import Resolver404
 from inventory.parsing import query_problem
 from inventory.views.errors import InvalidQuery, bad_request, page_not_found
 
-API_PREFIX = "/api/"
+# The staff API and the public one (opendata/views/api.py) answer in JSON.
+API_PREFIXES = ("/api/", "/cijfers/api/")
 
 
 class QueryCheckMiddleware:
@@ -33,7 +34,7 @@ class QueryCheckMiddleware:
         problem = query_problem(request.GET)
         if problem is None:
             return self.get_response(request)
-        if request.path_info.startswith(API_PREFIX):
+        if request.path_info.startswith(API_PREFIXES):
             return JsonResponse({"detail": problem}, status=400)
         return bad_request(request, InvalidQuery(problem))
 

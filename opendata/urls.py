@@ -3,13 +3,18 @@
 
 from django.urls import path
 
-from opendata.views import site
+from opendata.views import api, catalogue, site
 
 app_name = "opendata"
 
 urlpatterns = [
     path("", site.index, name="index"),
     path("taal/", site.language, name="language"),
+    # Before the edition's pattern: "api" and "catalogus" are reserved slugs (inventory/services/editions.py).
+    path("api/", api.index, name="api"),
+    path("api/aggregates/", api.aggregates, name="api-aggregates"),
+    path("catalogus.ttl", catalogue.turtle, name="catalogue-ttl"),
+    path("catalogus.jsonld", catalogue.jsonld, name="catalogue-jsonld"),
     path("<slug:edition>/", site.edition_page, name="edition"),
     path("<slug:edition>/gebied/<str:code>/", site.area_page, name="area"),
 ]

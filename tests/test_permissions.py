@@ -142,6 +142,12 @@ ROWS: list[Row] = [
         kwargs=lambda w: {"edition": w["edition"].slug, "code": "31005"},
     ),
     Row("opendata:language", [302, 302, 302, 302, 302, 302], query="taal=en&next=/cijfers/"),
+    # The public API and the DCAT catalogue: no key, no login, the same answer for everyone.
+    Row("opendata:api", [200, 200, 200, 200, 200, 200]),
+    Row("opendata:api-aggregates", [200, 200, 200, 200, 200, 200], query="edition=inventaris-2019"),
+    Row("opendata:api-aggregates", [400, 400, 400, 400, 400, 400], query="edition=geen-editie"),
+    Row("opendata:catalogue-ttl", [200, 200, 200, 200, 200, 200]),
+    Row("opendata:catalogue-jsonld", [200, 200, 200, 200, 200, 200]),
     # The API's description holds no figures: public, so that a program can read it before it has a key.
     Row("inventory:api-schema", [200, 200, 200, 200, 200, 200]),
     Row("inventory:exports", [LOGIN, 404, 404, 404, 200, 200]),

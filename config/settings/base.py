@@ -415,6 +415,13 @@ SMALL_CELL_THRESHOLD = envint("SMALL_CELL_THRESHOLD", "5")
 # made (an edition never changes; a withdrawal or a new next-edition date makes new pages at once).
 PUBLIC_MAX_AGE = envint("PUBLIC_MAX_AGE", "300")
 PUBLIC_CACHE_SECONDS = envint("PUBLIC_CACHE_SECONDS", str(7 * 24 * 3600))
+# The public API (/cijfers/api/, opendata/throttle.py): at most PUBLIC_API_RATE requests per client address in
+# PUBLIC_API_WINDOW_SECONDS (the window starts at its first request), then 429 with Retry-After; 0: no limit (a
+# proxy in front limits instead).
+PUBLIC_API_RATE = envint("PUBLIC_API_RATE", "120")
+PUBLIC_API_WINDOW_SECONDS = envint("PUBLIC_API_WINDOW_SECONDS", "60", minimum=1)
+# The contact point of the open data (the DCAT catalogue's vcard:hasEmail, opendata/catalogue.py).
+PUBLIC_CONTACT_EMAIL = os.getenv("PUBLIC_CONTACT_EMAIL", "inventaris@pomwvl.be")
 
 
 # Plausibility at submit (inventory/services/plausibility.py): a change of more than this % and more than this
