@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from opendata.views import site
+from opendata.views import changes, site, workbook
 
 app_name = "opendata"
 
@@ -12,4 +12,6 @@ urlpatterns = [
     path("taal/", site.language, name="language"),
     path("<slug:edition>/", site.edition_page, name="edition"),
     path("<slug:edition>/gebied/<str:code>/", site.area_page, name="area"),
+    path("<slug:edition>/wijzigingen/", changes.changes_page, name="changes"),
+    path("<slug:edition>/tabellenbijlage.xlsx", workbook.workbook, name="workbook"),
 ]
