@@ -113,12 +113,12 @@ def changes_page(request: HttpRequest, edition: str) -> HttpResponse:
     found = public_edition_or_404(edition)
     previous = previous_edition(found)
     context: dict[str, Any] = {**edition_context(request, found), "previous": previous, "public": True}
-    if previous is None:
-        return render(request, "opendata/changes.html", context)
-    form = ChangesForm(request.GET, years=_years(found, previous))
+    form = ChangesForm(request.GET, years=_years(found, *([previous] if previous else [])))
     context["form"] = form
     if not form.is_valid():
         return render(request, "opendata/changes.html", context, status=400)
+    if previous is None:
+        return render(request, "opendata/changes.html", context)
     data = form.cleaned_data
     comparison = public_changes(
         old=previous,
