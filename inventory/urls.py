@@ -14,6 +14,7 @@ urlpatterns = [
     path("edities/", editions.edition_list, name="editions"),
     path("edities/publiceren/", editions.edition_publish_view, name="edition-publish"),
     path("edities/<int:pk>/intrekken/", editions.edition_withdraw_view, name="edition-withdraw"),
+    path("edities/<int:pk>/volgende/", editions.edition_schedule_view, name="edition-schedule"),
     path("edities/vergelijken/", editions.edition_compare, name="editions-compare"),
     path("api/aggregates/", api.aggregates, name="api-aggregates"),
     path("api/headcounts/", api.headcounts, name="api-headcounts"),

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from opendata.views import api, catalogue, site
+from opendata.views import api, catalogue, changes, site, workbook
 
 app_name = "opendata"
 
@@ -17,4 +17,6 @@ urlpatterns = [
     path("catalogus.jsonld", catalogue.jsonld, name="catalogue-jsonld"),
     path("<slug:edition>/", site.edition_page, name="edition"),
     path("<slug:edition>/gebied/<str:code>/", site.area_page, name="area"),
+    path("<slug:edition>/wijzigingen/", changes.changes_page, name="changes"),
+    path("<slug:edition>/tabellenbijlage.xlsx", workbook.workbook, name="workbook"),
 ]

@@ -29,7 +29,7 @@ from inventory.filters import (
     OrganisationTableFilter,
     SubmissionFilter,
 )
-from inventory.models import CollectionRound, ImportJob, Submission
+from inventory.models import CollectionRound, Edition, ImportJob, Submission
 from inventory.openapi import FILTERS, PAGING, PUBLIC_PARAMETERS
 from inventory.services.aggregation import aggregates_recompute
 from inventory.views.editions import CompareForm
@@ -37,6 +37,7 @@ from inventory.views.exports import ExportForm
 from inventory.views.home import PlaceForm
 from inventory.views.portal import COPY_PREVIOUS
 from inventory.views.tables import PAGE_PARAMETERS
+from opendata.views.changes import ChangesForm
 from tests.conftest import logged_in
 from tests.factories import (
     EditionFactory,
@@ -117,11 +118,14 @@ PAGES: dict[str, tuple[Callable[[dict], dict], list[str]]] = {
     "opendata:api-aggregates": (lambda w: {}, list(PUBLIC_PARAMETERS)),
     "opendata:catalogue-ttl": (lambda w: {}, []),
     "opendata:catalogue-jsonld": (lambda w: {}, []),
+    "opendata:changes": (lambda w: {"edition": Edition.objects.latest("pk").slug}, [*fields(ChangesForm), "page"]),
+    "opendata:workbook": (lambda w: {"edition": Edition.objects.latest("pk").slug}, []),
 }
 # Not fuzzed here, with the reason.
 EXCLUDED = {
     "inventory:edition-publish": "POST only: a GET is 405 before any parameter is read",
     "inventory:edition-withdraw": "POST only: a GET is 405 before any parameter is read",
+    "inventory:edition-schedule": "POST only: a GET is 405 before any parameter is read",
     "inventory:completeness-remind": "POST only: a GET is 405 before any parameter is read",
     "inventory:onboarding-invite": "POST only: a GET is 405 before any parameter is read",
     "inventory:onboarding-remind": "POST only: a GET is 405 before any parameter is read",

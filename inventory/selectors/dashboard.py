@@ -13,6 +13,7 @@ from inventory import charts
 from inventory.constants import FLANDERS
 from inventory.models import (
     ContextFigure,
+    EditionContextFigure,
     Trede,
 )
 from inventory.selectors.figures import Freshness
@@ -289,7 +290,11 @@ def key_figures(
     places = [place.code] if place.code == FLANDERS else [place.code, FLANDERS]
     values = source.values(places, wanted)
     young = source.target_group_values(places, wanted, TREND_TARGET_GROUP)
-    context = ContextFigure.objects.filter(region__code=place.code, year=year, indicator=WAGE_EARNERS).first()
+    # An edition's own frozen context figure: a later correction of the live one does not change it.
+    contexts = (
+        EditionContextFigure.objects.filter(edition=source.edition) if source.edition else ContextFigure.objects.all()
+    )
+    context = contexts.filter(region__code=place.code, year=year, indicator=WAGE_EARNERS).first()
 
     def get(code: str, y: int, trede: int | None = None, group: str = "") -> int | None:
         return values.get((code, y, trede, group))

@@ -5,6 +5,9 @@ aggregates as columns, West-Vlaanderen (30000) beside Vlaanderen (02000), the ch
 against the previous and the first year, and a sheet "Toelichting" with the metadata. Numbers are numbers
 with display formats that a Dutch Excel shows the Belgian way ('#,##0' shows 63.552, '0.0%' 14,1%).
 
+Made from the live validated aggregates, or from an edition (`edition=`: its frozen figures, every year it holds,
+with the year states it recorded; the public site offers that one at /cijfers/<edition>/tabellenbijlage.xlsx).
+
 Public by default: small counts are hidden as in a public aggregate export (the same cells, since both
 protect the whole year's table), and a change or share computed from a hidden count is hidden too.
 """
@@ -26,10 +29,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from inventory.constants import FLANDERS, WEST_VLAANDEREN
-from inventory.models import HEADLINE_TREDEN, Measure, Region, Scope, Trede
+from inventory.models import HEADLINE_TREDEN, Edition, EditionFigure, Measure, Region, Scope, Trede
 from inventory.selectors.figures import AggregateColumn as A
 from inventory.selectors.figures import aggregate_keyed_values, aggregate_years, aggregates_freshness
-from inventory.selectors.years import YearStatus, default_year, incomplete_labels, year_states
+from inventory.selectors.years import YearStatus, default_year, edition_year_states, incomplete_labels, year_states
 from inventory.services import suppression
 from inventory.services.exports import SOURCE, escape_cell
 
@@ -56,14 +59,16 @@ class Line:
 class Figures:
     """Every aggregate of the workbook's regions, per (region code, year, key), with small counts hidden."""
 
-    def __init__(self, *, regions: Iterable[str], years: list[int], scope: str, public: bool) -> None:
+    def __init__(
+        self, *, regions: Iterable[str], years: list[int], scope: str, public: bool, edition: Edition | None = None
+    ) -> None:
         wanted = set(regions)
         self.values: dict[tuple[str, int, FigureKey], Cell] = {}
         for year in years:
             if public:
-                rows, hidden = suppression.aggregate_year_suppression(year=year, scope=scope)
+                rows, hidden = suppression.aggregate_year_suppression(year=year, scope=scope, edition=edition)
             else:
-                rows, hidden = aggregate_keyed_values(year=year, scope=scope), {}
+                rows, hidden = aggregate_keyed_values(year=year, scope=scope, edition=edition), {}
             for row in rows:
                 if row[A.region] in wanted:
                     status = hidden.get(suppression.aggregate_key(row))
@@ -244,23 +249,39 @@ def publication_years(
 
 
 def publication_workbook(
-    *, out: IO[bytes], scope: str = Scope.VALIDATED, public: bool = True, last_year: int | None = None
+    *,
+    out: IO[bytes],
+    scope: str = Scope.VALIDATED,
+    public: bool = True,
+    last_year: int | None = None,
+    edition: Edition | None = None,
 ) -> None:
     """Write the workbook to `out` (a seekable binary file): the years up to the latest complete one, or up to
-    `last_year`."""
-    states = year_states()
-    years = publication_years(scope=scope, last_year=last_year, states=states)
+    `last_year`; of an edition: every year it froze, labelled as they were when it was published."""
+    if edition is not None:
+        scope = Scope.VALIDATED
+        states = edition_year_states(edition)
+        years = sorted(set(EditionFigure.objects.filter(edition=edition).values_list("year", flat=True)))
+    else:
+        states = year_states()
+        years = publication_years(scope=scope, last_year=last_year, states=states)
     incomplete = incomplete_labels(years, states)
     arrondissements = list(
         Region.objects.filter(parent__code=WEST_VLAANDEREN, level=Region.Level.ARRONDISSEMENT).order_by("code")
     )
     codes = [WEST_VLAANDEREN, FLANDERS, *(a.code for a in arrondissements)]
-    figures = Figures(regions=codes, years=years, scope=scope, public=public)
-    freshness = aggregates_freshness(years)
+    figures = Figures(regions=codes, years=years, scope=scope, public=public, edition=edition)
+    freshness = aggregates_freshness(years).as_dict() if edition is None else {}
     workbook = Workbook()
     workbook.remove(cast(Worksheet, workbook.active))  # a new workbook has one sheet
     _explanation(
-        workbook, scope=scope, public=public, years=years, freshness=freshness.as_dict(), incomplete=incomplete
+        workbook,
+        scope=scope,
+        public=public,
+        years=years,
+        freshness=freshness,
+        incomplete=incomplete,
+        edition=edition,
     )
     if not years:
         workbook.save(out)
@@ -338,8 +359,9 @@ def _explanation(
     years: list[int],
     freshness: dict[str, Any],
     incomplete: dict[int, str],
+    edition: Edition | None = None,
 ) -> None:
-    """The metadata sheet."""
+    """The metadata sheet; of an edition, when it was published instead of when figures were computed."""
     ws = workbook.create_sheet(_("Toelichting"))
     ws["A1"] = escape_cell(_("Inventaris sociale economie: tabellenbijlage"))
     ws["A1"].font = Font(bold=True, size=13)
@@ -352,9 +374,22 @@ def _explanation(
             "; ".join(f"{y}: {label}" for y, label in incomplete.items()) or _("geen: alle jaren zijn volledig"),
         ),
         (_("Gemaakt op"), timezone.localtime().strftime("%d/%m/%Y %H:%M")),
-        (_("Cijfers berekend op"), _local_time(freshness["computed_at"])),
-        (_("Herberekening bezig voor"), ", ".join(map(str, freshness["pending_years"])) or "–"),
-        (_("Editie"), "–"),
+    ]
+    if edition is None:
+        rows += [
+            (_("Cijfers berekend op"), _local_time(freshness["computed_at"])),
+            (_("Herberekening bezig voor"), ", ".join(map(str, freshness["pending_years"])) or "–"),
+            (_("Editie"), "–"),
+        ]
+    else:
+        rows += [
+            (_("Editie"), edition.name),
+            (_("Gepubliceerd op"), edition.published_on.strftime("%d/%m/%Y")),
+            (_("Licentie"), f"{edition.get_licence_display()} ({edition.licence_url})"),
+        ]
+        if edition.withdrawn_at is not None:
+            rows.append((_("Ingetrokken op"), _local_time(edition.withdrawn_at)))
+    rows += [
         (_("Kleine aantallen afgeschermd"), _("ja") if public else _("nee")),
     ]
     if public:

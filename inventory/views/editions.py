@@ -19,12 +19,12 @@ from django.views.decorators.http import require_GET, require_POST
 from inventory.access import AuthenticatedHttpRequest, coordinator_required, edition_withdraw_check, is_staff_member
 from inventory.filters import region_choices
 from inventory.forms import EditionChoiceField
-from inventory.models import Edition, EditionFigure
+from inventory.models import Edition, EditionFigure, Licence
 from inventory.parsing import TextField, column_range, whole_number
 from inventory.selectors.editions import ChangeKind, editions_compare, editions_list, publish_preview
 from inventory.selectors.figures import aggregate_years
 from inventory.selectors.years import YearStatus, default_year, year_states
-from inventory.services.editions import edition_publish, edition_withdraw
+from inventory.services.editions import edition_publish, edition_schedule_next, edition_withdraw
 from inventory.templatetags.numbers import persons
 from inventory.views.errors import no_such_page
 from inventory.widgets import QuickSelect
@@ -68,6 +68,16 @@ class PublishForm(forms.Form):
         empty_label=gettext_lazy("geen (een nieuwe editie)"),
         help_text=gettext_lazy("Voor een gecorrigeerde editie: de editie die ze vervangt."),
     )
+    # Not chosen (a form or a program that does not send it): CC BY 4.0, as the issue asks.
+    licence = forms.TypedChoiceField(
+        label=gettext_lazy("Licentie"),
+        choices=Licence.choices,
+        initial=Licence.CC_BY_4_0,
+        required=False,
+        empty_value=Licence.CC_BY_4_0,
+        error_messages={"invalid_choice": gettext_lazy("Licentie ‘%(value)s’ is onbekend.")},
+        help_text=gettext_lazy("Onder welke licentie de open-datasite de cijfers aanbiedt."),
+    )
     confirm_incomplete = forms.BooleanField(
         label=gettext_lazy("Ik bevestig dat ik ook onvolledige jaren publiceer"),
         required=False,
@@ -87,6 +97,29 @@ class PublishForm(forms.Form):
         self.fields["published_on"].initial = timezone.localdate()
         replaces = cast(EditionChoiceField, self.fields["replaces"])
         replaces.queryset = Edition.objects.order_by("-reference_year", "-published_on", "-created_at")
+
+
+class NextEditionDateField(forms.DateField):
+    def to_python(self, value: Any) -> Any:
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            raise ValidationError(
+                _("‘%(value)s’ is geen geldige datum voor de volgende editie; gebruik jjjj-mm-dd of dd/mm/jjjj."),
+                code="invalid",
+                params={"value": value},
+            ) from None
+
+
+class ScheduleForm(forms.Form):
+    """When the next edition is expected; empty (or "wissen") clears it."""
+
+    next_edition_on = NextEditionDateField(
+        label=gettext_lazy("Volgende editie verwacht op"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+    )
 
 
 class WithdrawForm(forms.Form):
@@ -159,7 +192,13 @@ class CompareForm(forms.Form):
         return data
 
 
-def _page(request: HttpRequest, *, form: PublishForm | None = None, status: int = 200) -> HttpResponse:
+def _page(
+    request: HttpRequest,
+    *,
+    form: PublishForm | None = None,
+    schedule_errors: tuple[int, list[str]] | None = None,
+    status: int = 200,
+) -> HttpResponse:
     everything = editions_list(withdrawn=None)
     states = year_states()
     editions = [e for e in everything if not e.edition.withdrawn]
@@ -174,6 +213,9 @@ def _page(request: HttpRequest, *, form: PublishForm | None = None, status: int 
         "preview": publish_preview(states),
         "staff": is_staff_member(request.user),
         "withdraw_form": WithdrawForm(),
+        # Beside the edition whose next-edition date was refused: why (the other rows keep their forms).
+        "schedule_edition": schedule_errors[0] if schedule_errors else None,
+        "schedule_errors": schedule_errors[1] if schedule_errors else [],
     }
     return render(request, "inventory/editions.html", context, status=status)
 
@@ -226,6 +268,32 @@ def edition_withdraw_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("Editie ‘%(name)s’ ingetrokken.") % {"name": edition.name})
+    return redirect("inventory:editions")
+
+
+@require_POST
+@coordinator_required
+def edition_schedule_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Set or clear when the next edition is expected (the public pages and the catalogue show it)."""
+    edition = get_object_or_404(Edition, pk=pk)
+    form = ScheduleForm(request.POST)
+    if form.is_valid():
+        date = None if request.POST.get("clear") else form.cleaned_data["next_edition_on"]
+        try:
+            edition_schedule_next(edition=edition, next_edition_on=date, user=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+    if form.errors:
+        problems = [str(message) for errors in form.errors.values() for message in errors]
+        return _page(request, schedule_errors=(edition.pk, problems), status=400)
+    if edition.next_edition_on:
+        messages.success(
+            request,
+            _("De volgende editie na ‘%(name)s’ wordt verwacht op %(date)s.")
+            % {"name": edition.name, "date": edition.next_edition_on.strftime("%d/%m/%Y")},
+        )
+    else:
+        messages.success(request, _("Geen datum meer voor de editie na ‘%(name)s’.") % {"name": edition.name})
     return redirect("inventory:editions")
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from inventory.constants import FLANDERS, WEST_VLAANDEREN
-from inventory.models import Edition
+from inventory.models import Edition, Region
 from inventory.selectors.dashboard import dashboard, key_figures
 from inventory.selectors.sources import Place
 from inventory.selectors.years import edition_year_states
@@ -21,7 +21,11 @@ from inventory.services.suppression import legend
 from inventory.views.errors import NotFound
 from opendata.cache import public_page
 from opendata.editions import PublicSource, edition_version, public_edition_or_404, public_editions
+from opendata.indicators import context_sources, indicator_groups
 from opendata.places import public_place
+
+# The levels whose fact sheets show the indicators (the context figures are known for Flanders and the provinces).
+INDICATOR_LEVELS = (Region.Level.GEWEST, Region.Level.PROVINCIE)
 
 
 def catalogue_version() -> str:
@@ -76,6 +80,10 @@ def edition_page(request: HttpRequest, edition: str) -> HttpResponse:
         **edition_context(request, found),
         "figures": key_figures(source=source, place=place, year=year, years=years, states=states),
         "dashboard": dashboard(source=source, place=place, year=year, years=years, states=states),
+        "indicator_groups": indicator_groups(
+            edition=found, places=[place, public_place(FLANDERS) or Place(FLANDERS, _("Vlaanderen"), "gewest")]
+        ),
+        "context_sources": context_sources(found),
         "public": True,
     }
     return render(request, "opendata/edition.html", context)
@@ -102,6 +110,8 @@ def area_page(request: HttpRequest, edition: str, code: str) -> HttpResponse:
         "dashboard": data,
         "public": True,
         "flanders": place.code == FLANDERS,
+        # Flanders and the provinces: the levels context figures are known at.
+        "indicator_groups": indicator_groups(edition=found, places=[place]) if place.level in INDICATOR_LEVELS else [],
     }
     return render(request, "opendata/area.html", context)
 

@@ -156,8 +156,8 @@ def test_context_figures_of_the_release(demo_db) -> None:
         ("wzg-55-64", WVL, 2014): "44.4",
         ("wzg-laaggeschoold", WVL, 2019): "57.6",
         ("wzg-laaggeschoold", FLANDERS, 2014): "51.8",
-        ("arbeidsmarktparticipatiegraad", WVL, 2019): "79.2",
-        ("arbeidsmarktparticipatiegraad", FLANDERS, 2019): "77.1",
+        ("bevolking-20-64", WVL, 2019): "685000",
+        ("bevolking-20-64", FLANDERS, 2019): "3557000",
     }
     for (indicator, region, year), value in rates.items():
         assert context(indicator, region, year) == Decimal(value)
