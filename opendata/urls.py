@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from opendata.views import site
+from opendata.views import areas, site
 
 app_name = "opendata"
 
@@ -11,5 +11,7 @@ urlpatterns = [
     path("", site.index, name="index"),
     path("taal/", site.language, name="language"),
     path("<slug:edition>/", site.edition_page, name="edition"),
-    path("<slug:edition>/gebied/<str:code>/", site.area_page, name="area"),
+    path("<slug:edition>/gebied/<str:code>/", areas.area_page, name="area"),
+    path("<slug:edition>/gebieden/", areas.areas_page, name="areas"),
+    path("<slug:edition>/kaart/", areas.map_page, name="map"),
 ]

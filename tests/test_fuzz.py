@@ -29,7 +29,7 @@ from inventory.filters import (
     OrganisationTableFilter,
     SubmissionFilter,
 )
-from inventory.models import CollectionRound, ImportJob, Submission
+from inventory.models import CollectionRound, Edition, ImportJob, Submission
 from inventory.openapi import FILTERS, PAGING
 from inventory.services.aggregation import aggregates_recompute
 from inventory.views.editions import CompareForm
@@ -63,6 +63,10 @@ def fields(form: Any) -> list[str]:
 
 def filters(filterset: Any) -> list[str]:
     return list(filterset.base_filters)
+
+
+def first_edition() -> str:
+    return Edition.objects.order_by("pk").first().slug  # type: ignore[union-attr]
 
 
 API = [*FILTERS, *PAGING]
@@ -109,6 +113,12 @@ PAGES: dict[str, tuple[Callable[[dict], dict], list[str]]] = {
     "second_factor_setup": (lambda w: {}, ["next"]),
     "second_factor_verify": (lambda w: {}, ["next"]),
     "second_factor_recovery_codes": (lambda w: {}, ["next"]),
+    "opendata:index": (lambda w: {}, []),
+    "opendata:edition": (lambda w: {"edition": first_edition()}, []),
+    "opendata:language": (lambda w: {}, ["taal", "next"]),
+    "opendata:area": (lambda w: {"edition": first_edition(), "code": "31005"}, ["jaar"]),
+    "opendata:areas": (lambda w: {"edition": first_edition()}, []),
+    "opendata:map": (lambda w: {"edition": first_edition()}, ["kaart", "cijfer", "jaar"]),
 }
 # Not fuzzed here, with the reason.
 EXCLUDED = {

@@ -141,6 +141,15 @@ ROWS: list[Row] = [
         [200, 200, 200, 200, 200, 200],
         kwargs=lambda w: {"edition": w["edition"].slug, "code": "31005"},
     ),
+    Row("opendata:areas", [200, 200, 200, 200, 200, 200], kwargs=lambda w: {"edition": w["edition"].slug}),
+    Row("opendata:map", [200, 200, 200, 200, 200, 200], kwargs=lambda w: {"edition": w["edition"].slug}),
+    Row(
+        "opendata:map",
+        [200, 200, 200, 200, 200, 200],
+        kwargs=lambda w: {"edition": w["edition"].slug},
+        query="kaart=vlaanderen&cijfer=trede-3&jaar=2019",
+    ),
+    Row("opendata:map", [404, 404, 404, 404, 404, 404], kwargs=lambda w: {"edition": "geen-editie"}),
     Row("opendata:language", [302, 302, 302, 302, 302, 302], query="taal=en&next=/cijfers/"),
     # The API's description holds no figures: public, so that a program can read it before it has a key.
     Row("inventory:api-schema", [200, 200, 200, 200, 200, 200]),
