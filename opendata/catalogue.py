@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.urls import reverse
@@ -94,13 +95,17 @@ class Download:
     api: bool = False  # an answer of the API (accessURL and the data service), not a file to download
 
 
+def _table_title(edition: str, label: str | Promise) -> str:
+    return _("%(edition)s: tabel (%(format)s)") % {"edition": edition, "format": label}
+
+
 def edition_downloads(edition: Edition) -> list[Download]:
     slug = edition.slug
     table = f"/cijfers/{slug}/tabel/"
     downloads = [
         Download(
             f"tabel-{f.code}",
-            lambda f=f: _("%(edition)s: tabel (%(format)s)") % {"edition": edition.name, "format": f.label},
+            partial(_table_title, edition.name, f.label),
             f"{table}?formaat={f.code}",
             f.file_type,
             f.media_type,

@@ -11,16 +11,18 @@ year hides the same cells, so no combination of them gives a hidden count away.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from inventory import charts
 from inventory.models import Edition, Measure, Scope
+from inventory.selectors.dashboard import Dashboard, Rung, trede_label
 from inventory.selectors.figures import AggregateColumn as A
-from inventory.selectors.sources import FigureSource, Values, cached
+from inventory.selectors.sources import APART, FigureSource, Values, cached
 from inventory.services.editions import edition_by_slug
 from inventory.services.suppression import aggregate_key, aggregate_year_suppression, mark
 from inventory.views.errors import NotFound
@@ -136,3 +138,39 @@ class PublicSource(FigureSource):
         assert self.edition is not None
         edition = self.edition
         return cached(f"public-years:{edition_version(edition)}", lambda: FigureSource(edition=edition).years())
+
+
+def dashboard_marked(data: Dashboard, hidden: Mapping[tuple[str, int, int | None, str], str]) -> Dashboard:
+    """A fact sheet's dashboard with the marks of its hidden counts in the ladder table and chart, where the
+    dashboard (reading PublicSource) shows "–". `hidden`: PublicSource.hidden() of the place and year. Shares
+    and changes computed from a hidden count stay "–": they are computed from the figures, which leave it out."""
+    code, year = data.place.code, data.year
+
+    def marked(rung: Rung) -> Rung:
+        groups = sorted(
+            (group, mark_)
+            for (c, y, t, group), mark_ in hidden.items()
+            if (c, y, t) == (code, year, rung.trede) and group
+        )
+        return replace(rung, mark=hidden.get((code, year, rung.trede, ""), ""), groups=[*rung.groups, *groups])
+
+    rungs = [marked(rung) for rung in data.rungs]
+    apart = data.apart
+    if apart is None and (code, year, APART, "") in hidden:
+        apart = Rung(APART, trede_label(APART), None, None, [])
+    bars = data.ladder_chart.bars if data.ladder_chart else []
+    chart = (
+        replace(
+            data.ladder_chart,
+            bars=[replace(bar, value=r.mark or bar.value) for bar, r in zip(bars, rungs, strict=True)],
+        )
+        if data.ladder_chart
+        else charts.ladder_chart([])
+    )
+    return replace(
+        data,
+        rungs=rungs,
+        apart=marked(apart) if apart else None,
+        headline_mark=hidden.get((code, year, None, ""), ""),
+        ladder_chart=chart,
+    )

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from opendata.views import api, catalogue, changes, site, workbook
+from opendata.views import api, areas, catalogue, changes, site, workbook
 
 app_name = "opendata"
 
@@ -16,7 +16,9 @@ urlpatterns = [
     path("catalogus.ttl", catalogue.turtle, name="catalogue-ttl"),
     path("catalogus.jsonld", catalogue.jsonld, name="catalogue-jsonld"),
     path("<slug:edition>/", site.edition_page, name="edition"),
-    path("<slug:edition>/gebied/<str:code>/", site.area_page, name="area"),
+    path("<slug:edition>/gebied/<str:code>/", areas.area_page, name="area"),
+    path("<slug:edition>/gebieden/", areas.areas_page, name="areas"),
+    path("<slug:edition>/kaart/", areas.map_page, name="map"),
     path("<slug:edition>/wijzigingen/", changes.changes_page, name="changes"),
     path("<slug:edition>/tabellenbijlage.xlsx", workbook.workbook, name="workbook"),
 ]

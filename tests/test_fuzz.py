@@ -66,6 +66,10 @@ def filters(filterset: Any) -> list[str]:
     return list(filterset.base_filters)
 
 
+def first_edition() -> str:
+    return Edition.objects.order_by("pk").first().slug  # type: ignore[union-attr]
+
+
 API = [*FILTERS, *PAGING]
 TABLE = list(PAGE_PARAMETERS)
 # URL pattern name -> (path kwargs from the world, the query parameters the view reads).
@@ -111,9 +115,11 @@ PAGES: dict[str, tuple[Callable[[dict], dict], list[str]]] = {
     "second_factor_verify": (lambda w: {}, ["next"]),
     "second_factor_recovery_codes": (lambda w: {}, ["next"]),
     "opendata:index": (lambda w: {}, []),
+    "opendata:edition": (lambda w: {"edition": first_edition()}, []),
     "opendata:language": (lambda w: {}, ["taal", "next"]),
-    "opendata:edition": (lambda w: {"edition": w["edition"].slug}, []),
-    "opendata:area": (lambda w: {"edition": w["edition"].slug, "code": "31005"}, ["jaar"]),
+    "opendata:area": (lambda w: {"edition": first_edition(), "code": "31005"}, ["jaar"]),
+    "opendata:areas": (lambda w: {"edition": first_edition()}, []),
+    "opendata:map": (lambda w: {"edition": first_edition()}, ["kaart", "cijfer", "jaar"]),
     "opendata:api": (lambda w: {}, []),
     "opendata:api-aggregates": (lambda w: {}, list(PUBLIC_PARAMETERS)),
     "opendata:catalogue-ttl": (lambda w: {}, []),

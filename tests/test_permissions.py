@@ -149,6 +149,15 @@ ROWS: list[Row] = [
         [200, 200, 200, 200, 200, 200],
         kwargs=lambda w: {"edition": w["edition"].slug, "code": "31005"},
     ),
+    Row("opendata:areas", [200, 200, 200, 200, 200, 200], kwargs=lambda w: {"edition": w["edition"].slug}),
+    Row("opendata:map", [200, 200, 200, 200, 200, 200], kwargs=lambda w: {"edition": w["edition"].slug}),
+    Row(
+        "opendata:map",
+        [200, 200, 200, 200, 200, 200],
+        kwargs=lambda w: {"edition": w["edition"].slug},
+        query="kaart=vlaanderen&cijfer=trede-3&jaar=2019",
+    ),
+    Row("opendata:map", [404, 404, 404, 404, 404, 404], kwargs=lambda w: {"edition": "geen-editie"}),
     Row("opendata:language", [302, 302, 302, 302, 302, 302], query="taal=en&next=/cijfers/"),
     # The public API and the DCAT catalogue: no key, no login, the same answer for everyone.
     Row("opendata:api", [200, 200, 200, 200, 200, 200]),

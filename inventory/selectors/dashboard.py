@@ -47,7 +47,8 @@ class Rung:
     label: str
     persons: int | None
     share: Decimal | None
-    groups: list[tuple[str, int]]
+    groups: list[tuple[str, int | str]]  # a group's persons, or on the public site the mark of a hidden count
+    mark: str = ""  # the public site's mark of a hidden count ("<5", "x") where persons is None
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ class Dashboard:
     rungs: list[Rung] = field(default_factory=list)
     apart: Rung | None = None
     headline: int | None = None
+    headline_mark: str = ""  # as Rung.mark
     comparison: list[CompareRow] = field(default_factory=list)
     series: list[SeriesRow] = field(default_factory=list)
     children_title: str = ""
@@ -108,10 +110,10 @@ class Dashboard:
     base_note: str = ""
 
 
-def _groups(values: Values, code: str, year: int, trede: int) -> list[tuple[str, int]]:
+def _groups(values: Values, code: str, year: int, trede: int) -> list[tuple[str, int | str]]:
     """A trede's measure groups at a place in a year, largest first."""
     found = [(g, n) for (c, y, t, g), n in values.items() if c == code and y == year and t == trede and g]
-    return sorted(found, key=lambda item: (-item[1], item[0]))
+    return [(g, n) for g, n in sorted(found, key=lambda item: (-item[1], item[0]))]
 
 
 def trede_label(trede: int | None) -> str:
@@ -251,7 +253,7 @@ class KeyFigures:
     change_base: int | None
     change_base_pct: Decimal | None
     treden: list[tuple[int, str, int | None]]
-    trede5_groups: list[tuple[str, int]]
+    trede5_groups: list[tuple[str, int | str]]
     flanders_total: int | None
     share_of_flanders: Decimal | None
     wage_earners: Decimal | None

@@ -126,7 +126,10 @@ def place_get(code: str) -> Place | None:
 
 def place_children(place: Place, year: int) -> tuple[str, list[Place]]:
     """(title, places) of the table under the chosen place: the arrondissements of Flanders or of a province,
-    the municipalities of an arrondissement or of a grouping (those that existed in `year`)."""
+    the municipalities of an arrondissement or of a grouping (those that existed in `year`); none under a
+    municipality."""
+    if place.level == Region.Level.GEMEENTE:
+        return "", []
     regions = Region.objects.all()
     if place.level == Region.Level.GEWEST:
         title, regions = _("Per arrondissement"), regions.filter(level=Region.Level.ARRONDISSEMENT)

@@ -32,6 +32,14 @@ def persons(value: Number | None) -> str:
 
 
 @register.filter
+def count(value: Number | str | None) -> str:
+    """persons(), or the mark of a hidden count as it is ("<5", "x"): the public site's fact sheets show it."""
+    if isinstance(value, str):
+        return value or "–"
+    return persons(value)
+
+
+@register.filter
 def percent(value: Number | None, decimals: int = 1) -> str:
     """14.07 -> "14,1 %" """
     if value is None or value == "":

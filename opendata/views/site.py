@@ -13,19 +13,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from inventory.constants import FLANDERS, WEST_VLAANDEREN
-from inventory.models import Edition, Region
+from inventory.models import Edition
 from inventory.selectors.dashboard import dashboard, key_figures
 from inventory.selectors.sources import Place
 from inventory.selectors.years import edition_year_states
 from inventory.services.suppression import legend
-from inventory.views.errors import NotFound
 from opendata.cache import public_page
 from opendata.editions import PublicSource, edition_version, public_edition_or_404, public_editions
 from opendata.indicators import context_sources, indicator_groups
-from opendata.places import public_place
-
-# The levels whose fact sheets show the indicators (the context figures are known for Flanders and the provinces).
-INDICATOR_LEVELS = (Region.Level.GEWEST, Region.Level.PROVINCIE)
+from opendata.places import public_areas, public_place
 
 
 def catalogue_version() -> str:
@@ -85,35 +81,9 @@ def edition_page(request: HttpRequest, edition: str) -> HttpResponse:
         ),
         "context_sources": context_sources(found),
         "public": True,
+        "areas": public_areas(found.reference_year),
     }
     return render(request, "opendata/edition.html", context)
-
-
-@login_not_required
-@require_GET
-@public_page(edition_page_version)
-def area_page(request: HttpRequest, edition: str, code: str) -> HttpResponse:
-    """The fact sheet of one place (printable on A4): its ladder, series and comparison with Flanders in the
-    edition's reference year (another year with ?jaar=)."""
-    found = public_edition_or_404(edition)
-    place = public_place(code)
-    if place is None:
-        raise NotFound(_("Er is geen gebied met code ‘%(code)s’.") % {"code": code})
-    source = PublicSource(edition=found)
-    states = edition_year_states(found)
-    years = source.years()
-    year = found.reference_year if found.reference_year in years else None
-    data = dashboard(source=source, place=place, year=year, years=years, states=states)
-    context = {
-        **edition_context(request, found),
-        "place": place,
-        "dashboard": data,
-        "public": True,
-        "flanders": place.code == FLANDERS,
-        # Flanders and the provinces: the levels context figures are known at.
-        "indicator_groups": indicator_groups(edition=found, places=[place]) if place.level in INDICATOR_LEVELS else [],
-    }
-    return render(request, "opendata/area.html", context)
 
 
 @login_not_required
