@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from opendata.views import site
+from opendata.views import builder, site
 
 app_name = "opendata"
 
@@ -12,4 +12,6 @@ urlpatterns = [
     path("taal/", site.language, name="language"),
     path("<slug:edition>/", site.edition_page, name="edition"),
     path("<slug:edition>/gebied/<str:code>/", site.area_page, name="area"),
+    path("<slug:edition>/tabel/", builder.table_page, name="table"),
+    path("<slug:edition>/tabel/download.<str:extension>", builder.table_download, name="table-download"),
 ]
