@@ -29,7 +29,7 @@ from inventory.filters import (
     OrganisationTableFilter,
     SubmissionFilter,
 )
-from inventory.models import CollectionRound, ImportJob, Submission
+from inventory.models import CollectionRound, Edition, ImportJob, Submission
 from inventory.openapi import FILTERS, PAGING
 from inventory.services.aggregation import aggregates_recompute
 from inventory.views.editions import CompareForm
@@ -37,6 +37,7 @@ from inventory.views.exports import ExportForm
 from inventory.views.home import PlaceForm
 from inventory.views.portal import COPY_PREVIOUS
 from inventory.views.tables import PAGE_PARAMETERS
+from opendata.views.builder import TableForm
 from tests.conftest import logged_in
 from tests.factories import (
     EditionFactory,
@@ -63,6 +64,12 @@ def fields(form: Any) -> list[str]:
 
 def filters(filterset: Any) -> list[str]:
     return list(filterset.base_filters)
+
+
+def first_edition_slug() -> str:
+    edition = Edition.objects.order_by("pk").first()
+    assert edition is not None
+    return edition.slug
 
 
 API = [*FILTERS, *PAGING]
@@ -109,6 +116,8 @@ PAGES: dict[str, tuple[Callable[[dict], dict], list[str]]] = {
     "second_factor_setup": (lambda w: {}, ["next"]),
     "second_factor_verify": (lambda w: {}, ["next"]),
     "second_factor_recovery_codes": (lambda w: {}, ["next"]),
+    "opendata:table": (lambda w: {"edition": first_edition_slug()}, fields(TableForm)),
+    "opendata:table-download": (lambda w: {"edition": first_edition_slug(), "extension": "xlsx"}, fields(TableForm)),
 }
 # Not fuzzed here, with the reason.
 EXCLUDED = {
