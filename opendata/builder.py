@@ -294,8 +294,8 @@ class BuiltTable:
         return [[Heading(place, "col")] + [Heading(c.label, "col") for c in categories]]
 
     def bodies(self) -> list[list[Line]]:
-        """The <tbody>s: one in the wide layout; in the long one a group of rows per place (when it has more than
-        one category)."""
+        """The <tbody>s: one in the wide layout; in the long one a group of rows per place (when there is more than
+        one category), a row per category the place has a figure for."""
         years, categories = self.choice.years, self.categories
         if self.choice.layout == Layout.GEBIEDEN or len(categories) == 1:
             if self.choice.layout == Layout.GEBIEDEN:
@@ -311,11 +311,16 @@ class BuiltTable:
             return [lines]
         groups = []
         for place in self.places:
+            # A category without a figure for this place in any year is left out (most municipalities have a few
+            # of the measures); a place without any figure keeps one row of "–", so that it is still listed.
+            every = [(category, [self.cell(place, y, category) for y in years]) for category in categories]
+            rows = [(category, cells) for category, cells in every if any(c.value is not None for c in cells)]
+            rows = rows or every[:1]
             lines = []
-            for index, category in enumerate(categories):
-                headings = [self.place_heading(place, "rowgroup", rowspan=len(categories))] if index == 0 else []
+            for index, (category, cells) in enumerate(rows):
+                headings = [self.place_heading(place, "rowgroup", rowspan=len(rows))] if index == 0 else []
                 headings.append(Heading(category.label, "row"))
-                lines.append(Line(headings, [self.cell(place, y, category) for y in years]))
+                lines.append(Line(headings, cells))
             groups.append(lines)
         return groups
 
