@@ -31,6 +31,10 @@ class QuickSelect(forms.Select):
         return mark_safe("".join(parts))
 
 
+class QuickSelectMultiple(QuickSelect, forms.SelectMultiple):
+    """A <select multiple> rendered as quickly (the public table builder's list of every region)."""
+
+
 def quick_selects(form: forms.Form) -> None:
     """Give the plain selects of a form the quick rendering (for forms that something else builds, such as
     django-filter's)."""

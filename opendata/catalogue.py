@@ -66,19 +66,19 @@ PREFIXES = {
 
 @dataclass(frozen=True)
 class TableFormat:
-    code: str  # the table builder's ?formaat=
+    code: str  # the table builder's download extension (opendata.builder.DOWNLOADS)
     label: str | Promise
     file_type: str  # the EU file-type authority's code
     media_type: str
 
 
-# The table builder's downloads (another part of the site makes them at /cijfers/<slug>/tabel/?formaat=<code>).
+# The table builder's downloads of its default table (/cijfers/<slug>/tabel/download.<code>; other tables: its page).
 TABLE_FORMATS = (
     TableFormat("csv", "CSV", "CSV", "text/csv"),
-    TableFormat("excel-nl", gettext_lazy("CSV voor Excel, nl-BE"), "CSV", "text/csv"),
+    TableFormat("excel.csv", gettext_lazy("CSV voor Excel, nl-BE"), "CSV", "text/csv"),
     TableFormat("xlsx", "XLSX", "XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    TableFormat("sdmx", "SDMX-CSV", "CSV", "text/csv"),
-    TableFormat("jsonstat", "JSON-stat", "JSON", "application/json"),
+    TableFormat("sdmx.csv", "SDMX-CSV", "CSV", "text/csv"),
+    TableFormat("jsonstat.json", "JSON-stat", "JSON", "application/json"),
 )
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -101,12 +101,11 @@ def _table_title(edition: str, label: str | Promise) -> str:
 
 def edition_downloads(edition: Edition) -> list[Download]:
     slug = edition.slug
-    table = f"/cijfers/{slug}/tabel/"
     downloads = [
         Download(
             f"tabel-{f.code}",
             partial(_table_title, edition.name, f.label),
-            f"{table}?formaat={f.code}",
+            reverse("opendata:table-download", args=[slug, f.code]),
             f.file_type,
             f.media_type,
         )

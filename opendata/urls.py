@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from opendata.views import api, areas, catalogue, changes, site, workbook
+from opendata.views import api, areas, builder, catalogue, changes, site, workbook
 
 app_name = "opendata"
 
@@ -21,4 +21,6 @@ urlpatterns = [
     path("<slug:edition>/kaart/", areas.map_page, name="map"),
     path("<slug:edition>/wijzigingen/", changes.changes_page, name="changes"),
     path("<slug:edition>/tabellenbijlage.xlsx", workbook.workbook, name="workbook"),
+    path("<slug:edition>/tabel/", builder.table_page, name="table"),
+    path("<slug:edition>/tabel/download.<str:extension>", builder.table_download, name="table-download"),
 ]

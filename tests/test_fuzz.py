@@ -37,6 +37,7 @@ from inventory.views.exports import ExportForm
 from inventory.views.home import PlaceForm
 from inventory.views.portal import COPY_PREVIOUS
 from inventory.views.tables import PAGE_PARAMETERS
+from opendata.views.builder import TableForm
 from opendata.views.changes import ChangesForm
 from tests.conftest import logged_in
 from tests.factories import (
@@ -66,8 +67,10 @@ def filters(filterset: Any) -> list[str]:
     return list(filterset.base_filters)
 
 
-def first_edition() -> str:
-    return Edition.objects.order_by("pk").first().slug  # type: ignore[union-attr]
+def first_edition_slug() -> str:
+    edition = Edition.objects.order_by("pk").first()
+    assert edition is not None
+    return edition.slug
 
 
 API = [*FILTERS, *PAGING]
@@ -115,17 +118,19 @@ PAGES: dict[str, tuple[Callable[[dict], dict], list[str]]] = {
     "second_factor_verify": (lambda w: {}, ["next"]),
     "second_factor_recovery_codes": (lambda w: {}, ["next"]),
     "opendata:index": (lambda w: {}, []),
-    "opendata:edition": (lambda w: {"edition": first_edition()}, []),
+    "opendata:edition": (lambda w: {"edition": first_edition_slug()}, []),
     "opendata:language": (lambda w: {}, ["taal", "next"]),
-    "opendata:area": (lambda w: {"edition": first_edition(), "code": "31005"}, ["jaar"]),
-    "opendata:areas": (lambda w: {"edition": first_edition()}, []),
-    "opendata:map": (lambda w: {"edition": first_edition()}, ["kaart", "cijfer", "jaar"]),
+    "opendata:area": (lambda w: {"edition": first_edition_slug(), "code": "31005"}, ["jaar"]),
+    "opendata:areas": (lambda w: {"edition": first_edition_slug()}, []),
+    "opendata:map": (lambda w: {"edition": first_edition_slug()}, ["kaart", "cijfer", "jaar"]),
     "opendata:api": (lambda w: {}, []),
     "opendata:api-aggregates": (lambda w: {}, list(PUBLIC_PARAMETERS)),
     "opendata:catalogue-ttl": (lambda w: {}, []),
     "opendata:catalogue-jsonld": (lambda w: {}, []),
     "opendata:changes": (lambda w: {"edition": Edition.objects.latest("pk").slug}, [*fields(ChangesForm), "page"]),
     "opendata:workbook": (lambda w: {"edition": Edition.objects.latest("pk").slug}, []),
+    "opendata:table": (lambda w: {"edition": first_edition_slug()}, fields(TableForm)),
+    "opendata:table-download": (lambda w: {"edition": first_edition_slug(), "extension": "xlsx"}, fields(TableForm)),
 }
 # Not fuzzed here, with the reason.
 EXCLUDED = {

@@ -173,6 +173,23 @@ ROWS: list[Row] = [
         query="formaat=pdf",
     ),
     Row("opendata:workbook", [200, 200, 200, 200, 200, 200], kwargs=lambda w: {"edition": w["edition"].slug}),
+    Row("opendata:table", [200, 200, 200, 200, 200, 200], kwargs=lambda w: {"edition": w["edition"].slug}),
+    Row(
+        "opendata:table",
+        [400, 400, 400, 400, 400, 400],
+        kwargs=lambda w: {"edition": w["edition"].slug},
+        query="jaar=1",
+    ),
+    Row(
+        "opendata:table-download",
+        [200, 200, 200, 200, 200, 200],
+        kwargs=lambda w: {"edition": w["edition"].slug, "extension": "xlsx"},
+    ),
+    Row(
+        "opendata:table-download",
+        [404, 404, 404, 404, 404, 404],
+        kwargs=lambda w: {"edition": w["edition"].slug, "extension": "pdf"},
+    ),
     # The API's description holds no figures: public, so that a program can read it before it has a key.
     Row("inventory:api-schema", [200, 200, 200, 200, 200, 200]),
     Row("inventory:exports", [LOGIN, 404, 404, 404, 200, 200]),

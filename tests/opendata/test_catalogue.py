@@ -143,8 +143,8 @@ def test_every_download_of_an_edition_is_one_distribution_with_its_url(editions:
         assert {graph.value(d, DCAT.accessURL) for d in distributions} == {uri(d.path) for d in downloads}
     urls = {str(u) for u in graph.objects(None, DCAT.downloadURL)}
     base = settings.SITE_URL.rstrip("/")
-    formats = ("csv", "excel-nl", "xlsx", "sdmx", "jsonstat")
-    assert {f"{base}/cijfers/inventaris-2019/tabel/?formaat={fmt}" for fmt in formats} <= urls
+    formats = ("csv", "excel.csv", "xlsx", "sdmx.csv", "jsonstat.json")
+    assert {f"{base}/cijfers/inventaris-2019/tabel/download.{fmt}" for fmt in formats} <= urls
     assert f"{base}/cijfers/inventaris-2019/tabellenbijlage.xlsx" in urls
     assert len(set(graph.subjects(RDF.type, DCAT.Distribution))) == sum(
         len(edition_downloads(e)) for e in editions.values()
@@ -236,3 +236,9 @@ def test_an_empty_catalogue_is_still_a_valid_catalog() -> None:
 
     assert len(set(graph.subjects(RDF.type, DCAT.Catalog))) == 1
     assert not set(graph.subjects(RDF.type, DCAT.Dataset))
+
+
+def test_every_download_the_catalogue_names_answers(editions: dict[str, Edition]):
+    for download in edition_downloads(editions["current"]):
+        response = Client().get(download.path)
+        assert response.status_code == 200, download.path

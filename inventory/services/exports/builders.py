@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -153,6 +153,8 @@ def _metadata(
         ),
     }
     if edition is not None:
+        meta["licence"] = edition.licence
+        meta["licence_url"] = edition.licence_url
         meta["edition_withdrawn"] = (
             {"withdrawn_at": edition.withdrawn_at.isoformat(timespec="seconds"), "reason": edition.withdrawn_reason}
             if edition.withdrawn_at
@@ -210,6 +212,7 @@ def aggregates_export(
     queryset: QuerySet[Aggregate] | None = None,
     extra_filters: Mapping[str, Any] | None = None,
     edition: Edition | None = None,
+    cells: Callable[[], Iterable[Row]] | None = None,
 ) -> Export:
     """The aggregates in the API's shape (AGGREGATE_COLUMNS); public hides small counts.
 
@@ -218,8 +221,14 @@ def aggregates_export(
 
     queryset: exactly these aggregates (a list page's filtered rows of `aggregate_queryset`) instead of those
     `filters` select; the filters then give the scope, the freshness and the metadata, with `extra_filters` (the
-    page's filters that AggregateFilters has no field for) beside them."""
+    page's filters that AggregateFilters has no field for) beside them.
+
+    cells: exactly these rows (AGGREGATE_COLUMNS order), already protected: a public view's cells (the table
+    builder, opendata/builder.py, which reads them from the edition's protected table); `filters` then only
+    describe them in the metadata."""
     _check_selection(queryset, public=public, edition=edition)
+    if cells is not None and not (public and edition):
+        raise ValueError("a view's cells are an edition's protected figures")
     names = dict(Measure.objects.values_list("code", "name"))
     columns = (
         Column("year", Kind.INTEGER),
@@ -250,6 +259,8 @@ def aggregates_export(
         return queryset  # rows of aggregate_queryset: already in the export's shape
 
     def rows() -> Iterator[Row]:
+        if cells is not None:
+            return iter(cells())
         if public:
             return suppression.public_aggregate_values(filters, sorted(years), edition=edition)
         if queryset is None and edition is None:

@@ -63,6 +63,10 @@ def export_formats(export: Export) -> list[Format]:
     return [f for f in FORMATS.values() if export.statistical or not f.statistical]
 
 
+# What a file name says after its name, so that two files of one export in different formats never share a name.
+FILENAME_SUFFIXES = {"sdmx": "-sdmx", "excel-nl": "-excel", "jsonstat": "-jsonstat"}
+
+
 def export_filename(export: Export, fmt: Format) -> str:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     name = {
@@ -71,7 +75,7 @@ def export_filename(export: Export, fmt: Format) -> str:
         "organisations": "organisaties",
         "measures": "maatregelen",
     }[export.dataset]
-    suffix = {"sdmx": "-sdmx", "excel-nl": "-excel", "jsonstat": "-jsonstat"}.get(fmt.id, "")
+    suffix = FILENAME_SUFFIXES.get(fmt.id, "")
     scope = f"-{export.meta['scope']}" if export.meta.get("scope") else ""
     if export.meta.get("edition"):
         scope = f"-{slugify(export.meta['edition'])}"
