@@ -19,6 +19,10 @@ Per page: p50, p95, p99 and max latency, throughput, mean response size, p95 as 
 (a trivial authenticated page measured under the same load) and the CPU this load generator used (% of one
 core). Goal: p95 <= 150 ms. Pages that answer 404 are reported as not there yet; any other status than 200 is
 an error (exit code 1). A missed goal is a measurement, not an error: exit code 0 and "GOAL MISSED".
+Cold (the dashboard, table and API): every request another place and year, the cache emptied first; goal p95 <=
+2x the baseline's for the dashboard and table (issue 15). Public (PUBLIC_PAGES): 50 anonymous clients (--public-
+clients), the cache emptied before each page and no warm-up, so its first requests count; goal p95 <= 1.5x the
+baseline's measured again with as many clients; then how long making the edition's pages at publish takes.
 --queries adds, per page, where one request's time goes (SQL statements and their time, the rest).
 
 The database is kept after the run (about 400 MB); --reuse uses it again when it holds the same dataset, so a
