@@ -143,7 +143,15 @@ def test_pages(quick_database: str) -> None:
     for page in ("dashboard", "tabel", "api"):
         assert lines(output, rf"^{page} cold +/\S* +6 +(\d+ +){{4}}"), page
     assert lines(output, r"^(goal met|GOAL MISSED) \(p95 <= 150 ms with 2 clients\)")
-    assert len(lines(output, r"^  /\S*: 200, [\d,]+ bytes; cold cache")) == 5
+    assert lines(output, r"^(cold goal met|COLD GOAL MISSED) \(p95 <= 2x the baseline's, every request cold\)")
+    assert lines(output, r"^baseline 2 +/accounts/password_change/ +10 ")
+    measured = r"+10 +(\d+ +){4}[\d.]+ +[\d.]+ +[\d.]+x +\d+ %  (met|MISSED)$"
+    for page in ("cijfers", "editie", "fiche-arr", "fiche-gem"):
+        assert lines(output, rf"^{page} +/cijfers/\S* {measured}"), page
+    public = r"p95 <= 1.5x the baseline's with 2 clients, cold cache"
+    assert lines(output, rf"^(public goal met|PUBLIC GOAL MISSED) \({public}\)")
+    assert lines(output, r"^made at publish \(public_pages_warm, .*\): \d+ pages \(\d+ addresses x 2 languages\) in ")
+    assert len(lines(output, r"^  /\S*: 200, [\d,]+ bytes; cold cache")) == 9
     assert "ERROR" not in output
     assert "not there yet" not in output
     assert not database_exists(quick_database)

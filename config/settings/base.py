@@ -202,6 +202,7 @@ CELERY_TASK_ROUTES = {
     "inventory.tasks.*": {"queue": "housekeeping"},
     "accounts.tasks.send_invitation": {"queue": "mail"},
     "accounts.tasks.*": {"queue": "housekeeping"},
+    "opendata.tasks.*": {"queue": "housekeeping"},
 }
 # Every task stops itself after TASK_SOFT_TIME_LIMIT seconds and is killed after TASK_TIME_LIMIT (imports and
 # backups bring their own limits); the hard limit stays under the broker's visibility timeout (600 s), or Redis

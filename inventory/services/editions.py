@@ -28,6 +28,14 @@ from inventory.services.aggregation import aggregates_sweep
 RESERVED_SLUGS = frozenset({"api", "taal", "over", "catalogus"})
 
 
+def public_pages_queue_warm(*, edition_id: int) -> None:
+    """On commit, the public site makes the edition's pages (opendata/warming.py); imported here, not at the top,
+    because the public site reads editions through this module."""
+    from opendata.warming import public_pages_queue_warm as queue
+
+    queue(edition_id=edition_id)
+
+
 @dataclass(frozen=True)
 class PublishResult:
     edition: Edition
@@ -144,6 +152,7 @@ def edition_publish(
                from inventory_contextfigure where year <= %(year)s""",
             params,
         )
+    public_pages_queue_warm(edition_id=edition.pk)
     return PublishResult(edition=edition, figures=figures, headcounts=headcounts)
 
 
@@ -171,6 +180,7 @@ def edition_schedule_next(*, edition: Edition, next_edition_on: dt.date | None, 
     with history_context(user=user, reason="volgende editie"):
         Edition.objects.filter(pk=edition.pk).update(next_edition_on=next_edition_on)
     edition.refresh_from_db()
+    public_pages_queue_warm(edition_id=edition.pk)  # its pages carry the date: new ones
     return edition
 
 
@@ -197,4 +207,5 @@ def edition_withdraw(*, edition: Edition, reason: str, user: User) -> Edition:
             withdrawn_at=timezone.now(), withdrawn_by=user, withdrawn_reason=reason
         )
     locked.refresh_from_db()
+    public_pages_queue_warm(edition_id=locked.pk)  # its pages carry the banner: new ones
     return locked
