@@ -120,6 +120,8 @@ PUBLIC_PAGES = [
     ("editie", "/cijfers/{edition}/"),
     ("fiche-arr", "/cijfers/{edition}/gebied/31000/"),  # arrondissement Brugge
     ("fiche-gem", "/cijfers/{edition}/gebied/31005/"),  # municipality Brugge
+    ("tabel", "/cijfers/{edition}/tabel/?niveau=arrondissement&indeling=trede"),
+    ("tabel-xlsx", "/cijfers/{edition}/tabel/download.xlsx?niveau=arrondissement&indeling=trede"),
 ]
 PUBLIC_GOAL_RATIO = 1.5
 # Issue 15: the logged-in dashboard and table with every request cold, p95 <= 2x the baseline's.

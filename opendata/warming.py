@@ -22,16 +22,35 @@ from django.test import Client
 from django.urls import reverse
 
 from inventory.models import Edition, EditionFigure
+from opendata.builder import DOWNLOADS
 
 logger = logging.getLogger(__name__)
 
 
 def catalogue_paths(edition: Edition) -> list[str]:
-    return [reverse("opendata:index")]
+    return [
+        reverse("opendata:index"),
+        reverse("opendata:catalogue-ttl"),
+        reverse("opendata:catalogue-jsonld"),
+        reverse("opendata:api"),
+        f"{reverse('opendata:api-aggregates')}?edition={edition.slug}",
+    ]
 
 
 def front_page_paths(edition: Edition) -> list[str]:
-    return [reverse("opendata:edition", args=[edition.slug])]
+    """The edition's page and every page it links to without a choice: the list of sheets, the maps, the default
+    table and its downloads, what changed and the tabellenbijlage."""
+    slug = edition.slug
+    return [
+        reverse("opendata:edition", args=[slug]),
+        reverse("opendata:areas", args=[slug]),
+        reverse("opendata:map", args=[slug]),
+        f"{reverse('opendata:map', args=[slug])}?kaart=vlaanderen",
+        reverse("opendata:table", args=[slug]),
+        *(reverse("opendata:table-download", args=[slug, extension]) for extension in DOWNLOADS),
+        reverse("opendata:changes", args=[slug]),
+        reverse("opendata:workbook", args=[slug]),
+    ]
 
 
 def fact_sheet_paths(edition: Edition) -> list[str]:
