@@ -125,11 +125,14 @@ def stacked_columns(
     series: list[tuple[str, int, list[int | None]]],
     *,
     marked: Collection[int] = (),
+    labels: list[int | None] | None = None,
     width: int = 640,
     height: int = 280,
 ) -> ColumnChart:
     """One column per category with the series stacked bottom-up: series = (label, trede, values). The columns
-    at the indexes `marked` are drawn lighter and hatched; their labels should say why (colour alone does not)."""
+    at the indexes `marked` are drawn lighter and hatched; their labels should say why (colour alone does not).
+    `labels`: the figure written above each column (default: the sum of its values); a missing one is "–", as
+    is a missing value in its tooltip, so that a hidden count never reads as 0 nor as a total of the others."""
     plot_left, plot_right, top, bottom = 70, width - 10, 24, height - 58
     totals = [sum(values[i] or 0 for _l, _t, values in series) for i in range(len(categories))]
     step = nice_step(max(totals, default=0))
@@ -151,7 +154,7 @@ def stacked_columns(
                     y=round(y, 1),
                     height=round(h, 1),
                     colour=TREDE_COLOURS.get(trede, "#555"),
-                    title=f"{category}, {label}: {persons_label(value)}",
+                    title=f"{category}, {label}: {persons_label(values[i])}",
                 )
             )
         columns.append(
@@ -160,7 +163,7 @@ def stacked_columns(
                 width=round(bar_width, 1),
                 label=category,
                 label_x=round(x + bar_width / 2, 1),
-                total=persons_label(totals[i]),
+                total=persons_label(totals[i] if labels is None else labels[i]),
                 total_y=round(y - 5, 1),
                 segments=segments,
                 top=round(y, 1),

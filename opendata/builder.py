@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property, reduce
@@ -171,8 +172,19 @@ def years_text(years: tuple[int, ...]) -> str:
 
 
 def place_list(choice: TableChoice) -> list[Place]:
-    """The rows' places: those of the level that existed in one of the years (by code; groupings by name), the
-    municipalities of one arrondissement, or the chosen ones in the order they were chosen."""
+    """The rows' places (see `_places`), a name that two of them share followed by its code (a municipality
+    before and after a merger: Tielt 37015 and 37022), so no row reads as another."""
+    places = _places(choice)
+    names = Counter(place.name for place in places)
+    return [
+        dataclasses.replace(place, name=f"{place.name} ({place.code})") if names[place.name] > 1 else place
+        for place in places
+    ]
+
+
+def _places(choice: TableChoice) -> list[Place]:
+    """Those of the level that existed in one of the years (by code; groupings by name), the municipalities of
+    one arrondissement, or the chosen ones in the order they were chosen."""
     if choice.level == Level.KEUZE:
         regions = {r.code: Place(r.code, r.name, r.level) for r in Region.objects.filter(code__in=choice.regions)}
         groupings: dict[str, Place] = {}

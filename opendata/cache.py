@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
 from redis.exceptions import RedisError
@@ -30,12 +30,29 @@ KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Access-Control-Allow-Ori
 MAX_KEPT_BYTES = 8 * 1024 * 1024
 
 
-def public_headers(response: HttpResponse) -> HttpResponse:
-    """Cacheable by anyone for PUBLIC_MAX_AGE (config/middleware.py NoStoreMiddleware leaves public answers
-    alone); the language cookie chooses the language, so it varies by it."""
-    patch_cache_control(response, public=True, max_age=settings.PUBLIC_MAX_AGE)
+def public_headers(response: HttpResponseBase, etag: str) -> HttpResponseBase:
+    """Cacheable by anyone (config/middleware.py NoStoreMiddleware leaves public answers alone) for
+    PUBLIC_MAX_AGE, by default 0: a browser or proxy asks again each time with the ETag and gets a 304 while the
+    page is the same, so a withdrawal or a new next-edition date shows at once. The language cookie chooses the
+    language, so answers vary by it."""
+    if settings.PUBLIC_MAX_AGE:
+        patch_cache_control(response, public=True, max_age=settings.PUBLIC_MAX_AGE)
+    else:
+        patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
     patch_vary_headers(response, ("Cookie", "Accept-Language"))
+    response["ETag"] = etag
     return response
+
+
+def answer(request: HttpRequest, status: int, body: bytes, headers: dict[str, str]) -> HttpResponseBase:
+    """The kept answer, or 304 when the client holds it already."""
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    if status == 200 and etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+        return public_headers(HttpResponseNotModified(), etag)
+    response = HttpResponse(body, status=status)
+    for name, value in headers.items():
+        response[name] = value
+    return public_headers(response, etag)
 
 
 def response_key(request: HttpRequest, version: str) -> str:
@@ -44,7 +61,7 @@ def response_key(request: HttpRequest, version: str) -> str:
     return "public-page:" + hashlib.sha256(raw.encode()).hexdigest()[:40]
 
 
-def kept(request: HttpRequest, version: str, build: Callable[[], HttpResponse]) -> HttpResponse:
+def kept(request: HttpRequest, version: str, build: Callable[[], HttpResponse]) -> HttpResponseBase:
     """`build()`'s answer, from the cache when it was made before. Only complete answers (200, 400, 404 with a
     body) are kept; a streamed one is read into memory first, which public answers are small enough for."""
     key = response_key(request, version)
@@ -55,10 +72,7 @@ def kept(request: HttpRequest, version: str, build: Callable[[], HttpResponse]) 
         hit = None
     if hit is not None:
         status, body, headers = hit
-        response = HttpResponse(body, status=status)
-        for name, value in headers.items():
-            response[name] = value
-        return public_headers(response)
+        return answer(request, status, body, headers)
     response = build()
     if getattr(response, "streaming", False):
         body = b"".join(response.streaming_content)  # type: ignore[attr-defined]
@@ -67,19 +81,21 @@ def kept(request: HttpRequest, version: str, build: Callable[[], HttpResponse]) 
             if name in response:
                 streamed[name] = response[name]
         response = streamed
+    headers = {name: response[name] for name in KEPT_HEADERS if name in response}
     if response.status_code in (200, 400, 404) and len(response.content) <= MAX_KEPT_BYTES:
-        headers = {name: response[name] for name in KEPT_HEADERS if name in response}
         with contextlib.suppress(RedisError, OSError):
             cache.set(key, (response.status_code, response.content, headers), settings.PUBLIC_CACHE_SECONDS)
-    return public_headers(response)
+    return answer(request, response.status_code, response.content, headers)
 
 
-def public_page(version: Callable[..., str]) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def public_page(
+    version: Callable[..., str],
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponseBase]]:
     """A view whose answers are kept (see `kept`); `version(**kwargs)` names what they depend on."""
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponseBase]:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             return kept(request, version(**kwargs), lambda: view(request, *args, **kwargs))
 
         return wrapped

@@ -412,9 +412,10 @@ IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 
 # Public exports hide counts from 1 up to this threshold (exclusive) as "<5" (inventory/services/suppression.py).
 SMALL_CELL_THRESHOLD = envint("SMALL_CELL_THRESHOLD", "5")
-# The public site (/cijfers/): how long browsers and proxies may keep a page, and how long the site keeps what it
+# The public site (/cijfers/): how long browsers and proxies may keep a page without asking again (0: they ask
+# each time and get a 304 while it is the same; opendata/cache.py), and how long the site keeps what it
 # made (an edition never changes; a withdrawal or a new next-edition date makes new pages at once).
-PUBLIC_MAX_AGE = envint("PUBLIC_MAX_AGE", "300")
+PUBLIC_MAX_AGE = envint("PUBLIC_MAX_AGE", "0")
 PUBLIC_CACHE_SECONDS = envint("PUBLIC_CACHE_SECONDS", str(7 * 24 * 3600))
 # The public API (/cijfers/api/, opendata/throttle.py): at most PUBLIC_API_RATE requests per client address in
 # PUBLIC_API_WINDOW_SECONDS (the window starts at its first request), then 429 with Retry-After; 0: no limit (a

@@ -221,6 +221,7 @@ def dashboard(
         [row.label for row in result.series],
         [(trede_short(t), t, [row.treden[i] for row in result.series]) for i, t in enumerate(reversed(LADDER))],
         marked=[i for i, row in enumerate(result.series) if row.note],
+        labels=[row.total for row in result.series],
     )
     return result
 

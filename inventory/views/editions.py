@@ -196,7 +196,7 @@ def _page(
     request: HttpRequest,
     *,
     form: PublishForm | None = None,
-    schedule_errors: tuple[int, list[str]] | None = None,
+    schedule_errors: tuple[int, list[str], str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     everything = editions_list(withdrawn=None)
@@ -216,6 +216,8 @@ def _page(
         # Beside the edition whose next-edition date was refused: why (the other rows keep their forms).
         "schedule_edition": schedule_errors[0] if schedule_errors else None,
         "schedule_errors": schedule_errors[1] if schedule_errors else [],
+        # ... and the date as it was typed, so nothing typed is lost.
+        "schedule_value": schedule_errors[2] if schedule_errors else "",
     }
     return render(request, "inventory/editions.html", context, status=status)
 
@@ -285,7 +287,8 @@ def edition_schedule_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
             form.add_error(None, error)
     if form.errors:
         problems = [str(message) for errors in form.errors.values() for message in errors]
-        return _page(request, schedule_errors=(edition.pk, problems), status=400)
+        typed = str(request.POST.get("next_edition_on", ""))
+        return _page(request, schedule_errors=(edition.pk, problems, typed), status=400)
     if edition.next_edition_on:
         messages.success(
             request,

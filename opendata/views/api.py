@@ -59,7 +59,7 @@ def _error(status: int, detail: str, **extra: object) -> JsonResponse:
     return JsonResponse({"detail": detail, **extra}, status=status)
 
 
-def public_api(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponseBase]:
+def public_api(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """A view of the public API: no login; OPTIONS answered as a CORS preflight, other methods but GET 405; the
     client's request counted against the limit before the view (and its cache) answers; CORS headers on every
     answer."""
@@ -201,7 +201,7 @@ def aggregates_page(edition: Edition, filters: AggregateFilters, offset: int, li
 
 
 @public_api
-def aggregates(request: HttpRequest) -> HttpResponse:
+def aggregates(request: HttpRequest) -> HttpResponseBase:
     params = dict(request.GET.lists())
     try:
         edition = edition_asked(params)
@@ -221,7 +221,7 @@ def aggregates(request: HttpRequest) -> HttpResponse:
 
 
 @public_api
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: HttpRequest) -> HttpResponseBase:
     """The editions with their slugs and links, the default one, and where the description is."""
 
     def build() -> HttpResponse:

@@ -30,13 +30,25 @@ def catalogue_version() -> str:
 
 
 def edition_page_version(edition: str, **_kwargs: object) -> str:
-    return edition_version(public_edition_or_404(edition))
+    """An edition's pages name the editions that followed it, so they change with every publication, withdrawal
+    or next-edition date of any edition (one query; an unknown slug is a 404)."""
+    editions = list(Edition.objects.order_by("pk"))
+    if not any(e.slug == edition for e in editions):
+        public_edition_or_404(edition)  # raises the page's 404
+    return ";".join(edition_version(e) for e in editions)
 
 
 def edition_context(request: HttpRequest, edition: Edition) -> dict[str, object]:
     """What every page of an edition shows around its figures: the edition, its states, the legend of marks."""
+    newer = [
+        e
+        for e in Edition.objects.current().order_by("-published_on", "-created_at")
+        if e.pk != edition.pk and (e.published_on, e.created_at) > (edition.published_on, edition.created_at)
+    ]
     return {
         "edition": edition,
+        # The current editions published after it: their figures may restate this one's (what changed, there).
+        "newer": newer,
         "states": edition_year_states(edition),
         "legend": legend(),
         "citation": citation(request, edition),

@@ -223,7 +223,7 @@ def test_the_keyboard_alone_reaches_an_edition_and_a_fact_sheet(browser, live_se
     assert_focus_visible(link)
     enter()
     wait_for(lambda: urlsplit(browser.current_url).path == f"{EDITION}gebied/31000/")
-    assert browser.find_element(*by("h1")).text == "Brugge (arrondissement): fiche Inventaris 2019"
+    assert browser.find_element(*by("h1")).text == "Arrondissement Brugge: fiche Inventaris 2019"
 
 
 def test_the_public_pages_are_dutch_until_the_visitor_picks_english(browser, live_server, demo) -> None:

@@ -116,6 +116,7 @@ def test_a_date_before_the_publication_is_refused_on_the_page(edition: Edition, 
     html = response.content.decode()
     assert f'data-next-edition="{edition.pk}"' in html
     assert "De volgende editie moet na de publicatie van Inventaris 2019 (30/06/2020) komen." in text(response)
+    assert f'id="next-{edition.pk}" value="2020-01-01"' in html  # what was typed stays in the field
     edition.refresh_from_db()
     assert edition.next_edition_on is None
 

@@ -206,3 +206,27 @@ def test_no_public_page_shows_a_count_below_the_threshold_nor_what_gives_it_away
     # The municipalities' table: Kleindorp's trede 3 is hidden, and so is Grootdorp's (20), or 23 - 20 = 3.
     assert "Grootdorp" in arrondissement
     assert " 20 " not in arrondissement
+
+
+def test_an_older_edition_says_a_newer_one_followed_it_and_where_its_changes_are(demo: None):
+    page = Client().get("/cijfers/inventaris-2018/")
+    assert "Er is een nieuwere editie: Inventaris 2019" in text(page)
+    assert 'href="/cijfers/inventaris-2019/wijzigingen/"' in page.content.decode()
+    assert "opgevolgd door Inventaris 2019" in text(page)
+    assert "nieuwere editie" not in text(Client().get("/cijfers/inventaris-2019/"))
+
+
+def test_a_browser_asks_again_each_time_and_gets_304_while_the_page_is_the_same(demo: None):
+    first = Client().get("/cijfers/inventaris-2019/")
+    assert "must-revalidate" in first["Cache-Control"]
+    again = Client().get("/cijfers/inventaris-2019/", headers={"If-None-Match": first["ETag"]})
+    assert again.status_code == 304
+    assert not again.content
+    edition_schedule_next(
+        edition=Edition.objects.get(name="Inventaris 2019"),
+        next_edition_on=dt.date(2021, 6, 30),
+        user=User.objects.get(username="coordinator"),
+    )
+    changed = Client().get("/cijfers/inventaris-2019/", headers={"If-None-Match": first["ETag"]})
+    assert changed.status_code == 200
+    assert "verwacht op 30 juni 2021" in text(changed)

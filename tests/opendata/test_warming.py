@@ -22,9 +22,8 @@ from inventory.services.aggregation import redis_client
 from inventory.services.demo import demo_load
 from inventory.services.editions import edition_publish, edition_schedule_next
 from opendata.cache import response_key
-from opendata.editions import edition_version
 from opendata.tasks import warm_public_pages
-from opendata.views.site import catalogue_version
+from opendata.views.site import catalogue_version, edition_page_version
 from opendata.warming import edition_public_paths, public_pages_warm
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +53,7 @@ def edition() -> Edition:
 
 def kept(path: str, language: str = "nl-be") -> bool:
     """Whether the public site keeps an answer for `path` in `language`, under the view's own key."""
-    version = catalogue_version() if path == "/cijfers/" else edition_version(edition())
+    version = catalogue_version() if path == "/cijfers/" else edition_page_version(edition().slug)
     with translation.override(language):
         return cache.get(response_key(RequestFactory().get(path), version)) is not None
 
@@ -68,7 +67,8 @@ def queued_tasks(queue: str) -> list[tuple[str, str]]:
 def test_an_editions_pages_are_every_places_fact_sheet_its_front_page_and_the_catalogue(empty_cache: None):
     paths = edition_public_paths(edition())
 
-    assert paths[:2] == ["/cijfers/", f"/cijfers/{SLUG}/"]
+    assert paths[0] == "/cijfers/"
+    assert f"/cijfers/{SLUG}/" in paths
     assert {f"/cijfers/{SLUG}/gebied/{code}/" for code in ("02000", "30000", "31000", "31005")} <= set(paths)
     assert len(paths) == len(set(paths))
 
