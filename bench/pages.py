@@ -21,8 +21,9 @@ core). Goal: p95 <= 150 ms. Pages that answer 404 are reported as not there yet;
 an error (exit code 1). A missed goal is a measurement, not an error: exit code 0 and "GOAL MISSED".
 Cold (the dashboard, table and API): every request another place and year, the cache emptied first; goal p95 <=
 2x the baseline's for the dashboard and table (issue 15). Public (PUBLIC_PAGES): 50 anonymous clients (--public-
-clients), the cache emptied before each page and no warm-up, so its first requests count; goal p95 <= 1.5x the
-baseline's measured again with as many clients; then how long making the edition's pages at publish takes.
+clients), no warm-up, so the first requests count: as published (the cache emptied, then the edition's pages made
+as publishing makes them, and how long that takes), goal p95 <= 1.5x the baseline's measured again with as many
+clients; and, not the goal, with the cache lost before each page.
 --queries adds, per page, where one request's time goes (SQL statements and their time, the rest).
 
 The database is kept after the run (about 400 MB); --reuse uses it again when it holds the same dataset, so a
@@ -109,10 +110,11 @@ COLD_PAGES = [
     ("api", "/api/aggregates/?year={year}&region={place}"),
 ]
 
-# The public site (issue 15) with anonymous clients, by default 50 (--public-clients). Before each page the cache is
-# emptied and there is no warm-up: its first requests, which make the page, count with the rest. Goal: p95 <= 1.5x
-# the trivial page's p95 under the same load, measured again just before with as many clients. An edition's pages
-# are made at publish (opendata/warming.py), so visitors seldom meet a cold one; this measures the worst case.
+# The public site (issue 15) with anonymous clients, by default 50 (--public-clients), no warm-up: the first
+# requests count with the rest. As published: the cache emptied once, the edition's pages made as publishing makes
+# them (opendata/warming.py), then the visitors (a page with a choice is made by its first request). Goal: p95 <=
+# 1.5x the trivial page's p95 under the same load, measured again just before with as many clients. Then the worst
+# case, not the goal: the cache lost (Redis emptied) before each page.
 # Add pages here as the public site grows (the table builder, downloads); {edition} is the demo's edition.
 PUBLIC_EDITION = "inventaris-2019"
 PUBLIC_PAGES = [
@@ -636,16 +638,21 @@ def main() -> int:
         if public_pages:
             print()
             print(
-                f"public: anonymous, {options.public_clients} clients, the cache emptied before each page and no "
-                f"warm-up (its first requests, which make it, count); goal p95 <= {PUBLIC_GOAL_RATIO:g}x the "
-                f"baseline's with as many clients"
+                f"public: anonymous, {options.public_clients} clients, no warm-up (the first requests count): as "
+                f"published (cache emptied, then the edition's pages made as publishing makes them) and with the "
+                f"cache lost before each page; goal p95 <= {PUBLIC_GOAL_RATIO:g}x the baseline's with as many "
+                f"clients, as published"
             )
             hammer(port, PAGES[0][1], headers, options.public_clients, options.warmup)
             run = hammer(port, PAGES[0][1], headers, options.public_clients, options.requests)
             public_baseline = percentile(run.latencies, 95)
             print(row(f"baseline {options.public_clients}", PAGES[0][1], run, public_baseline, ""))
+            # As published: the cache emptied once, then what publishing does (the edition's pages made by the
+            # warming task), then the visitors; a page publishing does not make (a choice) is made by its first.
+            redis_client().flushdb()
+            print(warmed_at_publish())
+            print("as published (goal):")
             for name, path in public_pages:
-                redis_client().flushdb()
                 run = hammer(port, path, {}, options.public_clients, options.requests)
                 if run.failures:
                     failed = True
@@ -658,8 +665,18 @@ def main() -> int:
                 if not met:
                     public_missed.append(f"{name} ({ratio:.2f}x)")
                 print(row(name, path, run, public_baseline, "met" if met else "MISSED"))
+            # The cache lost (Redis emptied) before each page: its first requests make it (once, the others wait).
+            print("cache lost before each page (not the goal: what a visitor meets after Redis lost everything):")
+            for name, path in public_pages:
+                redis_client().flushdb()
+                run = hammer(port, path, {}, options.public_clients, options.requests)
+                if run.failures:
+                    failed = True
+                    statuses = sorted({s for s, _ in run.failures})
+                    print(f"{name:<12} {path:<46} ERROR: {len(run.failures)} answered {statuses}")
+                    continue
+                print(row(name + " lost", path, run, public_baseline, ""))
             redis_client().flushdb()
-            print(warmed_at_publish())
         print()
         if not_there:
             print(f"not there yet: {', '.join(not_there)}")
@@ -672,7 +689,10 @@ def main() -> int:
             print(f"COLD GOAL MISSED ({cold_goal}): {', '.join(cold_missed)}")
         elif cold_measured:
             print(f"cold goal met ({cold_goal}): {', '.join(cold_measured)}")
-        public_goal = f"p95 <= {PUBLIC_GOAL_RATIO:g}x the baseline's with {options.public_clients} clients, cold cache"
+        public_goal = (
+            f"p95 <= {PUBLIC_GOAL_RATIO:g}x the baseline's with {options.public_clients} clients, as published, "
+            "first requests included"
+        )
         if public_missed:
             print(f"PUBLIC GOAL MISSED ({public_goal}): {', '.join(public_missed)}")
         elif public_measured:

@@ -8,21 +8,17 @@ opendata/base.html), so one copy serves every visitor. Without Redis a page is m
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
-from redis.exceptions import RedisError
 
-logger = logging.getLogger(__name__)
+from inventory.selectors.sources import cached
 
 # Headers a kept response keeps (the rest are set again by the middleware on every request).
 KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Access-Control-Allow-Origin", "Link")
@@ -62,30 +58,24 @@ def response_key(request: HttpRequest, version: str) -> str:
 
 
 def kept(request: HttpRequest, version: str, build: Callable[[], HttpResponse]) -> HttpResponseBase:
-    """`build()`'s answer, from the cache when it was made before. Only complete answers (200, 400, 404 with a
-    body) are kept; a streamed one is read into memory first, which public answers are small enough for."""
-    key = response_key(request, version)
-    try:
-        hit = cache.get(key)
-    except (RedisError, OSError) as error:
-        logger.warning("cache unavailable, building %s: %s", request.path, error)
-        hit = None
-    if hit is not None:
-        status, body, headers = hit
-        return answer(request, status, body, headers)
-    response = build()
-    if getattr(response, "streaming", False):
-        body = b"".join(response.streaming_content)  # type: ignore[attr-defined]
-        streamed = HttpResponse(body, status=response.status_code)
-        for name in KEPT_HEADERS:
-            if name in response:
-                streamed[name] = response[name]
-        response = streamed
-    headers = {name: response[name] for name in KEPT_HEADERS if name in response}
-    if response.status_code in (200, 400, 404) and len(response.content) <= MAX_KEPT_BYTES:
-        with contextlib.suppress(RedisError, OSError):
-            cache.set(key, (response.status_code, response.content, headers), settings.PUBLIC_CACHE_SECONDS)
-    return answer(request, response.status_code, response.content, headers)
+    """`build()`'s answer, from the cache when it was made before (made once at a time: see
+    inventory.selectors.sources.cached). Only complete answers (200, 400, 404) up to MAX_KEPT_BYTES are kept; a
+    streamed one is read into memory first, which public answers are small enough for."""
+
+    def make() -> tuple[int, bytes, dict[str, str]]:
+        response = build()
+        streamed = getattr(response, "streaming", False)
+        body = b"".join(response.streaming_content) if streamed else response.content  # type: ignore[attr-defined]
+        headers = {name: response[name] for name in KEPT_HEADERS if name in response}
+        return response.status_code, body, headers
+
+    def keep(made: tuple[int, bytes, dict[str, str]]) -> bool:
+        return made[0] in (200, 400, 404) and len(made[1]) <= MAX_KEPT_BYTES
+
+    status, body, headers = cached(
+        response_key(request, version), make, timeout=settings.PUBLIC_CACHE_SECONDS, keep=keep
+    )
+    return answer(request, status, body, headers)
 
 
 def public_page(

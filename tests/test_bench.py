@@ -146,12 +146,13 @@ def test_pages(quick_database: str) -> None:
     assert lines(output, r"^(cold goal met|COLD GOAL MISSED) \(p95 <= 2x the baseline's, every request cold\)")
     assert lines(output, r"^baseline 2 +/accounts/password_change/ +10 ")
     measured = r"+10 +(\d+ +){4}[\d.]+ +[\d.]+ +[\d.]+x +\d+ %  (met|MISSED)$"
-    for page in ("cijfers", "editie", "fiche-arr", "fiche-gem"):
+    for page in ("cijfers", "editie", "fiche-arr", "fiche-gem", "tabel", "tabel-xlsx"):
         assert lines(output, rf"^{page} +/cijfers/\S* {measured}"), page
-    public = r"p95 <= 1.5x the baseline's with 2 clients, cold cache"
+        assert lines(output, rf"^{page} lost +/cijfers/\S* +10 "), page
+    public = r"p95 <= 1.5x the baseline's with 2 clients, as published, first requests included"
     assert lines(output, rf"^(public goal met|PUBLIC GOAL MISSED) \({public}\)")
     assert lines(output, r"^made at publish \(public_pages_warm, .*\): \d+ pages \(\d+ addresses x 2 languages\) in ")
-    assert len(lines(output, r"^  /\S*: 200, [\d,]+ bytes; cold cache")) == 9
+    assert len(lines(output, r"^  /\S*: 200, [\d,]+ bytes; cold cache")) == 11
     assert "ERROR" not in output
     assert "not there yet" not in output
     assert not database_exists(quick_database)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
@@ -59,24 +60,64 @@ Values = dict[Key, int]
 
 # Rendered pages are kept this long at most; keys change as soon as the figures do (FigureSource.version).
 CACHE_SECONDS = 600
+# How long a request waits for another that makes the same cached value (see `cached`).
+MAKING_WAIT_SECONDS = 30
 
 logger = logging.getLogger(__name__)
 
 
-def cached(key: str, build: Callable[[], T]) -> T:
-    """`build()`, kept in the cache (Redis) under `key`. Pages must work while Redis is away: then it is built
-    every time, and a warning is logged."""
+def cached(
+    key: str,
+    build: Callable[[], T],
+    *,
+    timeout: int = CACHE_SECONDS,
+    keep: Callable[[T], bool] = lambda _value: True,
+) -> T:
+    """`build()`, kept in the cache (Redis) under `key` for `timeout` seconds when `keep(value)`. Made once at a
+    time: while one request makes it, the others asking for the same key wait for it (up to MAKING_WAIT_SECONDS,
+    then they make it themselves) instead of all making it at once, which on a cold cache under load would make it
+    slower for everyone. Pages must work while Redis is away: then it is built every time, and a warning is
+    logged."""
     try:
         hit = cache.get(key)
+        if hit is not None:
+            return cast(T, hit)
+        making = cache.add(f"{key}:making", 1, timeout=MAKING_WAIT_SECONDS)
     except (RedisError, OSError) as error:
         logger.warning("cache unavailable, building %s: %s", key, error)
         return build()
-    if hit is not None:
-        return cast(T, hit)
-    value = build()
-    with contextlib.suppress(RedisError, OSError):
-        cache.set(key, value, CACHE_SECONDS)
-    return value
+    if not making:
+        hit = _wait_for(key)
+        if hit is not None:
+            return cast(T, hit)
+    try:
+        value = build()
+        if keep(value):
+            with contextlib.suppress(RedisError, OSError):
+                cache.set(key, value, timeout)
+        return value
+    finally:
+        if making:
+            with contextlib.suppress(RedisError, OSError):
+                cache.delete(f"{key}:making")
+
+
+def _wait_for(key: str) -> object | None:
+    """What another request is making under `key`, once it is there; None when it gave up (its marker is gone
+    without a value) or it takes longer than MAKING_WAIT_SECONDS."""
+    deadline = time.monotonic() + MAKING_WAIT_SECONDS
+    try:
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            hit: object | None = cache.get(key)
+            if hit is not None:
+                return hit
+            if not cache.get(f"{key}:making"):
+                found: object | None = cache.get(key)
+                return found
+    except (RedisError, OSError):
+        return None
+    return None
 
 
 def figures_cached(name: str, build: Callable[[], T], *, source: FigureSource, parts: tuple[object, ...] = ()) -> T:

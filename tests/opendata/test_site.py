@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -13,6 +16,7 @@ from django.test import Client
 
 from accounts.models import User
 from inventory.models import ContextFigure, Edition, EditionContextFigure, Region
+from inventory.selectors.sources import cached
 from inventory.services.editions import edition_publish, edition_schedule_next, edition_withdraw
 from tests.factories import EditionFactory, EditionFigureFactory, RegionFactory
 
@@ -230,3 +234,18 @@ def test_a_browser_asks_again_each_time_and_gets_304_while_the_page_is_the_same(
     changed = Client().get("/cijfers/inventaris-2019/", headers={"If-None-Match": first["ETag"]})
     assert changed.status_code == 200
     assert "verwacht op 30 juni 2021" in text(changed)
+
+
+def test_a_cold_value_is_made_once_while_the_others_asking_for_it_wait():
+    key = f"test-single-flight:{uuid.uuid4()}"
+    made: list[int] = []
+
+    def build() -> str:
+        made.append(1)
+        time.sleep(0.5)  # long enough for the other requests to arrive while it is being made
+        return "the page"
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(lambda _i: cached(key, build), range(6)))
+    assert answers == ["the page"] * 6
+    assert len(made) == 1
