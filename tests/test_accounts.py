@@ -25,7 +25,12 @@ SAMPLE_VALUES = {
     "token": "set-password",
     "url": "geen-pagina/",
     "step": "validate",
+    "edition": "inventaris-2019",
+    "code": "31005",
+    "extension": "csv",
 }
+# The public site of the published editions: anyone reads it without logging in (opendata/).
+PUBLIC_PREFIX = "/cijfers/"
 
 # The only views an anonymous visitor may open.
 ANONYMOUS_URL_NAMES = {
@@ -73,8 +78,11 @@ def every_url(
 
 
 PROTECTED_PATHS = [
-    path for name, path in every_url() if name not in ANONYMOUS_URL_NAMES and not path.startswith("/api/")
+    path
+    for name, path in every_url()
+    if name not in ANONYMOUS_URL_NAMES and not path.startswith(("/api/", PUBLIC_PREFIX))
 ]
+PUBLIC_PATHS = [path for _name, path in every_url() if path.startswith(PUBLIC_PREFIX)]
 # Programs, not people, call the API: it answers 401 in JSON instead of redirecting to a login page.
 API_PATHS = [path for name, path in every_url() if path.startswith("/api/") and name not in ANONYMOUS_URL_NAMES]
 ANONYMOUS_PATHS = [(name, path) for name, path in every_url() if name in ANONYMOUS_URL_NAMES]
@@ -85,6 +93,15 @@ def test_the_url_walk_finds_the_admin_and_the_anonymous_pages() -> None:
     assert "/admin/inventory/submission/1/change/" in PROTECTED_PATHS
     for path in PROTECTED_PATHS:
         resolve(path)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", PUBLIC_PATHS)
+def test_anonymous_visitors_read_the_public_site_without_being_sent_to_a_login_page(client: Client, path: str) -> None:
+    response = client.get(path)
+
+    assert response.status_code != 302 or not response["Location"].startswith(reverse("login"))
+    assert response.status_code < 500
 
 
 @pytest.mark.django_db
