@@ -17,6 +17,7 @@ from inventory.models import (
     CollectionRound,
     ContextFigure,
     Edition,
+    EditionContextFigure,
     EditionFigure,
     EditionHeadcount,
     Headcount,
@@ -52,6 +53,9 @@ def world() -> dict[str, Any]:
     EditionFigure.objects.create(edition=edition, year=2019, region=gewest, persons=10)
     EditionHeadcount.objects.create(
         edition=edition, year=2019, organisation=organisation, measure=measure, trede=3, region=gemeente, persons=5
+    )
+    EditionContextFigure.objects.create(
+        edition=edition, year=2019, region=gemeente, indicator="loontrekkenden", value=1, source="x"
     )
     Aggregate.objects.create(year=2019, scope="validated", region=gewest, persons=5, computed_at=timezone.now())
     AggregateLeaf.objects.create(
@@ -267,6 +271,18 @@ BAD_ROWS: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
             trede=3,
             region=w["gemeente"],
             persons=6,
+        ),
+    ),
+    (
+        "editioncontextfigure_unique_key",
+        lambda w: EditionContextFigure.objects.create(
+            edition=w["edition"], year=2019, region=w["gemeente"], indicator="loontrekkenden", value=2, source="y"
+        ),
+    ),
+    (
+        "editioncontextfigure_year_range",
+        lambda w: EditionContextFigure.objects.create(
+            edition=w["edition"], year=1990, region=w["gemeente"], indicator="invaliden", value=2, source="y"
         ),
     ),
     (
