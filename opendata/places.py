@@ -9,16 +9,12 @@ from django.utils.translation import gettext as _
 
 from inventory.constants import FLANDERS, GROUPING_LEVEL, WEST_VLAANDEREN
 from inventory.models import Region, RegionGrouping, valid_in
-from inventory.selectors.sources import Place
+from inventory.selectors.sources import Place, place_get
 
 
 def public_place(code: str) -> Place | None:
     """Any region (municipalities too) or grouping by code."""
-    region = Region.objects.filter(code=code).first()
-    if region:
-        return Place(region.code, region.name, region.level)
-    grouping = RegionGrouping.objects.filter(code=code).order_by("-first_year").first()
-    return Place(grouping.code, grouping.name, GROUPING_LEVEL) if grouping else None
+    return place_get(code, municipalities=True)
 
 
 def place_label(place: Place) -> str:

@@ -156,9 +156,11 @@ def place_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     ]
 
 
-def place_get(code: str) -> Place | None:
-    """A region (not a municipality) or a grouping by code; None when there is none."""
-    region = Region.objects.exclude(level=Region.Level.GEMEENTE).filter(code=code).first()
+def place_get(code: str, *, municipalities: bool = False) -> Place | None:
+    """A region (a municipality only with `municipalities`: the public fact sheets) or a grouping by code; None
+    when there is none."""
+    regions = Region.objects.all() if municipalities else Region.objects.exclude(level=Region.Level.GEMEENTE)
+    region = regions.filter(code=code).first()
     if region:
         return Place(region.code, region.name, region.level)
     grouping = RegionGrouping.objects.filter(code=code).order_by("-first_year").first()

@@ -24,18 +24,19 @@ from opendata.indicators import context_sources, indicator_groups
 from opendata.places import public_areas, public_place
 
 
-def catalogue_version() -> str:
+def catalogue_version(editions: list[Edition] | None = None) -> str:
     """The list of editions changes with every publication, withdrawal or next-edition date."""
-    return ";".join(edition_version(e) for e in Edition.objects.order_by("pk"))
+    editions = list(Edition.objects.order_by("pk")) if editions is None else editions
+    return ";".join(edition_version(e) for e in editions)
 
 
 def edition_page_version(edition: str, **_kwargs: object) -> str:
-    """An edition's pages name the editions that followed it, so they change with every publication, withdrawal
-    or next-edition date of any edition (one query; an unknown slug is a 404)."""
+    """An edition's pages name the editions that followed it, so they change with the catalogue (one query; an
+    unknown slug is a 404)."""
     editions = list(Edition.objects.order_by("pk"))
     if not any(e.slug == edition for e in editions):
         public_edition_or_404(edition)  # raises the page's 404
-    return ";".join(edition_version(e) for e in editions)
+    return catalogue_version(editions)
 
 
 def edition_context(request: HttpRequest, edition: Edition) -> dict[str, object]:
