@@ -18,6 +18,7 @@ JSON error (views.errors), or a form error beside the field.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from django import forms
@@ -224,3 +225,19 @@ class IdChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
                 self.error_messages["invalid_choice"], code="invalid_choice", params={"value": shown(text)}
             )
         return super().to_python(value)
+
+
+_NOT_LETTERS = re.compile(r"[^0-9a-z]+")
+_SAINT = re.compile(r"(?:^| )(?:st|ste|sint|sinte) ")
+
+
+def text_key(text: str) -> str:
+    """A name as compared, not as written: case, accents, spaces, hyphens, apostrophes and dots left out, and
+    "St."/"Ste."/"Sinte" read as "Sint" ("St.-Niklaas", "sint niklaas" and "SINT-NIKLAAS" are one key). For
+    column headers and the place names in suppliers' files."""
+
+    plain = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    plain = _NOT_LETTERS.sub(" ", plain).strip()
+    plain = _SAINT.sub(lambda m: m.group(0).replace(m.group(0).strip(), "sint"), f"{plain} ").strip()
+    return plain.replace(" ", "")

@@ -9,7 +9,7 @@ import pgtrigger
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from inventory.models.collection import CollectionRound, Headcount, OverlapCorrection, Submission
+from inventory.models.collection import CollectionRound, Headcount, ImportProfile, OverlapCorrection, Submission
 from inventory.models.editions import Edition
 from inventory.models.reference import Measure
 
@@ -97,4 +97,14 @@ class EditionEvent(history_base(Edition)):  # type: ignore[misc]  # pghistory bu
         verbose_name = _("wijziging van een editie")
         verbose_name_plural = _("wijzigingen van edities")
         indexes = history_indexes("editionevent")
+        triggers = history_append_only()
+
+
+class ImportProfileEvent(history_base(ImportProfile, exclude=["updated_at"])):  # type: ignore[misc]  # pghistory builds the event model at run time
+    """Who described or changed a supplier's layout, and how."""
+
+    class Meta:
+        verbose_name = _("wijziging van een importprofiel")
+        verbose_name_plural = _("wijzigingen van importprofielen")
+        indexes = history_indexes("importprofileevent")
         triggers = history_append_only()

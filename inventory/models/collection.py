@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from inventory.models.reference import IMPORTABLE, Measure, Organisation, Region, Trede, year_in_range
@@ -178,6 +179,8 @@ class Headcount(models.Model):  # type: ignore[django-manager-missing]  # 'event
     persons = models.IntegerField(_("personen"))
     fte = models.DecimalField(_("VTE"), max_digits=12, decimal_places=2, null=True, blank=True)
     explanation = models.TextField(_("toelichting"), blank=True)
+    # A supplier's hidden small count ("<5") stored as an estimate: counted in sums, never shown on its own.
+    estimated = models.BooleanField(_("schatting"), default=False)
 
     objects = HeadcountQuerySet.as_manager()
 
@@ -252,6 +255,7 @@ class ImportJob(models.Model):
 
     class Kind(models.TextChoices):
         HEADCOUNTS = "headcounts", _("tellingen")
+        SUPPLIER = "supplier", _("leveranciersbestand")
         ORGANISATIONS = "organisations", _("organisaties")
         INVITATIONS = "invitations", _("uitnodigingen")
 
@@ -303,6 +307,20 @@ class ImportJob(models.Model):
     versions = models.JSONField(_("versies"), null=True, blank=True)
     # Organisation files: after the import, invite each organisation's e-mail address as its contact.
     invite_contacts = models.BooleanField(_("contactpersonen uitnodigen"), default=False)
+    # Supplier files: the profile chosen, its layout as it was then (a dry run and its confirmation read the file
+    # alike even when the profile is edited meanwhile), the totals staff typed, and on the confirmation whether
+    # its confirmer accepted the differences the dry run showed against the supplier's totals.
+    profile = models.ForeignKey(
+        "ImportProfile",
+        verbose_name=_("importprofiel"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="jobs",
+    )
+    layout = models.JSONField(_("indeling"), null=True, blank=True)
+    published_totals = models.JSONField(_("gepubliceerde totalen"), null=True, blank=True)
+    differences_accepted = models.BooleanField(_("verschillen aanvaard"), default=False)
     created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
     started_at = models.DateTimeField(_("gestart op"), null=True, blank=True)
     finished_at = models.DateTimeField(_("klaar op"), null=True, blank=True)
@@ -321,6 +339,35 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.get_status_display()})"
+
+
+class ImportProfile(models.Model):  # type: ignore[django-manager-missing]  # 'events' comes from pghistory's event model, built at run time
+    """A supplier's file layout, described once by staff and saved under a name (services/imports/profiles.py
+    reads, checks and exports `layout`; README "Import profiles" documents its JSON shape)."""
+
+    name = models.CharField(_("naam"), max_length=100, unique=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisatie"),
+        on_delete=models.PROTECT,
+        related_name="import_profiles",
+        help_text=_("de gegevensleverancier bij wie de cijfers horen"),
+    )
+    description = models.TextField(_("toelichting"), blank=True)
+    layout = models.JSONField(_("indeling"))
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("gewijzigd op"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("importprofiel")
+        verbose_name_plural = _("importprofielen")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="importprofile_unique_name_any_case"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Reminder(models.Model):

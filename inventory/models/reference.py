@@ -195,6 +195,13 @@ class MeasureMode(models.TextChoices):
     COLLECTIEF = "collectief", _("collectief")
 
 
+class CountedAt(models.TextChoices):
+    """Where a measure's source places a person: the workplace (the employer's establishment) or the home."""
+
+    WORKPLACE = "werkplaats", _("werkplaats")
+    RESIDENCE = "woonplaats", _("woonplaats")
+
+
 class MeasureQuerySet(models.QuerySet["Measure"]):
     def valid_in(self, year: int) -> MeasureQuerySet:
         return self.filter(valid_in(year))
@@ -219,6 +226,13 @@ class Measure(models.Model):  # type: ignore[django-manager-missing]  # 'events'
         default=list,
         blank=True,
         help_text=_("soorten organisaties die deze maatregel rapporteren"),
+    )
+    counted_at = models.CharField(
+        _("geteld naar"),
+        max_length=20,
+        choices=CountedAt.choices,
+        default=CountedAt.WORKPLACE,
+        help_text=_("telt de bron de personen in de gemeente waar ze werken of waar ze wonen?"),
     )
     first_year = models.PositiveSmallIntegerField(_("geldig vanaf"), null=True, blank=True)
     last_year = models.PositiveSmallIntegerField(_("geldig tot en met"), null=True, blank=True)
