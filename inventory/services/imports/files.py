@@ -303,3 +303,117 @@ def caused_by(error: BaseException | None, kind: type[BaseException]) -> bool:
             return True
         error = error.__cause__ or error.__context__
     return False
+
+
+@dataclass
+class Sheet:
+    """One sheet of a supplier's workbook (a CSV file is one sheet without a name): every row with its number,
+    blank rows included, so that a profile's skipped rows count as the supplier's file shows them."""
+
+    name: str
+    rows: Iterator[tuple[int, Cells]]
+
+
+def read_sheets(data: bytes, filename: str, *, wanted: str | Sequence[str], columns: int) -> list[Sheet]:
+    """The sheets a profile names (`wanted`: "first", "all" or sheet names, compared as `text_key` does), read
+    lazily with read_table's limits; a sheet named but missing refuses the file, naming the sheets there are."""
+    from inventory.parsing import text_key
+
+    try:
+        import_size_check(size=len(data))
+    except ValidationError as error:
+        raise Refused(" ".join(error.messages)) from None
+    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
+        raise Refused(_("Het bestand is leeg."))
+    suffix = PurePath(filename or "").suffix.lower()
+    if suffix == ".xlsm":
+        raise Refused(macro_message())
+    if data.startswith(OLE2_SIGNATURE):
+        raise Refused(_("Het bestand is versleuteld of in het oude Excel-formaat .xls; sla het op als .xlsx of CSV."))
+    if not (suffix == ".xlsx" or data.startswith(ZIP_SIGNATURE)):
+        if suffix not in CSV_SUFFIXES:
+            raise Refused(
+                _("Onbekend bestandstype ‘%(name)s’; verwacht een CSV-bestand (.csv) of een Excel-werkmap (.xlsx).")
+                % {"name": cell_shown(filename)}
+            )
+        return [Sheet("", _csv_rows(data))]
+    corrupt = corrupt_message()
+    xlsx_check(data)
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
+        sheets = list(workbook.worksheets)
+    except Exception as error:
+        unsafe = _("Het Excel-bestand bevat onveilige XML (entiteiten of DTD’s) en wordt geweigerd.")
+        raise Refused(unsafe if caused_by(error, defusedxml.DefusedXmlException) else corrupt) from None
+    if wanted == "first":
+        chosen = sheets[:1]
+    elif wanted == "all":
+        chosen = sheets
+    else:
+        by_key = {text_key(sheet.title): sheet for sheet in sheets}
+        missing = [name for name in wanted if text_key(name) not in by_key]
+        if missing:
+            workbook.close()
+            raise Refused(
+                _("Het bestand heeft geen blad ‘%(name)s’; de bladen zijn: %(sheets)s.")
+                % {"name": cell_shown(missing[0]), "sheets": ", ".join(s.title for s in sheets)}
+            )
+        chosen = [by_key[text_key(name)] for name in wanted]
+    max_cells = (settings.IMPORT_MAX_ROWS + 1) * columns
+    too_many = _(
+        "Het Excel-bestand heeft te veel cellen: meer dan %(max)s; verwijder lege rijen en kolommen of splits het op."
+    ) % {"max": number_shown(max_cells)}
+    counted = [0]
+
+    def rows(sheet: Any, last: bool) -> Iterator[tuple[int, Cells]]:
+        sheet.reset_dimensions()
+        source = getattr(sheet, "_get_source")  # noqa: B009
+        # One limit for the whole workbook: each sheet's counter starts where the previous one stopped.
+        counter_of = _CellCounter(source(), max_cells=max_cells - counted[0], message=too_many)
+        setattr(sheet, "_get_source", lambda: counter_of)  # noqa: B010
+        number = 0
+        try:
+            for number, cells in enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), start=1):
+                if number > EXCEL_MAX_ROWS:
+                    raise Refused(corrupt)
+                yield number, cells
+        except Refused:
+            raise
+        except Exception as error:
+            unsafe = _("Het Excel-bestand bevat onveilige XML (entiteiten of DTD’s) en wordt geweigerd.")
+            raise Refused(unsafe if caused_by(error, defusedxml.DefusedXmlException) else corrupt, number + 1) from None
+        finally:
+            counted[0] += counter_of.cells
+            if last:
+                workbook.close()
+
+    return [Sheet(sheet.title, rows(sheet, i == len(chosen) - 1)) for i, sheet in enumerate(chosen)]
+
+
+def _csv_rows(data: bytes) -> Iterator[tuple[int, Cells]]:
+    """A CSV file's rows with their line numbers; the delimiter is the one most lines agree on (title lines above
+    the header make the first line a poor guide)."""
+    not_text = _(
+        "Het bestand is geen tekstbestand in UTF-8 of Windows-1252; sla het op als CSV (UTF-8) of als "
+        "Excel-werkmap (.xlsx)."
+    )
+    if b"\x00" in data:
+        raise Refused(not_text)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+        if "\ufffd" in text:
+            raise Refused(not_text) from None
+    lines = text.splitlines()[:50]
+    delimiter = ";" if sum(line.count(";") for line in lines) > sum(line.count(",") for line in lines) else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    start = 0
+    try:
+        for cells in reader:
+            yield start + 1, cells
+            start = reader.line_num
+    except csv.Error as error:
+        raise Refused(
+            _("Het bestand is geen geldige CSV vanaf deze rij (%(error)s).") % {"error": error}, start + 1
+        ) from None

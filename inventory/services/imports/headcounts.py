@@ -160,6 +160,8 @@ class _ParsedHeadcounts:
     persons: array[int] = field(default_factory=lambda: array("q"))
     fte: array[int] = field(default_factory=lambda: array("q"))  # hundredths; -1 = empty
     key: array[int] = field(default_factory=lambda: array("q"))
+    # 1 = a supplier's hidden small count stored as an estimate (only a supplier file's table has this column).
+    estimated: array[int] = field(default_factory=lambda: array("b"))
 
 
 def _parse_headcounts(
@@ -170,6 +172,7 @@ def _parse_headcounts(
         positions[k] for k in ("year", "organisation", "measure", "region", "persons")
     )
     p_fte = positions.get("fte")
+    p_estimated = positions.get("estimated")
     n_year, n_org, n_measure, n_region, n_persons = (
         names[k] for k in ("year", "organisation", "measure", "region", "persons")
     )
@@ -192,6 +195,7 @@ def _parse_headcounts(
     append_row, append_pair, append_measure = parsed.row.append, parsed.pair.append, parsed.measure.append
     append_region, append_persons, append_fte = parsed.region.append, parsed.persons.append, parsed.fte.append
     append_key, pairs = parsed.key.append, parsed.pairs
+    append_estimated = parsed.estimated.append
 
     for number, cells in table.rows:
         rows += 1
@@ -304,7 +308,7 @@ def _parse_headcounts(
                     "dezelfde organisatie, hetzelfde jaar, dezelfde maatregel en dezelfde regio als rij %(first)s; "
                     "elke combinatie mag maar één keer voorkomen."
                 )
-                % {"first": first},
+                % {"first": errors.row_label(first)},
             )
             continue
         first_row[key] = number
@@ -315,6 +319,7 @@ def _parse_headcounts(
         append_persons(persons)  # type: ignore[arg-type]  # ok: ints here, not error messages
         append_fte(-1 if fte is None else fte)  # type: ignore[arg-type]  # ok: ints here, not error messages
         append_key(key)
+        append_estimated(1 if p_estimated is not None and cells[p_estimated] else 0)
     return rows, parsed
 
 
@@ -324,15 +329,17 @@ where (organisation_id, year) in (select * from unnest(%(organisations)s::bigint
 """
 
 _UPSERT_SQL = """
-insert into inventory_headcount as h (submission_id, measure_id, region_id, persons, fte, explanation)
-select submission_id, measure_id, region_id, persons, fte, '' from import_headcount
+insert into inventory_headcount as h (submission_id, measure_id, region_id, persons, fte, explanation, estimated)
+select submission_id, measure_id, region_id, persons, fte, '', estimated from import_headcount
 on conflict (submission_id, measure_id, region_id) do update
 set {set}
 where {distinct}
 """
-# A stored headcount as one int, persons and FTE (hundredths + 1, 0 = empty) packed: 200,000 of them fit in a
-# dict of plain ints.
+# A stored headcount as one int, persons, the estimate flag and FTE (hundredths + 1, 0 = empty) packed: 200,000
+# of them fit in a dict of plain ints.
 _FTE_BITS = 42
+_ESTIMATED = 1 << _FTE_BITS
+_PERSONS_SHIFT = _FTE_BITS + 1
 
 
 def _copy_text(value: int) -> str:
@@ -524,14 +531,16 @@ def _stored_figures(cursor: Any, submission_of: list[int | None], lookups: _Look
     region_index = {r.pk: i for i, r in enumerate(lookups.regions)}
     n_measures, n_regions = len(lookups.measures), len(lookups.regions)
     cursor.execute(
-        """select submission_id, measure_id, region_id, persons, (fte * 100)::bigint
+        """select submission_id, measure_id, region_id, persons, (fte * 100)::bigint, estimated
            from inventory_headcount where submission_id = any(%(ids)s)""",
         {"ids": list(pair_of_submission)},
     )
     while batch := cursor.fetchmany(10_000):
-        for submission_id, measure_id, region_id, persons, fte in batch:
+        for submission_id, measure_id, region_id, persons, fte, estimated in batch:
             key = (pair_of_submission[submission_id] * n_measures + measure_index[measure_id]) * n_regions
-            figures[key + region_index[region_id]] = persons << _FTE_BITS | (0 if fte is None else fte + 1)
+            figures[key + region_index[region_id]] = (
+                persons << _PERSONS_SHIFT | (_ESTIMATED if estimated else 0) | (0 if fte is None else fte + 1)
+            )
     return figures
 
 
@@ -571,12 +580,17 @@ def _compared(
     changes = _Changes(changed=bytearray(len(parsed.row)), new=bytearray(len(parsed.row)))
     fte_mask = (1 << _FTE_BITS) - 1 if parsed.has_fte else 0
     in_aggregates = [counts_in_aggregates(status) for status in stored.status_of]
+    estimated = parsed.estimated
     for i, key in enumerate(parsed.key):
         old = stored.figures.get(key)
         if old is None:
             report.created += 1
             changes.new[i] = 1
-        elif old >> _FTE_BITS == parsed.persons[i] and (not fte_mask or old & fte_mask == parsed.fte[i] + 1):
+        elif (
+            old >> _PERSONS_SHIFT == parsed.persons[i]
+            and bool(old & _ESTIMATED) == bool(estimated[i])
+            and (not fte_mask or old & fte_mask == parsed.fte[i] + 1)
+        ):
             report.unchanged += 1
             continue
         else:
@@ -612,12 +626,15 @@ def _write_changes(parsed: _ParsedHeadcounts, lookups: _Lookups, stored: _Stored
     region_ids = [r.pk for r in lookups.regions]
     submission_of = stored.submission_of
 
+    estimated = parsed.estimated
+
     def copy_lines(indexes: Iterator[int]) -> Iterator[str]:
         lines: list[str] = []
         for i in indexes:
             lines.append(
                 f"{submission_of[parsed.pair[i]]}\t{measure_ids[parsed.measure[i]]}\t"
-                f"{region_ids[parsed.region[i]]}\t{parsed.persons[i]}\t{_copy_text(parsed.fte[i])}\t\n"
+                f"{region_ids[parsed.region[i]]}\t{parsed.persons[i]}\t{_copy_text(parsed.fte[i])}\t\t"
+                f"{'t' if estimated[i] else 'f'}\n"
             )
             if len(lines) >= 10_000:
                 yield "".join(lines)
@@ -631,7 +648,8 @@ def _write_changes(parsed: _ParsedHeadcounts, lookups: _Lookups, stored: _Stored
         # New figures go straight into the table: the file's submissions are locked (FOR UPDATE), so no other
         # import adds the same keys meanwhile.
         with cursor.copy(
-            "copy inventory_headcount (submission_id, measure_id, region_id, persons, fte, explanation) from stdin"
+            "copy inventory_headcount (submission_id, measure_id, region_id, persons, fte, explanation, estimated) "
+            "from stdin"
         ) as copy:
             for chunk in copy_lines(itertools.compress(range(len(new)), new)):
                 copy.write(chunk)
@@ -639,21 +657,24 @@ def _write_changes(parsed: _ParsedHeadcounts, lookups: _Lookups, stored: _Stored
             cursor.execute("drop table if exists pg_temp.import_headcount")
             cursor.execute(
                 """create temporary table import_headcount (submission_id bigint, measure_id bigint,
-                   region_id bigint, persons integer, fte numeric(12, 2), explanation text)"""
+                   region_id bigint, persons integer, fte numeric(12, 2), explanation text, estimated boolean)"""
             )
             with cursor.copy(
-                "copy import_headcount (submission_id, measure_id, region_id, persons, fte, explanation) from stdin"
+                "copy import_headcount (submission_id, measure_id, region_id, persons, fte, explanation, estimated) "
+                "from stdin"
             ) as copy:
                 for chunk in copy_lines(itertools.compress(range(len(updated)), updated)):
                     copy.write(chunk)
             if parsed.has_fte:
                 upsert = _UPSERT_SQL.format(
-                    set="persons = excluded.persons, fte = excluded.fte",
-                    distinct="(h.persons, h.fte) is distinct from (excluded.persons, excluded.fte)",
+                    set="persons = excluded.persons, fte = excluded.fte, estimated = excluded.estimated",
+                    distinct="(h.persons, h.fte, h.estimated) is distinct from "
+                    "(excluded.persons, excluded.fte, excluded.estimated)",
                 )
             else:
                 upsert = _UPSERT_SQL.format(
-                    set="persons = excluded.persons", distinct="h.persons is distinct from excluded.persons"
+                    set="persons = excluded.persons, estimated = excluded.estimated",
+                    distinct="(h.persons, h.estimated) is distinct from (excluded.persons, excluded.estimated)",
                 )
             cursor.execute(upsert)
             cursor.execute("drop table import_headcount")

@@ -267,7 +267,7 @@ def profile_export_json(profile: ImportProfile) -> str:
 
 @transaction.atomic
 def profile_save(
-    *, name: str, organisation: Organisation, layout: dict[str, Any], description: str = "",
+    *, name: str, organisation: Organisation, layout: Any, description: str = "",
     profile: ImportProfile | None = None,
 ) -> ImportProfile:  # fmt: skip
     """Create a profile, or change `profile`; the layout is checked first (ValidationError)."""

@@ -26,8 +26,14 @@ class ImportRowError:
     column: str
     value: str
     message: str
+    sheet: str = ""  # a supplier workbook's sheet, when it has several
 
     def __str__(self) -> str:
+        if self.sheet:
+            return _("Blad %(sheet)s: %(error)s") % {
+                "sheet": self.sheet,
+                "error": str(ImportRowError(self.row, self.column, self.value, self.message)),
+            }
         if not self.row:
             return self.message
         if not self.column:
@@ -67,7 +73,8 @@ class ImportReport:
     versions (headcounts): every (organisation id, year) of the file as "12:2019" with its submission's version as
     read (None: no submission yet), for a confirmation to check that nothing changed since (headcounts_import's
     expected_versions); invitations (invitation files, and organisation files with invite_contacts): every
-    invitation's line in file order (services.imports.invitations).
+    invitation's line in file order (services.imports.invitations); supplier (supplier files): the reshaped rows'
+    preview, counts and reconciliation (services.imports.supplier).
     """
 
     rows: int = 0
@@ -80,6 +87,7 @@ class ImportReport:
     dry_run: bool = False
     versions: dict[str, int | None] = field(default_factory=dict)
     invitations: list[InvitationLine] = field(default_factory=list)
+    supplier: Any = None  # supplier files: services.imports.supplier.SupplierSummary
 
     @property
     def ok(self) -> bool:
@@ -120,15 +128,23 @@ class Errors:
         """The file as a whole is refused (too many rows, unreadable, changed since its dry run): listed first."""
         self.refusal = ImportRowError(row, "", "", message)
 
+    def row_label(self, row: int) -> str:
+        """How a message names another row of the file (a supplier file's errors name the sheet's own rows)."""
+        return str(row)
+
     def add(self, row: int, column: str, value: Any, message: str) -> None:
         if len(self.items) >= MAX_ERRORS:
             self.more += 1
             return
         self.items.append(ImportRowError(row, column, cell_shown(value), message))
 
+    def order(self, error: ImportRowError) -> Any:
+        """Where an error goes in the list: file order (a supplier workbook's: sheet, then row)."""
+        return error.row
+
     def result(self) -> list[ImportRowError]:
         """In file order (a row's errors in column order), then how many more there were."""
-        self.items.sort(key=lambda error: error.row)
+        self.items.sort(key=self.order)
         items = self.items if self.refusal is None else [self.refusal, *self.items]
         if not self.more:
             return items
