@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import timedelta
 from typing import Any, cast
@@ -31,11 +32,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from inventory.access import UPLOADERS_ONLY, import_kinds_for, import_organisations_for
-from inventory.models import ImportJob
+from inventory.models import ImportJob, ImportProfile
 from inventory.services import imports
 from inventory.services.aggregation import redis_client
 from inventory.services.imports.headcounts import outdated_message, submission_versions
 from inventory.services.imports.report import ImportReport
+from inventory.services.imports.supplier import PublishedTotal, supplier_import
 
 logger = logging.getLogger(__name__)
 PROGRESS_KEY = "inventaris:import:{id}:progress"
@@ -57,12 +59,26 @@ class ImportJobRefused(Exception):
 
 
 def import_job_create(
-    *, user: User, kind: str, filename: str, data: bytes, dry_run: bool = True, invite_contacts: bool = False
+    *,
+    user: User,
+    kind: str,
+    filename: str,
+    data: bytes,
+    dry_run: bool = True,
+    invite_contacts: bool = False,
+    profile: ImportProfile | None = None,
+    published_totals: Sequence[PublishedTotal] = (),
+    layout: dict[str, Any] | None = None,
 ) -> ImportJob:
     """A dry run of an uploaded file, queued for the worker once the transaction commits. `invite_contacts`
-    (organisation files): the import invites each organisation's e-mail address as its contact."""
+    (organisation files): the import invites each organisation's e-mail address as its contact. Supplier files:
+    `profile` (required) is read with its layout as it is now (or `layout`: an earlier job's copy), compared with
+    `published_totals`."""
     if kind not in import_kinds_for(user):
         raise PermissionDenied(str(UPLOADERS_ONLY))
+    supplier = kind == ImportJob.Kind.SUPPLIER
+    if supplier and profile is None:
+        raise ImportJobRefused(_("Kies het importprofiel van de leverancier."))
     job = ImportJob.objects.create(
         user=user,
         kind=kind,
@@ -71,6 +87,9 @@ def import_job_create(
         dry_run=dry_run,
         invite_contacts=invite_contacts and kind == ImportJob.Kind.ORGANISATIONS,
         language=translation.get_language() or "",
+        profile=profile if supplier else None,
+        layout=(layout or profile.layout) if supplier and profile is not None else None,
+        published_totals=[asdict(total) for total in published_totals] if supplier else None,
     )
     _queue(job.pk)
     return job
@@ -84,15 +103,28 @@ def import_job_again(*, job: ImportJob, user: User) -> ImportJob:
     if job.data_deleted_at is not None:
         raise ImportJobRefused(file_deleted_message())
     return import_job_create(
-        user=job.user, kind=job.kind, filename=job.filename, data=bytes(job.data), invite_contacts=job.invite_contacts
+        user=job.user,
+        kind=job.kind,
+        filename=job.filename,
+        data=bytes(job.data),
+        invite_contacts=job.invite_contacts,
+        profile=job.profile,
+        published_totals=job_published_totals(job),
+        layout=job.layout,
     )
 
 
+def job_published_totals(job: ImportJob) -> list[PublishedTotal]:
+    return [PublishedTotal(**total) for total in job.published_totals or []]
+
+
 @transaction.atomic
-def import_job_confirm(*, job: ImportJob, user: User) -> ImportJob:
+def import_job_confirm(*, job: ImportJob, user: User, accept_differences: bool = False) -> ImportJob:
     """The import of a dry run's file, at most once (the dry run's row is locked, and a constraint allows one
     confirmation), and only while the file's submissions are as the dry run saw them. The import runs with the
-    uploader's rules in the name of `user` (the audit trail names who confirmed)."""
+    uploader's rules in the name of `user` (the audit trail names who confirmed). A supplier file whose dry run
+    found differences against the supplier's totals needs `accept_differences` (recorded on the job and in the
+    audit trail's context)."""
     dry_run = ImportJob.objects.select_for_update().get(pk=job.pk)
     if dry_run.kind not in import_kinds_for(user):
         raise PermissionDenied(str(UPLOADERS_ONLY))
@@ -105,6 +137,17 @@ def import_job_confirm(*, job: ImportJob, user: User) -> ImportJob:
         raise ImportJobRefused(file_deleted_message())
     if import_job_outdated(dry_run):
         raise ImportJobRefused(outdated_message())
+    supplier = (dry_run.result or {}).get("supplier") or {}
+    if dry_run.kind == ImportJob.Kind.SUPPLIER:
+        if dry_run.profile is None:
+            raise ImportJobRefused(_("Het importprofiel van deze proefdraai bestaat niet meer; kies een ander."))
+        if supplier.get("differences") and not accept_differences:
+            raise ImportJobRefused(
+                _(
+                    "De proefdraai vond verschillen met de totalen van de leverancier; vink aan dat u ze aanvaardt, "
+                    "of laat de leverancier het bestand verbeteren."
+                )
+            )
     confirmed = ImportJob.objects.create(
         user=dry_run.user,
         kind=dry_run.kind,
@@ -116,6 +159,10 @@ def import_job_confirm(*, job: ImportJob, user: User) -> ImportJob:
         versions=dry_run.versions,
         invite_contacts=dry_run.invite_contacts,
         language=translation.get_language() or "",
+        profile=dry_run.profile,
+        layout=dry_run.layout,
+        published_totals=dry_run.published_totals,
+        differences_accepted=bool(supplier.get("differences")) and accept_differences,
     )
     _queue(confirmed.pk)
     return confirmed
@@ -158,7 +205,7 @@ def import_job_run(*, job_id: UUID | str) -> None:
     )
     if not updated:
         return
-    job = ImportJob.objects.select_related("user", "confirmed_by").get(pk=job_id)
+    job = ImportJob.objects.select_related("user", "confirmed_by", "profile__organisation").get(pk=job_id)
     report: ImportReport | None = None
     try:
         with translation.override(job.language or settings.LANGUAGE_CODE):
@@ -196,6 +243,19 @@ def _run(job: ImportJob) -> ImportReport:
         return imports.organisations_import(**common, invite_contacts=job.invite_contacts, actor=actor)
     if job.kind == ImportJob.Kind.INVITATIONS:
         return imports.invitations_import(**common, actor=actor)
+    if job.kind == ImportJob.Kind.SUPPLIER:
+        if job.profile is None:
+            raise ImportJobRefused(_("Het importprofiel bestaat niet meer."))
+        return supplier_import(
+            **common,
+            profile=job.profile,
+            layout=job.layout,
+            user=job.user,
+            published_totals=job_published_totals(job),
+            accept_differences=job.differences_accepted,
+            expected_versions=None if job.dry_run else (job.versions or {}),
+            acting_user=job.confirmed_by,
+        )
     return imports.headcounts_import(
         **common,
         user=job.user,

@@ -274,3 +274,38 @@ def test_profiles_travel_as_json_and_bad_layouts_name_their_keys(profile: Import
     assert "breed" in text
     with pytest.raises(ValidationError):
         profile_load(b"{not json")
+
+
+def test_the_command_runs_a_profile_and_needs_an_explicit_acceptance(
+    profile: ImportProfile, staff_user: User, tmp_path: Any
+) -> None:
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "rsz.xlsx"
+    path.write_bytes(workbook({"2019": rows_without_placeholder(wide_rows(total_jongeren=31))}))
+    out = io.StringIO()
+    call_command(
+        "import_supplier", str(path), "--profile", "rsz PER gemeente", "--dry-run", "--user", "pom", stdout=out
+    )
+    text = out.getvalue()
+    assert "2019 DGK-JONG (totaalrij): 31, 30, -1" in text
+    assert "31005" in text
+    with pytest.raises(CommandError):
+        call_command(
+            "import_supplier",
+            str(path),
+            "--profile",
+            "RSZ per gemeente",
+            "--user",
+            "pom",
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
+    assert not Headcount.objects.exists()
+    call_command(
+        "import_supplier", str(path), "--profile", "RSZ per gemeente", "--user", "pom", "--accept-differences",
+        "--validate", stdout=io.StringIO(),
+    )  # fmt: skip
+    assert Headcount.objects.filter(submission__status="validated").count() == 6
+    with pytest.raises(CommandError, match="RSZ per gemeente"):
+        call_command("import_supplier", str(path), "--profile", "onbekend", "--user", "pom")
