@@ -180,7 +180,7 @@ class Headcount(models.Model):  # type: ignore[django-manager-missing]  # 'event
     fte = models.DecimalField(_("VTE"), max_digits=12, decimal_places=2, null=True, blank=True)
     explanation = models.TextField(_("toelichting"), blank=True)
     # A supplier's hidden small count ("<5") stored as an estimate: counted in sums, never shown on its own.
-    estimated = models.BooleanField(_("schatting"), default=False)
+    estimated = models.BooleanField(_("schatting"), default=False, db_default=False)
 
     objects = HeadcountQuerySet.as_manager()
 

@@ -219,7 +219,7 @@ class EditionHeadcount(models.Model):
     region = models.ForeignKey(Region, verbose_name=_("regio"), on_delete=models.PROTECT, related_name="+")
     persons = models.IntegerField(_("personen"))
     fte = models.DecimalField(_("VTE"), max_digits=12, decimal_places=2, null=True, blank=True)
-    estimated = models.BooleanField(_("schatting"), default=False)
+    estimated = models.BooleanField(_("schatting"), default=False, db_default=False)
 
     class Meta:
         verbose_name = _("editietelling")

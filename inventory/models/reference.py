@@ -232,6 +232,7 @@ class Measure(models.Model):  # type: ignore[django-manager-missing]  # 'events'
         max_length=20,
         choices=CountedAt.choices,
         default=CountedAt.WORKPLACE,
+        db_default=CountedAt.WORKPLACE,
         help_text=_("telt de bron de personen in de gemeente waar ze werken of waar ze wonen?"),
     )
     first_year = models.PositiveSmallIntegerField(_("geldig vanaf"), null=True, blank=True)

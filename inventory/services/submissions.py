@@ -113,6 +113,8 @@ def headcount_save(
     elif headcount.pk:
         previous = Headcount.objects.get(pk=headcount.pk)
         keys.append((previous.region_id, previous.measure_id))
+    if headcount.persons != persons:
+        headcount.estimated = False  # a typed figure replaces a supplier's estimate
     headcount.measure, headcount.region = measure, region
     headcount.persons, headcount.fte, headcount.explanation = persons, fte, explanation
     headcount.save()
@@ -224,7 +226,9 @@ from unnest(%(measures)s::bigint[], %(regions)s::bigint[], %(persons)s::integer[
             %(explanations)s::text[])
      as c(measure_id, region_id, persons, fte, explanation)
 on conflict (submission_id, measure_id, region_id) do update
-set persons = excluded.persons, fte = excluded.fte, explanation = excluded.explanation
+set persons = excluded.persons, fte = excluded.fte, explanation = excluded.explanation,
+    -- a typed figure replaces a supplier's estimate
+    estimated = h.estimated and h.persons = excluded.persons
 where (h.persons, h.fte, h.explanation) is distinct from (excluded.persons, excluded.fte, excluded.explanation)
 """
 _DELETE_SQL = """

@@ -309,3 +309,36 @@ def test_the_command_runs_a_profile_and_needs_an_explicit_acceptance(
     assert Headcount.objects.filter(submission__status="validated").count() == 6
     with pytest.raises(CommandError, match="RSZ per gemeente"):
         call_command("import_supplier", str(path), "--profile", "onbekend", "--user", "pom")
+
+
+def test_a_typed_figure_replaces_an_estimate_and_a_long_file_does_too(profile: ImportProfile, staff_user: User) -> None:
+    from inventory.services.imports import headcounts_import
+    from inventory.services.submissions import headcount_save
+
+    supplier_import(
+        data=workbook({"2019": rows_without_placeholder(wide_rows())}),
+        filename="x.xlsx",
+        profile=profile,
+        user=staff_user,
+    )
+    brugge_vop = Headcount.objects.get(region__code="31005", measure__code="VOP")
+    damme_oud = Headcount.objects.get(region__code="31006", measure__code="DGK-OUD")
+    assert brugge_vop.estimated
+    headcount_save(
+        submission=brugge_vop.submission,
+        measure=brugge_vop.measure,
+        region=brugge_vop.region,
+        persons=3,
+        user=staff_user,
+    )
+    brugge_vop.refresh_from_db()
+    assert (brugge_vop.persons, brugge_vop.estimated) == (3, False)
+    kbo = profile.organisation.kbo
+    report = headcounts_import(
+        data=f"year,organisation,measure,region,persons\n2019,{kbo},DGK-OUD,31006,2\n".encode(),
+        filename="x.csv",
+        user=staff_user,
+    )
+    assert (report.ok, report.updated) == (True, 1)  # the same 2, now a real figure
+    damme_oud.refresh_from_db()
+    assert (damme_oud.persons, damme_oud.estimated) == (2, False)
