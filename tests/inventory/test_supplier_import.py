@@ -342,3 +342,50 @@ def test_a_typed_figure_replaces_an_estimate_and_a_long_file_does_too(profile: I
     assert (report.ok, report.updated) == (True, 1)  # the same 2, now a real figure
     damme_oud.refresh_from_db()
     assert (damme_oud.persons, damme_oud.estimated) == (2, False)
+
+
+# --- done when: files naming municipalities merged in 2019 and in 2025 land in the arrondissements and provinces of
+# their year, and the present-day municipality shows them -------------------------------------------------------
+
+
+def headline(year: int, code: str) -> int | None:
+    from inventory.models import Aggregate, Scope
+
+    row = Aggregate.objects.filter(
+        year=year, scope=Scope.VALIDATED, region__code=code, trede__isnull=True, measure__isnull=True, grouping=None
+    ).first()
+    return None if row is None else row.persons
+
+
+@pytest.mark.parametrize(
+    ("year", "names", "places"),
+    [
+        # Nevele and Knesselare merged on 1 January 2019 into Deinze 44083 and Aalter 44084 (arrondissement Gent).
+        (
+            2016,
+            ["Nevele", "KNESSELARE"],
+            {"44049": 11, "44029": 22, "44000": 33, "40000": 33, "44083": 11, "44084": 22},
+        ),
+        # Borsbeek into Antwerpen (2025, same code 11002); Kortessem (arrondissement Tongeren) into Hasselt 71072
+        # (arrondissement Hasselt): in 2024 Kortessem counts in Tongeren, Limburg; Hasselt 71072 shows it today.
+        (
+            2024,
+            ["Borsbeek", "Kortessem"],
+            {"11007": 11, "11000": 11, "10000": 11, "11002": 11, "73000": 22, "70000": 22, "71072": 22, "71000": None},
+        ),
+    ],
+)
+def test_a_file_naming_merged_municipalities_lands_in_the_regions_of_its_year(
+    profile: ImportProfile, staff_user: User, year: int, names: list[str], places: dict[str, int | None]
+) -> None:
+    from inventory.services.aggregation import aggregates_recompute
+
+    layout = WIDE_LAYOUT | {"skip_rows": 0, "year": {"from": "fixed", "value": year}, "total_rows": []}
+    rows = [["Gemeente", "Ouderen"], [names[0], 11], [names[1], 22]]
+    report = supplier_import(
+        data=workbook({str(year): rows}), filename="x.xlsx", profile=profile, user=staff_user, layout=layout,
+        validate=True,
+    )  # fmt: skip
+    assert report.ok, [str(e) for e in report.errors]
+    aggregates_recompute(year=year, full=True)
+    assert {code: headline(year, code) for code in places} == places
