@@ -335,22 +335,20 @@ class OwnSource:
 
 
 def _region_ancestors() -> dict[int, list[str]]:
-    """Region id -> the codes it counts at: itself, every ancestor and a merged municipality's successor's."""
-    rows = {
-        pk: (code, parent, successor)
-        for pk, code, parent, successor in Region.objects.values_list("pk", "code", "parent_id", "successor_id")
-    }
+    """Region id -> the codes it counts at, as the aggregates count (aggregation._CLOSURE_CTE): itself, its own
+    ancestors and its successors, not a successor's ancestors: a municipality that merged into one of another
+    arrondissement or province stays in its own for the years it existed."""
+    code_of, parent_of, successor_of = {}, {}, {}
+    for pk, code, parent, successor in Region.objects.values_list("pk", "code", "parent_id", "successor_id"):
+        code_of[pk], parent_of[pk], successor_of[pk] = code, parent, successor
     result: dict[int, list[str]] = {}
-    for pk in rows:
-        codes, todo, seen = [], [pk], set()
-        while todo:
-            current = todo.pop()
-            if current is None or current in seen or current not in rows:
-                continue
-            seen.add(current)
-            code, parent, successor = rows[current]
-            codes.append(code)
-            todo += [parent, successor]
+    for pk in code_of:
+        codes: list[str] = []
+        for start, step in ((pk, parent_of), (successor_of[pk], successor_of)):
+            current = start
+            while current is not None and current in code_of and code_of[current] not in codes:
+                codes.append(code_of[current])
+                current = step[current]
         result[pk] = codes
     return result
 

