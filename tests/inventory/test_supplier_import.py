@@ -380,7 +380,9 @@ def test_a_file_naming_merged_municipalities_lands_in_the_regions_of_its_year(
 ) -> None:
     from inventory.services.aggregation import aggregates_recompute
 
-    layout = WIDE_LAYOUT | {"skip_rows": 0, "year": {"from": "fixed", "value": year}, "total_rows": []}
+    layout = WIDE_LAYOUT | {
+        "skip_rows": 0, "year": {"from": "fixed", "value": year}, "total_rows": [], "measures": {"Ouderen": "DGK-OUD"}
+    }  # fmt: skip
     rows = [["Gemeente", "Ouderen"], [names[0], 11], [names[1], 22]]
     report = supplier_import(
         data=workbook({str(year): rows}), filename="x.xlsx", profile=profile, user=staff_user, layout=layout,
