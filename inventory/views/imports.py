@@ -23,7 +23,7 @@ from inventory.access import (
     import_organisations_for,
     uploader_required,
 )
-from inventory.models import ImportJob, ImportProfile
+from inventory.models import ImportJob, ImportProfile, Region
 from inventory.parsing import IdChoiceField, TextField
 from inventory.selectors.rounds import latest_round_year
 from inventory.services.import_jobs import (
@@ -111,7 +111,8 @@ class UploadForm(forms.Form):
         return "profile" in self.fields
 
     def main_fields(self) -> list[forms.BoundField]:
-        return [field for field in self.visible_fields() if field.name not in self.SUPPLIER_FIELDS]
+        """The fields after the supplier's (the template writes `kind` and those first)."""
+        return [field for field in self.visible_fields() if field.name not in ("kind", *self.SUPPLIER_FIELDS)]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -207,6 +208,13 @@ def job(request: AuthenticatedHttpRequest, pk: str) -> HttpResponse:
     counts = invitation_counts(invitations)
     invitation_file = import_job.kind == ImportJob.Kind.INVITATIONS
     supplier = (import_job.result or {}).get("supplier") or None
+    if supplier:
+        # The preview's regions as codes and names: whether the profile matched the supplier's names shows.
+        codes = {str(row["region"]) for row in supplier.get("rows") or []}
+        names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+        supplier = supplier | {
+            "rows": [row | {"region_name": names.get(str(row["region"]), "")} for row in supplier.get("rows") or []]
+        }
     return render(
         request,
         "inventory/import_job.html",

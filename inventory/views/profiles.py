@@ -192,7 +192,7 @@ class ProfileForm(forms.Form):
     )
     markers = _header(
         gettext_lazy("Tekens voor verborgen kleine aantallen"),
-        help_text=gettext_lazy("Gescheiden door komma’s, bv. ‘<5, -, x’. Leeg als het bestand er geen heeft."),
+        help_text=gettext_lazy("Gescheiden door komma’s, bv. ‘&lt;5, -, x’. Leeg als het bestand er geen heeft."),
     )
     treatment = forms.ChoiceField(
         label=gettext_lazy("Een verborgen aantal"),

@@ -413,9 +413,9 @@ def test_a_supplier_file_shows_how_the_profile_reads_it_and_imports_only_with_th
     assert "RSZ per gemeente" in page
     assert "Zo leest het profiel uw bestand" in page
     preview = page.split("Zo leest het profiel uw bestand", 1)[1].split("</table>", 1)[0]
-    assert re.search(r"<td>5</td><td>C \(Jongeren\)</td><td>2019</td><td>DGK-JONG</td><td>31005</td>", preview)
+    assert re.search(r"<td>5</td><td>C \(Jongeren\)</td><td>2019</td><td>DGK-JONG</td><td>31005 Brugge</td>", preview)
     assert re.search(r"<td>5</td><td>E \(Arbeidshandicap \(VOP\)\)</td>.*?<td>ja \(verborgen aantal\)</td>", preview)
-    assert "Het profiel maakt van het bestand 6 rijen" in page
+    assert "Het profiel maakt van het bestand 6 rijen (één cijfer per jaar, maatregel en gemeente); ze staan" in page
     counts = page.split("Per jaar en maatregel", 1)[1].split("</table>", 1)[0]
     assert re.search(r"<td>2019</td><td>DGK-OUD</td><td class=\"num\">2</td><td class=\"num\">102</td>", counts)
     reconciliation = page.split("Vergelijking met de totalen van de leverancier</caption>", 1)[1].split("</table>")[0]
