@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from inventory.views import api, editions, exports, imports, onboarding, operations, portal, review
+from inventory.views import api, editions, exports, imports, onboarding, operations, portal, profiles, review
 from inventory.views.home import home, key_figures_page
 from inventory.views.tables import AggregateTablePage, HeadcountTablePage, MeasureTablePage, OrganisationTablePage
 
@@ -35,6 +35,11 @@ urlpatterns = [
     path("beheer/onboarding/<int:year>/herinneren/", onboarding.onboarding_remind, name="onboarding-remind"),
     path("beheer/aangiften/<int:pk>/", review.review, name="review"),
     path("beheer/aangiften/<int:pk>/<str:step>/", review.review_step, name="review-step"),
+    path("beheer/importprofielen/", profiles.profile_list, name="import-profiles"),
+    path("beheer/importprofielen/nieuw/", profiles.profile_new, name="import-profile-new"),
+    path("beheer/importprofielen/laden/", profiles.profile_load_view, name="import-profile-load"),
+    path("beheer/importprofielen/<int:pk>/", profiles.profile_edit, name="import-profile-edit"),
+    path("beheer/importprofielen/<int:pk>/export/", profiles.profile_export, name="import-profile-export"),
     path("import/", imports.upload, name="import"),
     path("import/sjabloon/", imports.template, name="import-template"),
     path("import/<uuid:pk>/", imports.job, name="import-job"),

@@ -29,7 +29,7 @@ from inventory.filters import (
     OrganisationTableFilter,
     SubmissionFilter,
 )
-from inventory.models import CollectionRound, Edition, ImportJob, Submission
+from inventory.models import CollectionRound, Edition, ImportJob, ImportProfile, Submission
 from inventory.openapi import FILTERS, PAGING, PUBLIC_PARAMETERS
 from inventory.services.aggregation import aggregates_recompute
 from inventory.views.editions import CompareForm
@@ -96,7 +96,11 @@ PAGES: dict[str, tuple[Callable[[dict], dict], list[str]]] = {
     "inventory:onboarding": (lambda w: {"year": 2020}, ["state", "q"]),
     "inventory:operations": (lambda w: {}, []),
     "inventory:review": (lambda w: {"pk": w["submitted"].pk}, []),
-    "inventory:import": (lambda w: {}, []),
+    "inventory:import": (lambda w: {}, ["kind", "profile"]),
+    "inventory:import-profiles": (lambda w: {}, []),
+    "inventory:import-profile-new": (lambda w: {}, []),
+    "inventory:import-profile-edit": (lambda w: {"pk": w["profile"].pk}, []),
+    "inventory:import-profile-export": (lambda w: {"pk": w["profile"].pk}, []),
     "inventory:import-template": (lambda w: {}, ["format"]),
     "inventory:import-job": (lambda w: {"pk": w["job"].pk}, []),
     "inventory:import-job-status": (lambda w: {"pk": w["job"].pk}, []),
@@ -143,6 +147,7 @@ EXCLUDED = {
     "inventory:review-step": "POST only: a GET is 405 before any parameter is read",
     "inventory:import-job-confirm": "POST only: a GET is 405 before any parameter is read",
     "inventory:import-job-again": "POST only: a GET is 405 before any parameter is read",
+    "inventory:import-profile-load": "POST only: a GET is 405 before any parameter is read",
     "logout": "POST only (a GET is 405); a POST logs the client out",
     "invitation-resend": "POST only: a GET is 405 before any parameter is read",
     "invitation-revoke": "POST only: a GET is 405 before any parameter is read",
@@ -221,8 +226,8 @@ def checksum() -> str:
 @pytest.fixture(scope="module")
 def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
     """A small database with something on every page (built once for the file, rolled back afterwards): two
-    organisations, measures, a round, submissions in every status, aggregates, two editions, an import job; a
-    client per role."""
+    organisations, measures, a round, submissions in every status, aggregates, two editions, an import job, an
+    import profile; a client per role."""
     # Every request comes from one address: without this the public API would answer most of them 429.
     unlimited = override_settings(PUBLIC_API_RATE=0)
     unlimited.enable()
@@ -254,9 +259,27 @@ def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, A
         job = ImportJob.objects.create(
             user=users["editor"], kind="headcounts", filename="a.csv", data=b"", status="done"
         )
+        profile = ImportProfile.objects.create(
+            name="Leverancier",
+            organisation=a,
+            layout={
+                "shape": "long",
+                "region": {"column": "NIS", "by": "code"},
+                "year": {"from": "column", "column": "Jaar"},
+                "measure": {"fixed": measure.code},
+                "persons": {"column": "Aantal"},
+            },
+        )
         api_token_create(user=users["coordinator"], name="fuzz")
         clients = {role: Client() if user is None else logged_in(user) for role, user in users.items()}
-        yield {"a": a, "submitted": submitted, "job": job, "clients": clients, "edition": editions[0]}
+        yield {
+            "a": a,
+            "submitted": submitted,
+            "job": job,
+            "profile": profile,
+            "clients": clients,
+            "edition": editions[0],
+        }
         transaction.set_rollback(True)
     unlimited.disable()
     cache.clear()

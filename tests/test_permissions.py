@@ -14,7 +14,7 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 from django.utils import timezone
 
 from accounts.models import Invitation, Membership, User
-from inventory.models import CollectionRound, ImportJob, Organisation, Submission
+from inventory.models import CollectionRound, ImportJob, ImportProfile, Organisation, Submission
 from tests.conftest import logged_in
 from tests.factories import EditionFactory, MembershipFactory, OrganisationFactory, RegionFactory, UserFactory
 
@@ -27,6 +27,16 @@ LOGIN, ADMIN_LOGIN, INVALID_LINK = "login", "admin-login", "invalid-link"
 API_401 = 401
 # django.contrib.admin's own pages guard themselves; one row for its index stands for all of them.
 ADMIN_NAMESPACE = "admin"
+
+
+# A supplier's layout that needs no measures in the database (the world has none).
+LONG_LAYOUT = {
+    "shape": "long",
+    "region": {"column": "NIS", "by": "code"},
+    "year": {"from": "column", "column": "Jaar"},
+    "measure": {"column": "Maatregel"},
+    "persons": {"column": "Aantal"},
+}
 
 
 @pytest.fixture
@@ -53,7 +63,9 @@ def world(db: None) -> dict:
     invitation = Invitation.objects.create(email="nieuw@example.be", organisation=a, role="editor")
     viewer_membership = Membership.objects.get(user=users["viewer_a"])
     edition = EditionFactory(name="Inventaris 2019", reference_year=2019)
+    profile = ImportProfile.objects.create(name="Leverancier lang", organisation=a, layout=LONG_LAYOUT)
     return {
+        "profile": profile,
         "edition": edition,
         "a": a,
         "submitted": submitted,
@@ -105,6 +117,10 @@ def portal_a_2020(w: dict) -> dict:
 
 def the_job(w: dict) -> dict:
     return {"pk": w["job"].pk}
+
+
+def the_profile(w: dict) -> dict:
+    return {"pk": w["profile"].pk}
 
 
 def year_2020(w: dict) -> dict:
@@ -226,6 +242,15 @@ ROWS: list[Row] = [
     Row("inventory:import-job-status", [LOGIN, 200, 404, 404, 404, 200], kwargs=the_job, contact=404),
     Row("inventory:import-job-confirm", [LOGIN, 403, 404, 404, 404, 403], method="post", kwargs=the_job, contact=404),
     Row("inventory:import-job-again", [LOGIN, 302, 404, 404, 404, 302], method="post", kwargs=the_job, contact=404),
+    # Import profiles: staff only; an empty form comes back with its errors, an empty load too.
+    Row("inventory:import-profiles", [LOGIN, 404, 404, 404, 404, 200]),
+    Row("inventory:import-profile-new", [LOGIN, 404, 404, 404, 404, 200]),
+    Row("inventory:import-profile-new", [LOGIN, 404, 404, 404, 404, 400], method="post"),
+    Row("inventory:import-profile-edit", [LOGIN, 404, 404, 404, 404, 200], kwargs=the_profile),
+    Row("inventory:import-profile-edit", [LOGIN, 404, 404, 404, 404, 400], method="post", kwargs=the_profile),
+    Row("inventory:import-profile-export", [LOGIN, 404, 404, 404, 404, 200], kwargs=the_profile),
+    Row("inventory:import-profile-load", [LOGIN, 404, 404, 404, 404, 400], method="post"),
+    Row("inventory:import-profile-load", [LOGIN, 404, 404, 404, 404, 405]),
     Row("inventory:review-queue", [LOGIN, 404, 404, 404, 404, 200]),
     Row("inventory:operations", [LOGIN, 404, 404, 404, 404, 200]),
     Row("inventory:review", [LOGIN, 404, 404, 404, 404, 200], kwargs=lambda w: {"pk": w["submitted"].pk}),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,6 +26,8 @@ from inventory.models import (
     HISTORY_BASELINE,
     Headcount,
     HeadcountEvent,
+    ImportProfile,
+    ImportProfileEvent,
     Measure,
     Organisation,
     OverlapCorrection,
@@ -44,6 +47,7 @@ HISTORY_CREATE_FIELDS: dict[type[Model], tuple[str, ...]] = {
     Headcount: ("persons", "fte", "explanation"),
     OverlapCorrection: ("persons", "reason"),
     Measure: ("name", "trede", "mode", "group", "first_year", "last_year"),
+    ImportProfile: ("name", "organisation", "description"),
     # accounts (accounts/models.py): who got which role where, each invitation's steps, a user's power.
     Membership: ("user", "organisation", "role"),
     Invitation: ("email", "organisation", "role", "invited_by"),
@@ -94,6 +98,15 @@ def submission_history(*, submission: Submission) -> list[HistoryEntry]:
     # Events written together can share their time: then table, then the order they were written in.
     pairs.sort(key=lambda pair: (pair[0].pgh_created_at, isinstance(pair[0], SubmissionEvent), pair[0].pgh_id))
     return history_entries(pairs[::-1])
+
+
+def import_profile_history(*, profile: ImportProfile) -> list[HistoryEntry]:
+    """Who described or changed a supplier's layout, and how, newest first."""
+    events = list(
+        ImportProfileEvent.objects.filter(pgh_obj_id=profile.pk).select_related("pgh_context").order_by("pgh_id")
+    )
+    pairs = [(event, events[i - 1] if i else None) for i, event in enumerate(events)]
+    return history_entries([pair for pair in pairs if pair[0].pgh_label != HISTORY_BASELINE][::-1])
 
 
 def history_entries(pairs: Sequence[tuple[Event, Event | None]], *, parents: bool = False) -> list[HistoryEntry]:
@@ -179,6 +192,8 @@ def _history_object(event: Event, labels: dict[tuple[type[Model], object], str],
         return _("uitnodiging van %(email)s") % {"email": event.email}
     if isinstance(event, UserEvent):
         return str(event.username)
+    if isinstance(event, ImportProfileEvent):
+        return _("importprofiel %(name)s") % {"name": event.name}
     return str(getattr(event, "code", event.pgh_obj_id))  # type: ignore[attr-defined]  # create_event_model adds pgh_obj and pgh_context
 
 
@@ -240,6 +255,8 @@ def _history_value(field: Field[Any, Any], value: object, labels: dict[tuple[typ
     if field.is_relation:
         # A row deleted since: its id is all that is left.
         return labels.get((cast("type[Model]", field.related_model), value), f"#{value}")
+    if isinstance(value, dict):  # an import profile's layout, as its JSON file writes it
+        return json.dumps(value, ensure_ascii=False)
     if isinstance(value, list):
         return ", ".join(
             str(dict(cast("ArrayField[Any, Any]", field).base_field.flatchoices).get(item, item)) for item in value

@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +23,8 @@ from inventory.access import (
     import_organisations_for,
     uploader_required,
 )
-from inventory.models import ImportJob
+from inventory.models import ImportJob, ImportProfile, Region
+from inventory.parsing import IdChoiceField, TextField
 from inventory.selectors.rounds import latest_round_year
 from inventory.services.import_jobs import (
     ImportJobRefused,
@@ -37,6 +39,7 @@ from inventory.services.import_jobs import (
 from inventory.services.imports import import_size_check
 from inventory.services.imports.headers import HEADCOUNT_COLUMNS
 from inventory.services.imports.invitations import invitation_counts
+from inventory.services.imports.supplier import published_totals_parse
 from inventory.services.imports.template import (
     TEMPLATE_FORMATS,
     OrganisationMeasures,
@@ -46,6 +49,11 @@ from inventory.services.imports.template import (
     template_xlsx,
 )
 from inventory.views.errors import InvalidQuery, invalid_choice
+
+
+class ProfileChoiceField(IdChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name} ({obj.organisation.name})"
 
 
 class UploadForm(forms.Form):
@@ -64,6 +72,28 @@ class UploadForm(forms.Form):
         ),
     )
 
+    # Supplier files (staff): the profile that reads them, and the totals the supplier published.
+    profile = ProfileChoiceField(
+        label=gettext_lazy("Importprofiel"),
+        queryset=ImportProfile.objects.select_related("organisation").order_by("name"),
+        required=False,
+        help_text=gettext_lazy(
+            "Enkel bij een leveranciersbestand: het profiel dat beschrijft hoe het bestand eruitziet."
+        ),
+    )
+    published_totals = TextField(
+        label=gettext_lazy("Gepubliceerde totalen van de leverancier"),
+        required=False,
+        multiline=True,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 40}),
+        help_text=gettext_lazy(
+            "Optioneel, één per regel: MAATREGEL JAAR TOTAAL, bv. ‘DGK-JONG 2019 4443’. De proefdraai vergelijkt ze "
+            "met de som van de ingelezen rijen, net als de totaalrijen van het bestand."
+        ),
+    )
+    SUPPLIER_FIELDS = ("profile", "published_totals")
+
     def __init__(self, *args: Any, kinds: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Invitation files have their own page (accounts: /beheer/uitnodigingen/bestand/), with its explanation.
@@ -71,11 +101,30 @@ class UploadForm(forms.Form):
         cast(forms.ChoiceField, self.fields["kind"]).choices = [(k, ImportJob.Kind(k).label) for k in kinds]
         if ImportJob.Kind.ORGANISATIONS not in kinds:
             del self.fields["invite_contacts"]
+        if ImportJob.Kind.SUPPLIER not in kinds:
+            for name in self.SUPPLIER_FIELDS:
+                del self.fields[name]
+        self.totals: list[Any] = []
+
+    @property
+    def supplier(self) -> bool:
+        return "profile" in self.fields
+
+    def main_fields(self) -> list[forms.BoundField]:
+        """The fields after the supplier's (the template writes `kind` and those first)."""
+        return [field for field in self.visible_fields() if field.name not in ("kind", *self.SUPPLIER_FIELDS)]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("invite_contacts") and data.get("kind") != ImportJob.Kind.ORGANISATIONS:
             self.add_error("invite_contacts", _("Contactpersonen uitnodigen kan enkel bij een organisatiebestand."))
+        if data.get("kind") == ImportJob.Kind.SUPPLIER:
+            if not data.get("profile") and "profile" not in self.errors:
+                self.add_error("profile", _("Kies het importprofiel van de leverancier."))
+            try:
+                self.totals = published_totals_parse(data.get("published_totals") or "")
+            except ValidationError as error:
+                self.add_error("published_totals", error)
         return data
 
     def clean_file(self) -> object:
@@ -87,9 +136,14 @@ class UploadForm(forms.Form):
 
 @uploader_required
 def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = UploadForm(request.POST or None, request.FILES or None, kinds=import_kinds_for(request.user))
+    # ?kind=supplier&profile=<id> (the profiles' links) choose them; an unknown value chooses nothing.
+    initial = {key: request.GET[key] for key in ("kind", "profile") if key in request.GET}
+    form = UploadForm(
+        request.POST or None, request.FILES or None, kinds=import_kinds_for(request.user), initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        supplier = form.cleaned_data["kind"] == ImportJob.Kind.SUPPLIER
         job = import_job_create(
             user=request.user,
             kind=form.cleaned_data["kind"],
@@ -97,6 +151,8 @@ def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
             data=upload.read(),
             dry_run=True,
             invite_contacts=form.cleaned_data.get("invite_contacts", False),
+            profile=form.cleaned_data.get("profile") if supplier else None,
+            published_totals=form.totals if supplier else (),
         )
         return redirect("inventory:import-job", pk=job.pk)
     jobs = ImportJob.objects.filter(user=request.user).defer("data")[:10]
@@ -111,6 +167,7 @@ def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
             "year": year,
             "own": _own_organisations(request, year),
             "template_formats": TEMPLATE_FORMATS,
+            "profiles_exist": form.supplier and ImportProfile.objects.exists(),
         },
     )
 
@@ -150,6 +207,14 @@ def job(request: AuthenticatedHttpRequest, pk: str) -> HttpResponse:
     invitations = (import_job.result or {}).get("invitations") or []
     counts = invitation_counts(invitations)
     invitation_file = import_job.kind == ImportJob.Kind.INVITATIONS
+    supplier = (import_job.result or {}).get("supplier") or None
+    if supplier:
+        # The preview's regions as codes and names: whether the profile matched the supplier's names shows.
+        codes = {str(row["region"]) for row in supplier.get("rows") or []}
+        names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+        supplier = supplier | {
+            "rows": [row | {"region_name": names.get(str(row["region"]), "")} for row in supplier.get("rows") or []]
+        }
     return render(
         request,
         "inventory/import_job.html",
@@ -173,6 +238,8 @@ def job(request: AuthenticatedHttpRequest, pk: str) -> HttpResponse:
             "invitations": invitations,
             "invitation_counts": counts | {"valid": counts["sent"] + counts["nothing"]},
             "upload_url": reverse("invitation-bulk") if invitation_file else reverse("inventory:import"),
+            "supplier": supplier,
+            "error_sheets": any(error.get("sheet") for error in (import_job.result or {}).get("errors") or []),
         },
     )
 
@@ -196,7 +263,9 @@ def job_status(request: AuthenticatedHttpRequest, pk: str) -> JsonResponse:
 def job_confirm(request: AuthenticatedHttpRequest, pk: str) -> HttpResponse:
     import_job = import_job_get_for(request.user, pk)
     try:
-        confirmed = import_job_confirm(job=import_job, user=request.user)
+        confirmed = import_job_confirm(
+            job=import_job, user=request.user, accept_differences=request.POST.get("accept_differences") == "1"
+        )
     except ImportJobRefused as refused:
         messages.error(request, refused.message)
         return redirect("inventory:import-job", pk=(refused.job or import_job).pk)
