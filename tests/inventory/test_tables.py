@@ -365,8 +365,10 @@ def test_the_measure_export_holds_the_filtered_rows(demo_aggregates, editor_a_cl
             "administering_body",
             "first_year",
             "last_year",
+            "counted_at",
         ]
         assert {r["code"] for r in rows} == {"IBO", "GIBO", "WPL", "TWE", "WW", "W2"}, fmt
+        assert {r["counted_at"] for r in rows} == {"woonplaats"}, fmt
         assert {int(r["trede"]) for r in rows} == {4}
 
 
