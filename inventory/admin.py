@@ -258,6 +258,7 @@ class MeasureAdminForm(forms.ModelForm):
             "target_group",
             "administering_body",
             "reporter_kinds",
+            "counted_at",
             "first_year",
             "last_year",
             "note",
@@ -268,8 +269,8 @@ class MeasureAdminForm(forms.ModelForm):
 class MeasureAdmin(ServiceImportMixin, admin.ModelAdmin):
     resource_classes = (MeasureResource,)
     form = MeasureAdminForm
-    list_display = ("code", "name", "trede", "mode", "group", "first_year", "last_year")
-    list_filter = ("trede", "mode", "group")
+    list_display = ("code", "name", "trede", "mode", "group", "counted_at", "first_year", "last_year")
+    list_filter = ("trede", "mode", "group", "counted_at")
     search_fields = ("code", "name", "group")
 
     def save_model(self, request: HttpRequest, obj: Measure, form: forms.ModelForm, change: bool) -> None:

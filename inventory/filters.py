@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from inventory.constants import GROUPING_LEVEL
 from inventory.models import (
     Aggregate,
+    CountedAt,
     Headcount,
     Measure,
     MeasureMode,
@@ -175,11 +176,12 @@ class MeasureTableFilter(FilterSet):
     trede = django_filters.ChoiceFilter(label=_("Trede"), choices=Trede.choices)
     group = django_filters.ChoiceFilter(label=_("Groep"), choices=measure_group_choices)
     mode = django_filters.ChoiceFilter(label=_("Modus"), choices=MeasureMode.choices)
+    counted_at = django_filters.ChoiceFilter(label=_("Geteld naar"), choices=CountedAt.choices)
     year = YearFilter(label=_("Geldig in"), method="filter_year")
 
     class Meta:
         model = Measure
-        fields = ["trede", "group", "mode", "year"]
+        fields = ["trede", "group", "mode", "counted_at", "year"]
 
     def filter_year(self, queryset: MeasureQuerySet, name: str, value: int) -> MeasureQuerySet:
         return queryset.valid_in(value)

@@ -50,6 +50,10 @@ HEADCOUNT_ROW: dict[str, Any] = {
     "fte": {"type": "string", "nullable": True, "description": "full-time equivalents, a decimal as text (12.50)"},
     "status": {"type": "string"},
     "scope": {"type": "string", "enum": list(Scope.values)},
+    "estimated": {
+        "type": "boolean",
+        "description": "a supplier's hidden small count stored as an estimate: counted in sums, never published alone",
+    },
 }
 # The rows' properties are the export's columns, in their order.
 assert list(AGGREGATE_ROW) == AGGREGATE_COLUMNS

@@ -82,6 +82,7 @@ class MeasureResource(ServiceResource):
             "group",
             "target_group",
             "administering_body",
+            "counted_at",
             "first_year",
             "last_year",
             "note",

@@ -134,6 +134,16 @@ class HeadcountTable(tables.Table):
     def render_region(self, record: Headcount) -> str:
         return f"{record.region.name} ({record.region.code})"
 
+    def render_persons(self, record: Headcount, value: int) -> str:
+        if not record.estimated:
+            return count_text(value)
+        # A supplier's hidden small count stored as an estimate: staff see it is one; public files never show it.
+        return format_html(
+            '<abbr class="estimated" title="{}">≈&nbsp;{}</abbr>',
+            _("schatting van een klein aantal dat de leverancier afschermde: telt mee in de sommen, nooit apart"),
+            count_text(value),
+        )
+
 
 class OrganisationTable(tables.Table):
     name = tables.Column(verbose_name=_("Naam"), order_by=_sort("name"))
@@ -164,6 +174,8 @@ class MeasureTable(tables.Table):
     mode = tables.Column(verbose_name=_("Modus"), order_by=_sort("mode"))
     group = tables.Column(verbose_name=_("Groep"), order_by=_sort("group"))
     administering_body = tables.Column(verbose_name=_("Bevoegde instantie"), order_by=_sort("administering_body"))
+    # Whether the source counts a person where they live or where they work: read beside any regional figure.
+    counted_at = tables.Column(verbose_name=_("Geteld naar"), order_by=_sort("counted_at"))
     first_year = YearColumn(verbose_name=_("Geldig vanaf"), order_by=_sort("first_year"))
     last_year = YearColumn(verbose_name=_("Geldig tot en met"), order_by=_sort("last_year"))
 
@@ -172,6 +184,9 @@ class MeasureTable(tables.Table):
 
     def render_trede(self, record: Measure) -> str:
         return str(record.trede)
+
+    def render_counted_at(self, record: Measure) -> str:
+        return record.get_counted_at_display()
 
 
 class AggregateTable(tables.Table):

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from inventory import charts
-from inventory.models import Edition, Measure, Scope
+from inventory.models import CountedAt, Edition, EditionFigure, Measure, Scope
 from inventory.selectors.dashboard import Dashboard, Rung, trede_label
 from inventory.selectors.figures import AggregateColumn as A
 from inventory.selectors.sources import APART, FigureSource, Values, cached
@@ -76,6 +76,28 @@ def protected_table(edition: Edition, year: int) -> ProtectedTable:
 
 def is_hidden(value: object) -> bool:
     return isinstance(value, str)
+
+
+@dataclass(frozen=True)
+class CountedAtGroup:
+    counted_at: str
+    label: str
+    measures: list[Measure]
+
+
+def measures_counted_at(edition: Edition) -> list[CountedAtGroup]:
+    """The measures an edition has figures of, by whether their source counts a person where they live or where
+    they work (Measure.counted_at, as the catalogue says now), for its methodology note; residence first."""
+    used = EditionFigure.objects.filter(edition=edition, measure__isnull=False).values("measure_id").distinct()
+    measures = list(Measure.objects.filter(pk__in=used).order_by("trede", "group", "code"))
+    groups = [
+        CountedAtGroup(value, str(label), [m for m in measures if m.counted_at == value])
+        for value, label in (
+            (CountedAt.RESIDENCE, _("Geteld naar woonplaats")),
+            (CountedAt.WORKPLACE, _("Geteld naar werkplaats")),
+        )
+    ]
+    return [group for group in groups if group.measures]
 
 
 @dataclass(frozen=True)

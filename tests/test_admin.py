@@ -434,6 +434,7 @@ def test_a_measure_records_which_kinds_of_organisation_report_it(staff_client: C
             "mode": "collectief",
             "group": "lokale diensteneconomie",
             "reporter_kinds": ["lde-initiatief", "lokaal-bestuur"],
+            "counted_at": "werkplaats",
         },
     )
 

@@ -51,6 +51,8 @@ class HeadcountColumn(IntEnum):
     fte = 9
     status = 10
     scope = 11
+    # After DESIGN.md's columns, so that programs reading those by position read them as before.
+    estimated = 12
 
 
 HEADCOUNT_COLUMNS = [column.name for column in HeadcountColumn]
@@ -68,6 +70,7 @@ HEADCOUNT_FIELDS = (
     "fte",
     "status",
     "scope",
+    "estimated",
 )
 
 

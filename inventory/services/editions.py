@@ -134,9 +134,10 @@ def edition_publish(
         figures = cursor.rowcount
         cursor.execute(
             """insert into inventory_editionheadcount
-                   (edition_id, year, organisation_id, measure_id, trede, "group", region_id, persons, fte)
+                   (edition_id, year, organisation_id, measure_id, trede, "group", region_id, persons, fte,
+                    estimated)
                select %(edition)s, s.year, s.organisation_id, h.measure_id, m.trede, m."group", h.region_id,
-                      h.persons, h.fte
+                      h.persons, h.fte, h.estimated
                from inventory_headcount h
                join inventory_submission s on s.id = h.submission_id
                join inventory_measure m on m.id = h.measure_id

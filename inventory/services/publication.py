@@ -274,6 +274,7 @@ def publication_workbook(
     freshness = aggregates_freshness(years).as_dict() if edition is None else {}
     workbook = Workbook()
     workbook.remove(cast(Worksheet, workbook.active))  # a new workbook has one sheet
+    measure_codes = {m for _t, _g, m in figures.keys([WEST_VLAANDEREN, FLANDERS]) if m}
     _explanation(
         workbook,
         scope=scope,
@@ -282,6 +283,7 @@ def publication_workbook(
         freshness=freshness,
         incomplete=incomplete,
         edition=edition,
+        measures=list(Measure.objects.filter(code__in=measure_codes).order_by("trede", "group", "code")),
     )
     if not years:
         workbook.save(out)
@@ -360,8 +362,10 @@ def _explanation(
     freshness: dict[str, Any],
     incomplete: dict[int, str],
     edition: Edition | None = None,
+    measures: list[Measure] | None = None,
 ) -> None:
-    """The metadata sheet; of an edition, when it was published instead of when figures were computed."""
+    """The metadata sheet; of an edition, when it was published instead of when figures were computed. Below it,
+    the workbook's measures, each with whether its source counts a person where they live or where they work."""
     ws = workbook.create_sheet(_("Toelichting"))
     ws["A1"] = escape_cell(_("Inventaris sociale economie: tabellenbijlage"))
     ws["A1"].font = Font(bold=True, size=13)
@@ -397,6 +401,21 @@ def _explanation(
     for number, (key, value) in enumerate(rows, start=3):
         ws.cell(number, 1, escape_cell(key)).font = Font(bold=True)
         ws.cell(number, 2, escape_cell(value))
+    if measures:
+        number = len(rows) + 4
+        ws.cell(number, 1, escape_cell(_("Maatregelen"))).font = Font(bold=True, size=12)
+        note = _(
+            "Geteld naar woonplaats: in de gemeente waar de persoon woont; naar werkplaats: in de gemeente waar de "
+            "persoon werkt. Een cijfer per gebied telt elke maatregel zoals haar bron dat doet."
+        )
+        ws.cell(number + 1, 1, escape_cell(note))
+        for column, heading in enumerate((_("Code"), _("Maatregel"), _("Geteld naar")), start=1):
+            ws.cell(number + 2, column, escape_cell(heading)).font = Font(bold=True)
+        for row, measure in enumerate(measures, start=number + 3):
+            ws.cell(row, 1, escape_cell(measure.code))
+            ws.cell(row, 2, escape_cell(measure.name))
+            ws.cell(row, 3, escape_cell(measure.get_counted_at_display()))
+        ws.column_dimensions["C"].width = 16
     ws.column_dimensions["A"].width = 32
     ws.column_dimensions["B"].width = 90
 

@@ -17,7 +17,7 @@ from django.db import transaction
 
 from accounts.services import staff_group_ensure
 from inventory.constants import FLANDERS
-from inventory.models import Measure, MeasureMode, OrganisationKind, Region, RegionGrouping
+from inventory.models import CountedAt, Measure, MeasureMode, OrganisationKind, Region, RegionGrouping
 from inventory.services.aggregation import aggregates_mark_all
 
 PROVINCES = {
@@ -88,9 +88,14 @@ class MeasureSpec:
     reporter_kinds: Sequence[str]
     target_group: str = ""
     note: str = ""
+    counted_at: str = CountedAt.WORKPLACE
 
 
 IND, COL = MeasureMode.INDIVIDUEEL, MeasureMode.COLLECTIEF
+# Our reading of each source (README "Measure catalogue"; staff may change it): the individual measures come from
+# the social-security and VDAB registers, which place a person at home; the collective ones are reported by the
+# organisations themselves, at the workplace.
+HOME, WORK = CountedAt.RESIDENCE, CountedAt.WORKPLACE
 WSE = "Departement Werk en Sociale Economie"
 VDAB = "VDAB"
 SUPPLIER = [K.GEGEVENSLEVERANCIER]
@@ -98,51 +103,53 @@ SUPPLIER = [K.GEGEVENSLEVERANCIER]
 # fmt: off
 MEASURES = [
     MeasureSpec("DGK-JONG", "Doelgroepvermindering jongeren", 5, IND, "doelgroepkortingen", 2016, None, WSE,
-                SUPPLIER, "jongeren"),
+                SUPPLIER, "jongeren", counted_at=HOME),
     # Not in DESIGN.md's catalogue: the press release counts 4,443 young people in 2014, before the Flemish
     # reduction existed (mid-2016); they were under the federal reduction that preceded it.
     MeasureSpec("DGK-JONG-FED", "Doelgroepvermindering jongeren (federaal, vóór de Vlaamse regeling)", 5, IND,
                 "doelgroepkortingen", 2014, 2016, "RSZ", SUPPLIER, "jongeren",
-                "Voorloper van DGK-JONG; nodig om de jongeren van 2014-2016 te tellen."),
+                "Voorloper van DGK-JONG; nodig om de jongeren van 2014-2016 te tellen.", counted_at=HOME),
     MeasureSpec("DGK-OUD", "Doelgroepvermindering oudere werknemers", 5, IND, "doelgroepkortingen", 2014, None, WSE,
-                SUPPLIER, "ouderen"),
+                SUPPLIER, "ouderen", counted_at=HOME),
     MeasureSpec("VOP", "Vlaamse ondersteuningspremie (arbeidshandicap)", 5, IND, "doelgroepkortingen", 2014, None,
-                WSE, SUPPLIER, "arbeidshandicap"),
+                WSE, SUPPLIER, "arbeidshandicap", counted_at=HOME),
     MeasureSpec("DGK-LWZ", "Langdurig werkzoekenden (Activa)", 5, IND, "doelgroepkortingen", 2014, 2018, WSE,
-                SUPPLIER, "langdurig werkzoekenden"),
+                SUPPLIER, "langdurig werkzoekenden", counted_at=HOME),
     MeasureSpec("SINE", "Sociale inschakelingseconomie", 5, IND, "doelgroepkortingen", 2014, None, WSE, SUPPLIER,
-                "langdurig werkzoekenden"),
+                "langdurig werkzoekenden", counted_at=HOME),
     MeasureSpec("TWP50", "Tewerkstellingspremie 50-plussers", 5, IND, "doelgroepkortingen", 2014, 2016, WSE,
-                SUPPLIER, "ouderen"),
+                SUPPLIER, "ouderen", counted_at=HOME),
     MeasureSpec("CMW-BED", "Collectief maatwerk: maatwerkbedrijf", 5, COL, "collectief maatwerk", 2019, None, WSE,
-                [K.MAATWERKBEDRIJF, *SUPPLIER]),
+                [K.MAATWERKBEDRIJF, *SUPPLIER], counted_at=WORK),
     MeasureSpec("CMW-AFD", "Collectief maatwerk: maatwerkafdeling", 5, COL, "collectief maatwerk", 2019, None, WSE,
-                [K.MAATWERKBEDRIJF, *SUPPLIER]),
+                [K.MAATWERKBEDRIJF, *SUPPLIER], counted_at=WORK),
     MeasureSpec("BW", "Beschutte werkplaats", 5, COL, "collectief maatwerk", 2014, 2018, WSE,
-                [K.MAATWERKBEDRIJF, *SUPPLIER]),
+                [K.MAATWERKBEDRIJF, *SUPPLIER], counted_at=WORK),
     MeasureSpec("SW", "Sociale werkplaats", 5, COL, "collectief maatwerk", 2014, 2018, WSE,
-                [K.MAATWERKBEDRIJF, *SUPPLIER]),
+                [K.MAATWERKBEDRIJF, *SUPPLIER], counted_at=WORK),
     MeasureSpec("LDE", "Lokale diensteneconomie", 5, COL, "lokale diensteneconomie", 2015, None, WSE,
-                [K.LDE, K.LOKAAL_BESTUUR, *SUPPLIER]),
-    MeasureSpec("IBO", "Individuele beroepsopleiding", 4, IND, "werkplekleren", 2014, None, VDAB, SUPPLIER),
+                [K.LDE, K.LOKAAL_BESTUUR, *SUPPLIER], counted_at=WORK),
+    MeasureSpec("IBO", "Individuele beroepsopleiding", 4, IND, "werkplekleren", 2014, None, VDAB, SUPPLIER,
+                counted_at=HOME),
     MeasureSpec("GIBO", "Gespecialiseerde IBO", 4, IND, "werkplekleren", 2014, None, VDAB,
-                [K.OPLEIDINGSPARTNER, *SUPPLIER]),
+                [K.OPLEIDINGSPARTNER, *SUPPLIER], counted_at=HOME),
     MeasureSpec("WPL", "Werkplekleren (stages)", 4, IND, "werkplekleren", 2018, None, VDAB,
-                [K.OPLEIDINGSPARTNER, *SUPPLIER]),
+                [K.OPLEIDINGSPARTNER, *SUPPLIER], counted_at=HOME),
     MeasureSpec("TWE", "Tijdelijke werkervaring", 4, IND, "werkervaring", 2017, None, VDAB,
-                [K.OPLEIDINGSPARTNER, *SUPPLIER]),
+                [K.OPLEIDINGSPARTNER, *SUPPLIER], counted_at=HOME),
     MeasureSpec("WEP", "Werkervaringsprogramma (WEP+)", 4, IND, "werkervaring", 2014, 2016, VDAB,
-                [K.OPLEIDINGSPARTNER, *SUPPLIER]),
+                [K.OPLEIDINGSPARTNER, *SUPPLIER], counted_at=HOME),
     MeasureSpec("WW", "Wijk-werken", 4, IND, "wijk-werken", 2018, None, "lokale besturen",
-                [K.LOKAAL_BESTUUR, *SUPPLIER]),
+                [K.LOKAAL_BESTUUR, *SUPPLIER], counted_at=HOME),
     MeasureSpec("PWA", "Plaatselijk werkgelegenheidsagentschap", 4, IND, "wijk-werken", 2014, 2017,
-                "lokale besturen", [K.LOKAAL_BESTUUR, *SUPPLIER]),
+                "lokale besturen", [K.LOKAAL_BESTUUR, *SUPPLIER], counted_at=HOME),
     MeasureSpec("W2", "Activeringstraject (W2)", 4, IND, "activering", 2018, None, VDAB,
-                [K.LOKAAL_BESTUUR, *SUPPLIER]),
-    MeasureSpec("AZ", "Arbeidszorg", 3, COL, "arbeidszorg", 2014, None, WSE, [K.ARBEIDSZORG, *SUPPLIER]),
+                [K.LOKAAL_BESTUUR, *SUPPLIER], counted_at=HOME),
+    MeasureSpec("AZ", "Arbeidszorg", 3, COL, "arbeidszorg", 2014, None, WSE, [K.ARBEIDSZORG, *SUPPLIER],
+                counted_at=WORK),
     MeasureSpec("AMA", "Arbeidsmatige activiteiten (W2)", 3, COL, "arbeidszorg", 2018, None, "lokale besturen",
-                [K.ARBEIDSZORG, K.LOKAAL_BESTUUR, *SUPPLIER]),
-    MeasureSpec("DC", "Dienstencheques", 6, IND, "dienstencheques", 2014, None, WSE, SUPPLIER),
+                [K.ARBEIDSZORG, K.LOKAAL_BESTUUR, *SUPPLIER], counted_at=WORK),
+    MeasureSpec("DC", "Dienstencheques", 6, IND, "dienstencheques", 2014, None, WSE, SUPPLIER, counted_at=HOME),
 ]
 # fmt: on
 

@@ -222,9 +222,10 @@ class SubmissionConflict(Exception):
 
 
 # The changed cells of a form in one statement each, whatever their number: unnest() turns the arrays into rows.
+# A figure typed in a form is never an estimate (those come from supplier files): a changed one loses the flag.
 _UPSERT_SQL = """
-insert into inventory_headcount as h (submission_id, measure_id, region_id, persons, fte, explanation)
-select %(submission)s, c.measure_id, c.region_id, c.persons, c.fte, c.explanation
+insert into inventory_headcount as h (submission_id, measure_id, region_id, persons, fte, explanation, estimated)
+select %(submission)s, c.measure_id, c.region_id, c.persons, c.fte, c.explanation, false
 from unnest(%(measures)s::bigint[], %(regions)s::bigint[], %(persons)s::integer[], %(ftes)s::numeric[],
             %(explanations)s::text[])
      as c(measure_id, region_id, persons, fte, explanation)

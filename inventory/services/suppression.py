@@ -7,6 +7,13 @@ recovered as the total minus the shown members, so the next smallest cell of tha
 zero says nothing about a person; for the same reason a zero is only picked as the second cell when no
 non-zero one is left, since hiding a zero beside a small count would still give that count away.
 
+An estimate (Headcount.estimated: a supplier's hidden small count, "<5", stored as e.g. 2 so that sums hold it) is
+never shown on its own: the measure's cell of the municipality where it was entered (and of the municipalities that
+one merged into) is hidden as a primary cell whatever its count, and secondary suppression then keeps it from being
+derived; every cell above (group and trede totals, arrondissement, province, Flanders) holds it as usual. A hidden
+estimate shows "<5" when its cell is below the threshold, else "x", since "<5" would state a false range. A public
+headcount file hides every estimated row the same way.
+
 Staff files (public=False) are not touched. Aggregates are protected one year at a time over the whole year's
 table, whatever the filters, so that two public files of the same year hide the same cells.
 """
@@ -20,9 +27,10 @@ from itertools import groupby
 from typing import Any, Generic, TypeVar
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from inventory.models import HEADLINE_TREDEN, Edition, Region, RegionGrouping, valid_in
+from inventory.models import HEADLINE_TREDEN, Edition, EditionHeadcount, Headcount, Region, RegionGrouping, valid_in
 from inventory.selectors.figures import AGGREGATE_COLUMNS, AggregateFilters, aggregate_keyed_values
 from inventory.selectors.figures import AggregateColumn as A
 from inventory.selectors.headcounts import HeadcountColumn as H
@@ -63,11 +71,21 @@ class Group(Generic[K]):
 
 
 def suppress(
-    values: Mapping[K, int | None], groups: Iterable[Group[K]], *, threshold: int | None = None
+    values: Mapping[K, int | None],
+    groups: Iterable[Group[K]],
+    *,
+    threshold: int | None = None,
+    estimated: Iterable[K] = (),
 ) -> dict[K, str]:
-    """{cell: PRIMARY | SECONDARY} for the cells to hide. Cells missing from `values` count as shown zeros."""
+    """{cell: PRIMARY | SECONDARY} for the cells to hide. Cells missing from `values` count as shown zeros.
+
+    `estimated`: cells that hold an estimate, hidden as primary cells whatever their count (their status is
+    SECONDARY when the count is not small, for the mark: see the module's docstring)."""
     threshold = small_cell_threshold() if threshold is None else threshold
     hidden: dict[K, str] = {k: PRIMARY for k, v in values.items() if v is not None and 0 < v < threshold}
+    for estimate in estimated:
+        if estimate in values and estimate not in hidden:
+            hidden[estimate] = SECONDARY
     groups = [g for g in groups if g.members]
     groups_of: dict[K, list[int]] = defaultdict(list)
     for index, group in enumerate(groups):
@@ -150,13 +168,43 @@ def aggregate_key(row: Sequence[Any]) -> AggregateKey:
     return (target, row[A.trede], row[A.group], measure_id)
 
 
+def estimated_cells(*, year: int, scope: str, edition: Edition | None = None) -> set[AggregateKey]:
+    """The measure cells of a year's table (live in `scope`, or an edition's) that hold an estimated headcount: of
+    the municipality where it was entered, and of each municipality that one merged into (a present-day view counts
+    it there too). An edition reads its frozen headcounts, with the trede and group they had when it was published,
+    as its figures do."""
+    rows: QuerySet[Any, tuple[int, int, str, int]]
+    if edition is not None:
+        rows = EditionHeadcount.objects.filter(edition=edition, year=year).values_list(
+            "region_id", "trede", "group", "measure_id"
+        )
+    else:
+        rows = (
+            Headcount.objects.in_scope(scope)
+            .filter(submission__year=year)
+            .values_list("region_id", "measure__trede", "measure__group", "measure_id")
+        )
+    found = set(rows.filter(estimated=True, region__level=Region.Level.GEMEENTE).distinct())
+    if not found:
+        return set()
+    successors = dict(Region.objects.filter(successor__isnull=False).values_list("id", "successor_id"))
+    cells: set[AggregateKey] = set()
+    for region_id, trede, group, measure_id in found:
+        place: int | None = region_id
+        while place is not None and (key := (("r", place), trede, group, measure_id)) not in cells:
+            cells.add(key)
+            place = successors.get(place)
+    return cells
+
+
 def aggregate_year_suppression(
     *, year: int, scope: str, edition: Edition | None = None
 ) -> tuple[list[tuple[Any, ...]], dict[AggregateKey, str]]:
     """A year's whole aggregate table (live, or an edition's) with the rows' ids, and the cells to hide in it."""
     rows = aggregate_keyed_values(year=year, scope=scope, edition=edition)
     values = {aggregate_key(row): row[A.persons] for row in rows}
-    return rows, suppress(values, aggregate_groups(values, year=year))
+    estimated = estimated_cells(year=year, scope=scope, edition=edition)
+    return rows, suppress(values, aggregate_groups(values, year=year), estimated=estimated)
 
 
 def public_aggregate_values(
@@ -185,10 +233,14 @@ def public_aggregate_values(
 def public_headcount_values(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
     """Headcounts (ordered by year, region and measure, as headcount_values gives them) with hidden counts
     replaced by their mark, one (year, region, measure) at a time: the organisations' counts there sum to a
-    published aggregate. A hidden count hides its FTE too."""
+    published aggregate. A hidden count hides its FTE too; so does an estimated one, whatever its count."""
     for _key, cell_rows in groupby(rows, key=lambda row: (row[H.year], row[H.region], row[H.measure])):
         cells = list(cell_rows)
-        hidden = suppress({i: row[H.persons] for i, row in enumerate(cells)}, [Group(tuple(range(len(cells))))])
+        hidden = suppress(
+            {i: row[H.persons] for i, row in enumerate(cells)},
+            [Group(tuple(range(len(cells))))],
+            estimated=[i for i, row in enumerate(cells) if row[H.estimated]],
+        )
         for i, row in enumerate(cells):
             status = hidden.get(i)
             if status is None:

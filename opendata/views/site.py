@@ -19,7 +19,13 @@ from inventory.selectors.sources import Place
 from inventory.selectors.years import edition_year_states
 from inventory.services.suppression import legend
 from opendata.cache import public_page
-from opendata.editions import PublicSource, edition_version, public_edition_or_404, public_editions
+from opendata.editions import (
+    PublicSource,
+    edition_version,
+    measures_counted_at,
+    public_edition_or_404,
+    public_editions,
+)
 from opendata.indicators import context_sources, indicator_groups
 from opendata.places import public_areas, public_place
 
@@ -93,6 +99,7 @@ def edition_page(request: HttpRequest, edition: str) -> HttpResponse:
             edition=found, places=[place, public_place(FLANDERS) or Place(FLANDERS, _("Vlaanderen"), "gewest")]
         ),
         "context_sources": context_sources(found),
+        "counted_at": measures_counted_at(found),
         "public": True,
         "areas": public_areas(found.reference_year),
     }

@@ -180,7 +180,7 @@ def test_export_aggregates_writes_csv_json_and_xlsx_with_the_documented_columns(
 
     call_command("export_aggregates", "--format", "xlsx", "--region", FLANDERS, "-o", str(tmp_path / "a.xlsx"))
     workbook = load_workbook(tmp_path / "a.xlsx", read_only=True)
-    assert workbook.sheetnames == ["gegevens", "metadata"]
+    assert workbook.sheetnames == ["gegevens", "metadata", "maatregelen"]
     header, *values = list(workbook["gegevens"].values)
     assert list(header) == AGGREGATE_COLUMNS
     assert len(values) == Aggregate.objects.filter(region__code=FLANDERS, scope="validated").count()

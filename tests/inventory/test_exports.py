@@ -28,6 +28,21 @@ from tests.factories import HeadcountFactory, MeasureFactory, OrganisationFactor
 pytestmark = pytest.mark.django_db
 WVL, FLANDERS, BRUGGE_ARR = "30000", "02000", "31000"
 TEXT_FORMATS = ["csv", "excel-nl", "json", "sdmx", "jsonstat"]
+# DESIGN.md "Interfaces": programs read these first, in this order; later columns only ever come after them.
+DESIGN_HEADCOUNT_COLUMNS = [
+    "year",
+    "organisation",
+    "organisation_name",
+    "measure",
+    "trede",
+    "group",
+    "region",
+    "region_name",
+    "persons",
+    "fte",
+    "status",
+    "scope",
+]
 
 
 def content(response: Any) -> bytes:
@@ -124,7 +139,8 @@ def test_every_format_of_the_headcounts_parses_back_with_the_documented_columns(
     )
     assert len(rows) == expected > 0
     if fmt in ("csv", "excel-nl", "json", "xlsx"):
-        assert list(rows[0]) == HEADCOUNT_COLUMNS
+        assert list(rows[0]) == HEADCOUNT_COLUMNS == [*DESIGN_HEADCOUNT_COLUMNS, "estimated"]
+        assert {str(r["estimated"]).lower() for r in rows} == {"false"}
         assert all(len(str(r["organisation"])) == 10 and str(r["organisation"]).isdigit() for r in rows)
         assert {r["scope"] for r in rows} == {"validated"}
         assert {r["status"] for r in rows} == {"validated"}

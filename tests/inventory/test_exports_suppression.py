@@ -131,6 +131,24 @@ def test_the_threshold_is_a_setting(settings) -> None:
     assert recoverable(TABLE, GROUPS, hidden) == []
 
 
+def test_a_cell_holding_an_estimate_is_hidden_whatever_its_count_and_cannot_be_recovered() -> None:
+    values = {"a": 13, "b": 40, "c": 30, "t": 83}
+    groups = [Group(("a", "b", "c"), "t")]
+
+    hidden = suppress(values, groups, estimated=["a"])
+
+    # 13 is no small count: its mark must not say "<5" (SECONDARY shows "x"), but it is hidden as a first cell.
+    assert hidden == {"a": SECONDARY, "c": SECONDARY}
+    assert recoverable(values, groups, hidden) == []
+    assert suppress(values, groups) == {}
+
+
+def test_a_small_estimate_is_a_small_count() -> None:
+    hidden = suppress({"a": 2, "b": 40, "t": 42}, [Group(("a", "b"), "t")], estimated=["a"])
+
+    assert hidden == {"a": PRIMARY, "b": SECONDARY}
+
+
 # --- public files -----------------------------------------------------------------------------------------------
 
 
@@ -252,3 +270,46 @@ def test_a_higher_threshold_hides_more_and_says_so(small_counts, settings) -> No
     assert {r["persons"] for r in rows_of(text)} == {"<50"}
     assert export.meta["small_cell_threshold"] == 50
     assert "# small_cell_threshold;50" in "".join(csv_chunks(export, excel_nl=True))
+
+
+@pytest.fixture
+def estimates(demo_aggregates) -> None:
+    """In Koekelare (32010), where the demo has no trede 3: arbeidszorg (AZ) for 10 people of a care farm and a
+    supplier's estimate of 2 (its "<5"), in validated submissions."""
+    koekelare = Region.objects.get(code="32010")
+    farm = SubmissionFactory(organisation=OrganisationFactory(name="Zorgboerderij Koekelare", home_region=koekelare))
+    supplier = SubmissionFactory(
+        organisation=OrganisationFactory(name="Leverancier", kind="gegevensleverancier", home_region=koekelare)
+    )
+    az = Measure.objects.get(code="AZ")
+    HeadcountFactory(submission=farm, measure=az, persons=10)
+    HeadcountFactory(submission=supplier, measure=az, persons=2, estimated=True)
+    Submission.objects.filter(pk__in=[farm.pk, supplier.pk]).update(status=SubmissionStatus.VALIDATED)
+    aggregates_recompute(year=2019, full=True)
+
+
+def test_a_public_aggregate_file_hides_the_municipalitys_cell_that_holds_an_estimate(estimates) -> None:
+    public = rows_of(
+        "".join(csv_chunks(aggregates_export(filters=AggregateFilters(years=[2019], measures=["AZ"]), public=True)))
+    )
+    internal = rows_of("".join(csv_chunks(aggregates_export(filters=AggregateFilters(years=[2019], measures=["AZ"])))))
+
+    shown = {r["region"]: r["persons"] for r in public}
+    staff = {r["region"]: int(r["persons"]) for r in internal}
+    assert staff["32010"] == 12
+    assert shown["32010"] == "x"
+    # The province and Flanders count the estimate as usual. The arrondissement Diksmuide has no other arbeidszorg:
+    # its 12 would show Koekelare's, so secondary suppression hides it, and another arrondissement beside it.
+    assert staff["32000"] == 12
+    assert shown["32000"] == "x"
+    for code in ("30000", "02000"):
+        assert shown[code] == str(staff[code]), code
+    assert sum(1 for r in public if r["level"] == "arrondissement" and r["persons"] == "x") >= 2
+
+
+def test_a_public_headcount_file_hides_an_estimated_row_and_a_second_one(estimates) -> None:
+    export = headcounts_export(filters=HeadcountFilters(years=[2019], regions=["32010"], measures=["AZ"]), public=True)
+    rows = {r["organisation_name"]: r for r in rows_of("".join(csv_chunks(export)))}
+
+    assert (rows["Leverancier"]["persons"], rows["Leverancier"]["estimated"]) == ("<5", "true")
+    assert (rows["Zorgboerderij Koekelare"]["persons"], rows["Zorgboerderij Koekelare"]["estimated"]) == ("x", "false")

@@ -365,8 +365,10 @@ def test_the_measure_export_holds_the_filtered_rows(demo_aggregates, editor_a_cl
             "administering_body",
             "first_year",
             "last_year",
+            "counted_at",
         ]
         assert {r["code"] for r in rows} == {"IBO", "GIBO", "WPL", "TWE", "WW", "W2"}, fmt
+        assert {r["counted_at"] for r in rows} == {"woonplaats"}, fmt
         assert {int(r["trede"]) for r in rows} == {4}
 
 
@@ -623,3 +625,20 @@ def test_a_cached_aggregates_table_reads_five_queries_and_follows_every_recomput
     aggregates_mark_years(years=[2019])
     aggregates_recompute(year=2019)
     assert "63.559" in page(coordinator_client, AGGREGATES, **params).content.decode()
+
+
+def test_staff_see_an_estimated_headcount_marked_in_the_table_and_its_export(staff_client: Client) -> None:
+    supplier = OrganisationFactory(name="Leverancier", kind="gegevensleverancier")
+    submission = SubmissionFactory(organisation=supplier, year=2019, status="submitted")
+    HeadcountFactory(submission=submission, persons=2, estimated=True)
+    HeadcountFactory(submission=submission, persons=40)
+
+    response = page(staff_client, HEADCOUNTS, organisation="Leverancier")
+    html = response.content.decode()
+    assert "≈&nbsp;2</abbr>" in html
+    assert 'class="estimated"' in html
+    assert html.count('class="estimated"') == 1  # the 40 is no estimate
+    for fmt in ("csv", "json", "xlsx"):
+        _response, rows = exported(staff_client, HEADCOUNTS, fmt, organisation="Leverancier")
+        assert list(rows[-1])[-1] == "estimated", fmt
+        assert {int(r["persons"]): str(r["estimated"]).lower() for r in rows} == {2: "true", 40: "false"}, fmt

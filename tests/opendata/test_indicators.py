@@ -80,6 +80,26 @@ def test_the_methodology_note_says_the_formula_is_inferred_and_names_the_sources
     assert "Enquête naar de Arbeidskrachten" in page
 
 
+def test_the_methodology_note_lists_which_measures_count_by_residence_and_which_by_workplace(
+    demo_db, clean_redis
+) -> None:
+    response = Client().get("/cijfers/inventaris-2019/")
+    html = response.content.decode()
+
+    assert "Woonplaats of werkplaats" in text(response)
+    residence = re.search(r'<ul data-methodology="woonplaats">(.*?)</ul>', html, re.S)
+    workplace = re.search(r'<ul data-methodology="werkplaats">(.*?)</ul>', html, re.S)
+    assert residence is not None
+    assert workplace is not None
+    assert "Vlaamse ondersteuningspremie (arbeidshandicap) (VOP)" in residence.group(1)
+    assert "Dienstencheques (DC)" in residence.group(1)
+    assert "Arbeidszorg (AZ)" in workplace.group(1)
+    assert "Lokale diensteneconomie (LDE)" in workplace.group(1)
+    assert "(AZ)" not in residence.group(1)
+    assert "(VOP)" not in workplace.group(1)
+    assert html.index("Geteld naar woonplaats") < html.index("Geteld naar werkplaats")
+
+
 def test_a_later_correction_of_a_live_context_figure_does_not_change_the_edition(demo_db, clean_redis) -> None:
     ContextFigure.objects.filter(region__code=WVL, year=2019, indicator="wzg-20-64").update(value=Decimal("70.0"))
     ContextFigure.objects.filter(region__code=WVL, year=2019, indicator="bevolking-20-64").update(value=600_000)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import reduce
 from typing import Any, cast
 
 from django.db.models import QuerySet
@@ -23,6 +25,7 @@ from inventory.models import (
     Scope,
     SubmissionStatus,
     Trede,
+    valid_in,
 )
 from inventory.selectors.figures import (
     AGGREGATE_COLUMNS,
@@ -151,6 +154,9 @@ def _metadata(
         "year_states": _year_states_meta(
             years or filters.years, edition_year_states(edition) if edition else year_states()
         ),
+        # Whether each measure's source counts a person where they live or where they work: a regional figure
+        # means something else for each (README "Measure catalogue").
+        "measures": _measures_meta(codes=filters.measures, years=years or filters.years),
     }
     if edition is not None:
         meta["licence"] = edition.licence
@@ -170,6 +176,20 @@ def _year_states_meta(years: list[int], states: dict[int, YearStatus]) -> dict[s
     """The state of the export's years (every year with a state when no year was chosen)."""
     wanted = years or list(states)
     return {str(y): states[y].as_dict() for y in sorted(wanted) if y in states}
+
+
+def _measures_meta(*, codes: list[str], years: list[int]) -> list[dict[str, Any]]:
+    """The export's measures (those asked for, else those valid in one of its years, else all), each with its
+    code, name and counted_at (woonplaats or werkplaats), by trede, group and code."""
+    measures = Measure.objects.order_by("trede", "group", "code")
+    if codes:
+        measures = measures.filter(code__in=codes)
+    elif years:
+        measures = measures.filter(reduce(operator.or_, (valid_in(year) for year in set(years))))
+    return [
+        {"code": code, "name": name, "counted_at": counted_at}
+        for code, name, counted_at in measures.values_list("code", "name", "counted_at")
+    ]
 
 
 def _incomplete(meta: dict[str, Any]) -> set[int]:
@@ -345,6 +365,7 @@ def headcounts_export(
         Column("fte", Kind.DECIMAL),
         Column("status", Kind.CODE),
         Column("scope", Kind.CODE),
+        Column("estimated", Kind.BOOLEAN),
     )
     assert [c.name for c in columns] == HEADCOUNT_COLUMNS
     if edition:
@@ -486,6 +507,7 @@ MEASURE_EXPORT_COLUMNS = (
     Column("administering_body"),
     Column("first_year", Kind.INTEGER),
     Column("last_year", Kind.INTEGER),
+    Column("counted_at", Kind.CODE),
 )
 
 
