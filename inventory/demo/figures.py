@@ -13,6 +13,21 @@ dienstencheques (trede 6) are SYNTHETIC: the release gives no number for them.
 
 YEARS = range(2014, 2020)
 
+
+def apportion(total: int, weights: list[int]) -> list[int]:
+    """Split `total` over `weights` in whole numbers that add up exactly (largest remainder)."""
+    if total < 0:
+        return [-part for part in apportion(-total, weights)]
+    denominator = sum(weights)
+    quotients = [divmod(total * w, denominator) for w in weights]
+    parts = [q for q, _r in quotients]
+    short = total - sum(parts)
+    by_remainder = sorted(range(len(weights)), key=lambda i: (-quotients[i][1], i))
+    for i in by_remainder[:short]:
+        parts[i] += 1
+    return parts
+
+
 # fmt: off
 WEST_VLAANDEREN: dict[int, dict[str, int]] = {
     2014: {"DGK-JONG-FED": 4443, "DGK-OUD": 18500, "VOP": 4300, "DGK-LWZ": 5200, "SINE": 1289, "TWP50": 3000,

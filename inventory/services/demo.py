@@ -1,5 +1,6 @@
 """Demo data: organisations, users, rounds and validated submissions for 2014-2019 that reproduce POM's 2019
-press release when summed (figures in inventory/demo/figures.py, which says what is synthetic)."""
+press release when summed (figures in inventory/demo/figures.py, which says what is synthetic), and two import
+profiles with a supplier file each to try (inventory/demo/supplier/, not imported)."""
 
 from __future__ import annotations
 
@@ -21,12 +22,15 @@ from accounts.models import Invitation, InvitationRole, Membership, MembershipRo
 from accounts.services import STAFF_GROUP
 from inventory.constants import FLANDERS, WEST_VLAANDEREN
 from inventory.demo import figures
+from inventory.demo.figures import apportion
+from inventory.demo.supplier_files import FOLDER, RSZ_PROFILE_FILE, VDAB_PROFILE_FILE
 from inventory.models import (
     CollectionRound,
     ContextFigure,
     Edition,
     EditionFigure,
     Headcount,
+    ImportProfile,
     Measure,
     Organisation,
     OrganisationKind,
@@ -37,6 +41,7 @@ from inventory.models import (
 )
 from inventory.services.aggregation import aggregates_mark_years
 from inventory.services.editions import edition_publish
+from inventory.services.imports.profiles import profile_load
 from inventory.services.reference import reference_load
 
 K = OrganisationKind
@@ -139,20 +144,6 @@ def synthetic_kbo(n: int) -> str:
     """A valid (mod 97) but invented enterprise number."""
     body = f"0{n:07d}"
     return f"{body}{97 - int(body) % 97:02d}"
-
-
-def apportion(total: int, weights: list[int]) -> list[int]:
-    """Split `total` over `weights` in whole numbers that add up exactly (largest remainder)."""
-    if total < 0:
-        return [-part for part in apportion(-total, weights)]
-    denominator = sum(weights)
-    quotients = [divmod(total * w, denominator) for w in weights]
-    parts = [q for q, _r in quotients]
-    short = total - sum(parts)
-    by_remainder = sorted(range(len(weights)), key=lambda i: (-quotients[i][1], i))
-    for i in by_remainder[:short]:
-        parts[i] += 1
-    return parts
 
 
 def province_figures(year: int, *, edition_2018: bool = False) -> dict[str, dict[str, int]]:
@@ -406,6 +397,7 @@ def demo_load() -> None:
     """Load the demo into a database that has no organisations yet (reference data is loaded first)."""
     reference_load()
     DemoLoader().load()
+    demo_profiles_load()
     aggregates_mark_years(years=figures.YEARS)
     # Published through the service like any edition; it computes the marked years first.
     edition_publish(
@@ -415,6 +407,13 @@ def demo_load() -> None:
         note="Demo: de cijfers van het persbericht Inventaris 2019; 2018 herzien van 57.302 naar 57.462.",
         user=User.objects.get(username="coordinator"),
     )
+
+
+def demo_profiles_load() -> list[ImportProfile]:
+    """The demo's import profiles (inventory/demo/supplier/*.json), created or replaced by name, so a second run
+    leaves the same two. Their files lie beside them; the demo does not import them (README, "Supplier files: try
+    it")."""
+    return [profile_load((FOLDER / name).read_bytes())[0] for name in (RSZ_PROFILE_FILE, VDAB_PROFILE_FILE)]
 
 
 def demo_logins() -> list[tuple[str, str, str]]:
