@@ -15,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -28,7 +29,8 @@ def test_no_bench_module_shadows_another() -> None:
     """bench/ comes first on sys.path when a script there runs: a module named like one of the standard library
     or an installed package would hide it (bench/http.py once hid `http` from Django)."""
     names = [path.stem for path in (ROOT / "bench").glob("*.py") if path.stem != "__init__"]
-    assert {"aggregates", "backups", "common", "exports", "imports", "pages", "portal", "upload_limits"} <= set(names)
+    expected = {"aggregates", "backups", "common", "exports", "imports", "pages", "portal", "supplier", "upload_limits"}
+    assert expected <= set(names)
     assert [name for name in names if name in sys.stdlib_module_names] == []
     assert [name for name in names if importlib.util.find_spec(name) is not None] == []
 
@@ -207,3 +209,29 @@ def test_backups(quick_database: str) -> None:
     assert lines(output, r"^restore check: inventaris-backup-\d{8}-\d{6}\.tar is in orde: ")
     assert not database_exists(quick_database)
     assert not database_exists(f"{quick_database}_plain_restore")
+
+
+# bench/supplier.py names its database after the one in DATABASE_URL (inventaris_bench_supplier under `make test`).
+SUPPLIER_QUICK_DB = (
+    f"{urlsplit(os.environ.get('DATABASE_URL', '')).path.lstrip('/') or 'inventaris'}_bench_supplier_quick"
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("quick_database", [SUPPLIER_QUICK_DB], indirect=True)
+def test_supplier(quick_database: str) -> None:
+    output = run_bench("supplier.py")
+
+    assert lines(output, r"^data: 200 figures = 20 measures x 2 years x the municipalities of each year \(at most 5; ")
+    for label in (
+        r"long CSV, headcounts_import \(baseline\)",
+        r"long CSV again \(unchanged\)",
+        "long XLSX, headcounts_import",
+        "wide XLSX by name, supplier_import through its profile",
+        r"wide XLSX again \(unchanged\)",
+    ):
+        assert lines(output, rf"^{label} +[\d.]+ +[\d,]+ +[\d.]+x +\d+ MB$"), label
+    goal = r"\(the wide file within 1.5x of the long CSV's time per row, median of the rounds\)"
+    assert lines(output, rf"^(goal met|GOAL MISSED) {goal}: [\d.]+x; unchanged the second time: [\d.]+x$")
+    assert lines(output, r"^wide / long CSV in each round: [\d.]+x$")
+    assert not database_exists(quick_database)
