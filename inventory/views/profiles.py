@@ -26,6 +26,7 @@ from inventory.selectors.history import import_profile_history
 from inventory.services.imports.profiles import (
     MAX_PROFILE_BYTES,
     MAX_SKIP_ROWS,
+    layout_measures,
     profile_export_json,
     profile_load,
     profile_save,
@@ -334,7 +335,7 @@ def _initial(profile: ImportProfile) -> dict[str, Any]:
     sheets = layout.get("sheets", "first")
     measure = section("measure")
     suppressed = section("suppressed")
-    measures = section("measures")
+    measures = layout_measures(layout)
     return {
         "organisation": str(profile.organisation_id),
         "name": profile.name,
@@ -348,7 +349,7 @@ def _initial(profile: ImportProfile) -> dict[str, Any]:
         "year_from": section("year").get("from"),
         "year_column": section("year").get("column", ""),
         "year_value": section("year").get("value"),
-        "measures": "\n".join(f"{header} = {code}" for header, code in measures.items()),
+        "measures": "\n".join(f"{header} = {code}" for header, code in measures),
         "measure_from": "fixed" if measure.get("fixed") else "column",
         "measure_column": measure.get("column", ""),
         "measure_fixed": measure.get("fixed", ""),

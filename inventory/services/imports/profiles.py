@@ -13,7 +13,8 @@ the shape:
         "region": {"column": "Gemeente", "by": "name"},      # by "code" (NIS) or "name" (matched for the year)
         "year": {"from": "fixed", "value": 2019},            # or {"from": "column", "column": "Jaar"},
                                                              # or {"from": "sheet"} (a year in the sheet's name)
-        "measures": {"Jongeren": "DGK-JONG", "Ouderen": "DGK-OUD"},   # wide: column header -> measure code
+        "measures": [{"column": "Jongeren", "measure": "DGK-JONG"},   # wide: column header -> measure code,
+                     {"column": "Ouderen", "measure": "DGK-OUD"}],   # in the file's order ({"Jongeren": ...} too)
         "measure": {"column": "Maatregel"} or {"fixed": "VOP"},      # long
         "persons": {"column": "Aantal"},                              # long
         "ignore_rows": ["Bron"],               # rows whose region cell starts with one of these are skipped
@@ -81,7 +82,8 @@ class Layout:
             | ({"value": self.year} if self.year_from == "fixed" else {}),
         }
         if self.shape == "wide":
-            data["measures"] = dict(self.measures)
+            # A list: PostgreSQL's jsonb would put an object's keys in its own order, not the file's.
+            data["measures"] = [{"column": header, "measure": code} for header, code in self.measures.items()]
         else:
             data["measure"] = {"column": self.measure_column} if self.measure_column else {"fixed": self.measure}
             data["persons"] = {"column": self.persons_column}
@@ -183,12 +185,15 @@ def layout_parse(data: Any) -> Layout:
     measure_column = measure = persons_column = ""
     codes = {code.upper(): code for code in Measure.objects.values_list("code", flat=True)}
     if shape == "wide":
-        mapping = data.get("measures")
-        if not isinstance(mapping, dict) or not mapping:
-            problems.add("measures", _('verwacht per kolomkop een maatregelcode, bv. {"Jongeren": "DGK-JONG"}.'))
+        mapping = layout_measures(data)
+        if not mapping:
+            problems.add(
+                "measures",
+                _('verwacht per kolomkop een maatregelcode, bv. [{"column": "Jongeren", "measure": "DGK-JONG"}].'),
+            )
         else:
             seen: dict[str, str] = {}
-            for header, code in mapping.items():
+            for header, code in mapping:
                 name = _text(header, "measures", problems)
                 if not isinstance(code, str) or code.upper() not in codes:
                     problems.add(
@@ -248,6 +253,17 @@ def layout_parse(data: Any) -> Layout:
         treatment=treatment,
         estimate=estimate,
     )
+
+
+def layout_measures(data: Any) -> list[tuple[Any, Any]]:
+    """A stored or typed layout's (column header, measure code) pairs in their order, read leniently: a list of
+    {"column", "measure"} objects or an object of header -> code; [] when neither."""
+    mapping = data.get("measures") if isinstance(data, dict) else None
+    if isinstance(mapping, dict):
+        return list(mapping.items())
+    if isinstance(mapping, list) and all(isinstance(item, dict) for item in mapping):
+        return [(item.get("column"), item.get("measure")) for item in mapping]
+    return []
 
 
 def profile_export(profile: ImportProfile) -> dict[str, Any]:
