@@ -321,6 +321,8 @@ class ImportJob(models.Model):
     layout = models.JSONField(_("indeling"), null=True, blank=True)
     published_totals = models.JSONField(_("gepubliceerde totalen"), null=True, blank=True)
     differences_accepted = models.BooleanField(_("verschillen aanvaard"), default=False)
+    # Staff's headcount and supplier files: validate the file's submissions after the import (they count at once).
+    validate = models.BooleanField(_("valideren na het inlezen"), default=False, db_default=False)
     created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
     started_at = models.DateTimeField(_("gestart op"), null=True, blank=True)
     finished_at = models.DateTimeField(_("klaar op"), null=True, blank=True)

@@ -31,7 +31,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from inventory.access import UPLOADERS_ONLY, import_kinds_for, import_organisations_for
+from inventory.access import UPLOADERS_ONLY, import_kinds_for, import_organisations_for, is_staff_member
 from inventory.models import ImportJob, ImportProfile
 from inventory.services import imports
 from inventory.services.aggregation import redis_client
@@ -69,11 +69,13 @@ def import_job_create(
     profile: ImportProfile | None = None,
     published_totals: Sequence[PublishedTotal] = (),
     layout: dict[str, Any] | None = None,
+    validate: bool = False,
 ) -> ImportJob:
     """A dry run of an uploaded file, queued for the worker once the transaction commits. `invite_contacts`
     (organisation files): the import invites each organisation's e-mail address as its contact. Supplier files:
     `profile` (required) is read with its layout as it is now (or `layout`: an earlier job's copy), compared with
-    `published_totals`."""
+    `published_totals`. `validate` (staff, headcount and supplier files): the import validates the file's
+    submissions afterwards, so that its figures count at once."""
     if kind not in import_kinds_for(user):
         raise PermissionDenied(str(UPLOADERS_ONLY))
     supplier = kind == ImportJob.Kind.SUPPLIER
@@ -90,6 +92,7 @@ def import_job_create(
         profile=profile if supplier else None,
         layout=(layout or profile.layout) if supplier and profile is not None else None,
         published_totals=[asdict(total) for total in published_totals] if supplier else None,
+        validate=validate and is_staff_member(user) and kind in (ImportJob.Kind.HEADCOUNTS, ImportJob.Kind.SUPPLIER),
     )
     _queue(job.pk)
     return job
@@ -111,6 +114,7 @@ def import_job_again(*, job: ImportJob, user: User) -> ImportJob:
         profile=job.profile,
         published_totals=job_published_totals(job),
         layout=job.layout,
+        validate=job.validate,
     )
 
 
@@ -163,6 +167,7 @@ def import_job_confirm(*, job: ImportJob, user: User, accept_differences: bool =
         layout=dry_run.layout,
         published_totals=dry_run.published_totals,
         differences_accepted=bool(supplier.get("differences")) and accept_differences,
+        validate=dry_run.validate,
     )
     _queue(confirmed.pk)
     return confirmed
@@ -255,6 +260,7 @@ def _run(job: ImportJob) -> ImportReport:
             accept_differences=job.differences_accepted,
             expected_versions=None if job.dry_run else (job.versions or {}),
             acting_user=job.confirmed_by,
+            validate=job.validate and not job.dry_run,
         )
     return imports.headcounts_import(
         **common,
@@ -262,6 +268,7 @@ def _run(job: ImportJob) -> ImportReport:
         organisations=import_organisations_for(job.user),
         expected_versions=None if job.dry_run else (job.versions or {}),
         acting_user=job.confirmed_by,
+        validate=job.validate and not job.dry_run,
     )
 
 

@@ -23,7 +23,7 @@ from inventory.access import (
     import_organisations_for,
     uploader_required,
 )
-from inventory.models import ImportJob, ImportProfile, Region
+from inventory.models import ImportJob, ImportProfile, Region, Submission
 from inventory.parsing import IdChoiceField, TextField
 from inventory.selectors.rounds import latest_round_year
 from inventory.services.import_jobs import (
@@ -92,6 +92,14 @@ class UploadForm(forms.Form):
             "met de som van de ingelezen rijen, net als de totaalrijen van het bestand."
         ),
     )
+    validate = forms.BooleanField(
+        label=gettext_lazy("De aangiften van het bestand na het inlezen valideren"),
+        required=False,
+        help_text=gettext_lazy(
+            "Enkel bij tellingen en leveranciersbestanden, voor POM-medewerkers: de cijfers tellen dan meteen mee in "
+            "de aggregaten. Zonder vinkje komen ze in een ontwerp-aangifte die u later valideert."
+        ),
+    )
     SUPPLIER_FIELDS = ("profile", "published_totals")
 
     def __init__(self, *args: Any, kinds: list[str], **kwargs: Any) -> None:
@@ -101,8 +109,8 @@ class UploadForm(forms.Form):
         cast(forms.ChoiceField, self.fields["kind"]).choices = [(k, ImportJob.Kind(k).label) for k in kinds]
         if ImportJob.Kind.ORGANISATIONS not in kinds:
             del self.fields["invite_contacts"]
-        if ImportJob.Kind.SUPPLIER not in kinds:
-            for name in self.SUPPLIER_FIELDS:
+        if ImportJob.Kind.SUPPLIER not in kinds:  # staff only
+            for name in (*self.SUPPLIER_FIELDS, "validate"):
                 del self.fields[name]
         self.totals: list[Any] = []
 
@@ -116,6 +124,8 @@ class UploadForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if data.get("validate") and data.get("kind") not in (ImportJob.Kind.HEADCOUNTS, ImportJob.Kind.SUPPLIER):
+            self.add_error("validate", _("Valideren kan enkel bij een bestand met tellingen of van een leverancier."))
         if data.get("invite_contacts") and data.get("kind") != ImportJob.Kind.ORGANISATIONS:
             self.add_error("invite_contacts", _("Contactpersonen uitnodigen kan enkel bij een organisatiebestand."))
         if data.get("kind") == ImportJob.Kind.SUPPLIER:
@@ -153,6 +163,7 @@ def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
             invite_contacts=form.cleaned_data.get("invite_contacts", False),
             profile=form.cleaned_data.get("profile") if supplier else None,
             published_totals=form.totals if supplier else (),
+            validate=form.cleaned_data.get("validate", False),
         )
         return redirect("inventory:import-job", pk=job.pk)
     jobs = ImportJob.objects.filter(user=request.user).defer("data")[:10]
@@ -208,6 +219,12 @@ def job(request: AuthenticatedHttpRequest, pk: str) -> HttpResponse:
     counts = invitation_counts(invitations)
     invitation_file = import_job.kind == ImportJob.Kind.INVITATIONS
     supplier = (import_job.result or {}).get("supplier") or None
+    result = import_job.result or {}
+    submissions = (
+        Submission.objects.filter(pk__in=result.get("submission_ids") or []).select_related("organisation")
+        if ok and not import_job.dry_run and import_job.kind in (ImportJob.Kind.HEADCOUNTS, ImportJob.Kind.SUPPLIER)
+        else Submission.objects.none()
+    )
     if supplier:
         # The preview's regions as codes and names: whether the profile matched the supplier's names shows.
         codes = {str(row["region"]) for row in supplier.get("rows") or []}
@@ -239,6 +256,7 @@ def job(request: AuthenticatedHttpRequest, pk: str) -> HttpResponse:
             "invitation_counts": counts | {"valid": counts["sent"] + counts["nothing"]},
             "upload_url": reverse("invitation-bulk") if invitation_file else reverse("inventory:import"),
             "supplier": supplier,
+            "submissions": list(submissions.order_by("year", "organisation__name")),
             "error_sheets": any(error.get("sheet") for error in (import_job.result or {}).get("errors") or []),
         },
     )

@@ -648,7 +648,7 @@ BAD_CSV = [
         csv_case(HEADER, GOOD, "2019,{a},IBO,55555,1"),
         "t.csv",
         (3, "region", "55555"),
-        "onbekende regio ‘55555’; verwacht een NIS-code van vijf cijfers",
+        "er is geen regio met NIS-code ‘55555’ (Statbel)",
     ),
     (
         "region that did not exist that year",

@@ -132,6 +132,10 @@ class _Lookups:
             text = text.zfill(5)  # a spreadsheet drops the leading zero of 02000
         index = self.region_index.get(text)
         if index is None:
+            if is_digits(text) and len(text) == 5:
+                return _("er is geen regio met NIS-code ‘%(value)s’ (Statbel); controleer de code.") % {
+                    "value": cell_shown(value)
+                }
             return _("onbekende regio ‘%(value)s’; verwacht een NIS-code van vijf cijfers, bv. 31005 voor Brugge.") % {
                 "value": cell_shown(value)
             }

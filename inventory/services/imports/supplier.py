@@ -35,11 +35,11 @@ from accounts.models import User
 from inventory.access import is_staff_member
 from inventory.history import history_context
 from inventory.kbo import format_kbo
-from inventory.models import ImportProfile
+from inventory.models import ImportProfile, Measure, Region
 from inventory.parsing import text_key
 from inventory.services.imports.cells import cell_shown, cell_text, number_shown, parse_persons, parse_year
 from inventory.services.imports.files import Cells, Sheet, Table, read_sheets
-from inventory.services.imports.headcounts import _Lookups, _parse_headcounts, _store_headcounts
+from inventory.services.imports.headcounts import _Lookups, _parse_headcounts, _store_headcounts, validation_message
 from inventory.services.imports.headers import Header
 from inventory.services.imports.places import PlaceNames
 from inventory.services.imports.profiles import Layout, layout_parse
@@ -51,8 +51,10 @@ from inventory.services.imports.report import (
     ProgressCallback,
     Refused,
 )
+from inventory.services.submissions import check_region_exists
 
 PREVIEW_ROWS = 20
+GROUPED_TOTAL = re.compile(r"(?<![0-9.])[0-9]{1,3}(?:[. \u00a0][0-9]{3})+(?![0-9])")
 YEAR_IN_NAME = re.compile(r"(?<![0-9])(20[0-9]{2})(?![0-9])")
 # The reshaped table's columns, as headcounts' parser reads them.
 _KEYS = ("year", "organisation", "measure", "region", "persons", "estimated")
@@ -119,6 +121,7 @@ class SupplierSummary:
     ignored_columns: list[str] = field(default_factory=list)
     ignored_rows: int = 0
     total_rows: int = 0
+    empty_cells: int = 0  # measure cells left empty: no figure
 
 
 def published_totals_parse(text: str) -> list[PublishedTotal]:
@@ -127,9 +130,12 @@ def published_totals_parse(text: str) -> list[PublishedTotal]:
     totals: list[PublishedTotal] = []
     problems: list[str] = []
     seen: set[tuple[str, int]] = set()
+    codes = {code.upper() for code in Measure.objects.values_list("code", flat=True)}
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
+        # A total as a publication writes it (32.108 or 6 452) is read as the whole number it is.
+        line = GROUPED_TOTAL.sub(lambda m: m.group(0).replace(".", "").replace(" ", "").replace("\u00a0", ""), line)
         parts = [p for p in re.split(r"[\s;,]+", line.strip()) if p]
         year = parse_year(parts[1]) if len(parts) == 3 else None
         persons = parse_persons(parts[2]) if len(parts) == 3 else None
@@ -140,6 +146,11 @@ def published_totals_parse(text: str) -> list[PublishedTotal]:
             )
             continue
         key = (parts[0].upper(), year)
+        if key[0] not in codes:
+            problems.append(
+                _("Regel %(line)s: onbekende maatregel ‘%(measure)s’.") % {"line": number, "measure": parts[0]}
+            )
+            continue
         if key in seen:
             problems.append(
                 _("Regel %(line)s: %(measure)s %(year)s staat er twee keer.")
@@ -237,6 +248,7 @@ class _Reshaped:
     ignored_columns: list[str] = field(default_factory=list)
     ignored_rows: int = 0
     total_rows: int = 0
+    empty_cells: int = 0
     preview: list[LongRow] = field(default_factory=list)
 
 
@@ -248,6 +260,8 @@ class _Reshaper:
         self.layout, self.kbo, self.sheets, self.errors = layout, kbo, sheets, errors
         self.origins = errors.origins
         self.names = PlaceNames() if layout.region_by == "name" else None
+        self.codes = {r.code: r for r in Region.objects.all()} if layout.region_by == "code" else {}
+        self.code_problems: dict[tuple[str, int], str | None] = {}
         self.result = _Reshaped()
         self.ignore = tuple(text_key(t) for t in layout.ignore_rows)
         self.totals = tuple(text_key(t) for t in layout.total_rows)
@@ -408,7 +422,12 @@ class _Reshaper:
                 errors.add_at(index, number, origins.year_column_label(index), cells[year_position], year)
                 continue
             region: Any = raw_region
-            if names is not None:
+            if names is None:
+                problem = self._code_problem(region_text, year)  # type: ignore[arg-type]  # ok: an int here
+                if problem:
+                    errors.add_at(index, number, origins.label(index, region_position), region_text, problem)
+                    continue
+            else:
                 found_region = names.find(region_text, year)  # type: ignore[arg-type]  # ok: an int here
                 if type(found_region) is str:
                     errors.add_at(index, number, origins.label(index, region_position), region_text, found_region)
@@ -419,6 +438,7 @@ class _Reshaper:
                     raw = cells[position] if position < width else None
                     text = cell_text(raw)
                     if not text:
+                        self.result.empty_cells += 1
                         continue
                     estimated = 0
                     if text.casefold() in markers:
@@ -441,6 +461,25 @@ class _Reshaper:
                 if measure_position >= 0:
                     measure = cells[measure_position] if measure_position < width else None
                 yield self._emit(index, number, persons_position, [year, kbo, measure, region, raw, estimated])
+
+    def _code_problem(self, text: str, year: int) -> str | None:
+        """Why a region code cannot hold this row's figures in `year`: one error per row, not one per column."""
+        key = (text, year)
+        if key not in self.code_problems:
+            digits = text.isascii() and text.isdigit()
+            region = self.codes.get(text.zfill(5) if digits else text)
+            if region is not None:
+                self.code_problems[key] = validation_message(check_region_exists, region, year)
+            elif digits and len(text) <= 5:
+                self.code_problems[key] = _(
+                    "er is geen regio met NIS-code ‘%(value)s’ (Statbel); controleer de code."
+                ) % {"value": text}
+            else:
+                self.code_problems[key] = _(
+                    "‘%(value)s’ is geen NIS-code; dit profiel verwacht NIS-codes in deze kolom (of kies in het "
+                    "profiel ‘gemeentenaam’)."
+                ) % {"value": cell_shown(text)}
+        return self.code_problems[key]
 
     def _refused(self, text: str) -> str:
         return _(
@@ -522,6 +561,7 @@ def supplier_import(
     summary.long_rows = report.rows
     summary.ignored_columns = list(dict.fromkeys(reshaped.ignored_columns))
     summary.ignored_rows, summary.total_rows = reshaped.ignored_rows, reshaped.total_rows
+    summary.empty_cells = reshaped.empty_cells
     summary.counts, summary.reconciliation = _reconcile(parsed, lookups, reshaped.file_totals, published_totals)
     summary.differences = any(line.difference for line in summary.reconciliation)
     summary.differences_accepted = summary.differences and accept_differences
@@ -581,11 +621,9 @@ def _reconcile(
         estimates[key] += estimated
     counts = [CountLine(y, m, rows[(y, m)], persons[(y, m)], estimates[(y, m)]) for y, m in sorted(rows)]
     code_of = {code.upper(): code for code in codes}
-    references: dict[tuple[int, str], tuple[str, int]] = {
-        (year, code_of.get(code, code)): ("file", total) for (year, code), total in file_totals.items()
-    }
-    for typed in published_totals:  # a typed total is the supplier's published one: it goes before the file's
-        references[(typed.year, code_of.get(typed.measure, typed.measure))] = ("typed", typed.total)
+    references = {(year, code_of.get(code, code), "file"): total for (year, code), total in file_totals.items()}
+    for typed in published_totals:  # beside the file's own total of that measure and year, if it has one
+        references[(typed.year, code_of.get(typed.measure, typed.measure), "typed")] = typed.total
     lines = [
         ReconciliationLine(
             year=year,
@@ -596,7 +634,7 @@ def _reconcile(
             difference=persons.get((year, code), 0) - total,
             estimates=estimates.get((year, code), 0),
         )
-        for (year, code), (source, total) in sorted(references.items())
+        for (year, code, source), total in sorted(references.items())
     ]
     return counts, lines
 
