@@ -150,7 +150,7 @@ def rsz_figures() -> dict[str, dict[str, int]]:
 def rsz_rows() -> list[list[Any]]:
     figures = rsz_figures()
     rows: list[list[Any]] = [
-        [f"Doelgroepverminderingen en VOP per gemeente van de werkplaats, West-Vlaanderen, 4de kwartaal {RSZ_YEAR}"],
+        [f"Doelgroepverminderingen en VOP per woonplaats (gemeente), West-Vlaanderen, 4de kwartaal {RSZ_YEAR}"],
         [
             "Bron: RSZ, Datawarehouse arbeidsmarkt en sociale bescherming; bewerking Departement WSE. "
             "Synthetische demogegevens."

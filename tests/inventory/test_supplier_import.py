@@ -391,3 +391,30 @@ def test_a_file_naming_merged_municipalities_lands_in_the_regions_of_its_year(
     assert report.ok, [str(e) for e in report.errors]
     aggregates_recompute(year=year, full=True)
     assert {code: headline(year, code) for code in places} == places
+
+
+def test_walkthrough_findings_typed_totals_codes_and_empty_cells(supplier: Organisation, staff_user: User) -> None:
+    # Totals typed as a publication writes them; an unknown measure named with the closest one.
+    assert published_totals_parse("DGK-OUD 2020 32.108\nVOP 2020 6 452") == [
+        PublishedTotal("DGK-OUD", 2020, 32108),
+        PublishedTotal("VOP", 2020, 6452),
+    ]
+    with pytest.raises(ValidationError, match="onbekende maatregel ‘NOPE’"):
+        published_totals_parse("NOPE 2020 5")
+    with pytest.raises(ValidationError) as error:
+        layout_parse(WIDE_LAYOUT | {"measures": {"Jongeren": "DGK-JONGG"}})
+    assert "bedoelt u DGK-JONG" in " ".join(error.value.messages)
+    # An unknown NIS code is one error for its row, not one per measure column; empty cells are counted.
+    profile = profile_save(
+        name="Per code",
+        organisation=supplier,
+        layout=WIDE_LAYOUT | {"skip_rows": 0, "region": {"column": "NIS", "by": "code"}, "total_rows": []},
+    )
+    rows = [["NIS", "Jongeren", "Ouderen", "Arbeidshandicap (VOP)"], [31005, 1, None, 3], ["31099", 1, 2, 3]]
+    report = supplier_import(data=workbook({"2019": rows}), filename="x.xlsx", profile=profile, user=staff_user)
+    assert [(e.row, e.column, e.value) for e in report.errors] == [(3, "A (NIS)", "31099")]
+    assert "geen regio met NIS-code ‘31099’" in report.errors[0].message
+    rows.pop()
+    report = supplier_import(data=workbook({"2019": rows}), filename="x.xlsx", profile=profile, user=staff_user)
+    assert report.ok
+    assert report.supplier.empty_cells == 1

@@ -27,6 +27,7 @@ Headers, ignore and total texts are compared without regard to case, accents, sp
 
 from __future__ import annotations
 
+import difflib
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -196,9 +197,7 @@ def layout_parse(data: Any) -> Layout:
             for header, code in mapping:
                 name = _text(header, "measures", problems)
                 if not isinstance(code, str) or code.upper() not in codes:
-                    problems.add(
-                        f"measures.{header}", _("onbekende maatregel ‘%(code)s’.") % {"code": code if code else ""}
-                    )
+                    problems.add(f"measures.{header}", unknown_measure_message(code, codes))
                     continue
                 if text_key(name) in seen:
                     problems.add(
@@ -253,6 +252,18 @@ def layout_parse(data: Any) -> Layout:
         treatment=treatment,
         estimate=estimate,
     )
+
+
+def unknown_measure_message(code: Any, codes: dict[str, str]) -> str:
+    """ "onbekende maatregel ‘DGK-JONGG’; bedoelt u DGK-JONG?" """
+    text = code if isinstance(code, str) else ""
+    close = difflib.get_close_matches(text.upper(), list(codes), n=2, cutoff=0.7)
+    if close:
+        return _("onbekende maatregel ‘%(code)s’; bedoelt u %(close)s?") % {
+            "code": text,
+            "close": _(" of ").join(codes[c] for c in close),
+        }
+    return _("onbekende maatregel ‘%(code)s’.") % {"code": text}
 
 
 def layout_measures(data: Any) -> list[tuple[Any, Any]]:
