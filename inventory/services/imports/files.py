@@ -59,6 +59,14 @@ def import_size_check(*, size: int) -> None:
 def read_table(data: bytes, filename: str, *, columns: int) -> Table:
     """The file's header and rows. `columns`: how many columns the importer knows; a sheet with more cells than
     IMPORT_MAX_ROWS times that is refused while it is read."""
+    if _file_kind(data, filename) == "xlsx":
+        return read_xlsx(data, columns=columns)
+    return read_csv(data)
+
+
+def _file_kind(data: bytes, filename: str) -> str:
+    """ "xlsx" or "csv", after the refusals every file gets first: too large, empty, macros, encrypted or .xls, an
+    unknown kind."""
     try:
         import_size_check(size=len(data))
     except ValidationError as error:
@@ -76,9 +84,9 @@ def read_table(data: bytes, filename: str, *, columns: int) -> Table:
             )
         )
     if suffix == ".xlsx" or data.startswith(ZIP_SIGNATURE):
-        return read_xlsx(data, columns=columns)
+        return "xlsx"
     if suffix in CSV_SUFFIXES:
-        return read_csv(data)
+        return "csv"
     raise Refused(
         _("Onbekend bestandstype ‘%(name)s’; verwacht een CSV-bestand (.csv) of een Excel-werkmap (.xlsx).")
         % {"name": cell_shown(filename)}
@@ -319,23 +327,7 @@ def read_sheets(data: bytes, filename: str, *, wanted: str | Sequence[str], colu
     lazily with read_table's limits; a sheet named but missing refuses the file, naming the sheets there are."""
     from inventory.parsing import text_key
 
-    try:
-        import_size_check(size=len(data))
-    except ValidationError as error:
-        raise Refused(" ".join(error.messages)) from None
-    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
-        raise Refused(_("Het bestand is leeg."))
-    suffix = PurePath(filename or "").suffix.lower()
-    if suffix == ".xlsm":
-        raise Refused(macro_message())
-    if data.startswith(OLE2_SIGNATURE):
-        raise Refused(_("Het bestand is versleuteld of in het oude Excel-formaat .xls; sla het op als .xlsx of CSV."))
-    if not (suffix == ".xlsx" or data.startswith(ZIP_SIGNATURE)):
-        if suffix not in CSV_SUFFIXES:
-            raise Refused(
-                _("Onbekend bestandstype ‘%(name)s’; verwacht een CSV-bestand (.csv) of een Excel-werkmap (.xlsx).")
-                % {"name": cell_shown(filename)}
-            )
+    if _file_kind(data, filename) == "csv":
         return [Sheet("", _csv_rows(data))]
     corrupt = corrupt_message()
     xlsx_check(data)

@@ -398,10 +398,41 @@ def headcounts_import(
         return report
     if not report.rows:
         errors.add(0, "", "", _("Het bestand bevat enkel een kopregel en geen gegevens."))
+    return headcounts_store_report(
+        parsed,
+        lookups,
+        report,
+        errors,
+        context={"source": "import", "file": PurePath(filename).name},
+        dry_run=dry_run,
+        validate=validate,
+        user=user,
+        acting_user=acting_user,
+        expected_versions=expected_versions,
+        progress=progress,
+    )
+
+
+def headcounts_store_report(
+    parsed: _ParsedHeadcounts,
+    lookups: _Lookups,
+    report: ImportReport,
+    errors: Errors,
+    *,
+    context: dict[str, Any],
+    dry_run: bool,
+    validate: bool,
+    user: User | None,
+    acting_user: User | None,
+    expected_versions: Mapping[str, int | None] | None,
+    progress: ProgressCallback | None,
+) -> ImportReport:
+    """The parsed rows compared with what is stored and, without errors and dry run, written, under the audit
+    trail's `context` in the name of `acting_user` (the uploader beside it); then the report's errors and, with
+    any, no counts. A headcount file's and a supplier file's last step."""
     if parsed.row:
-        context: dict[str, Any] = {"source": "import", "file": PurePath(filename).name}
         if acting_user is not None and user is not None and acting_user.pk != user.pk:
-            context["uploaded_by"] = user.pk
+            context = context | {"uploaded_by": user.pk}
         with history_context(user=acting_user or user, **context):
             _store_headcounts(
                 parsed,

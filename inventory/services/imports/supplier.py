@@ -33,13 +33,17 @@ from openpyxl.utils import get_column_letter
 
 from accounts.models import User
 from inventory.access import is_staff_member
-from inventory.history import history_context
 from inventory.kbo import format_kbo
 from inventory.models import ImportProfile, Measure, Region
 from inventory.parsing import text_key
 from inventory.services.imports.cells import cell_shown, cell_text, number_shown, parse_persons, parse_year
 from inventory.services.imports.files import Cells, Sheet, Table, read_sheets
-from inventory.services.imports.headcounts import _Lookups, _parse_headcounts, _store_headcounts, validation_message
+from inventory.services.imports.headcounts import (
+    _Lookups,
+    _parse_headcounts,
+    headcounts_store_report,
+    validation_message,
+)
 from inventory.services.imports.headers import Header
 from inventory.services.imports.places import PlaceNames
 from inventory.services.imports.profiles import Layout, layout_parse
@@ -571,34 +575,25 @@ def supplier_import(
         )
     if summary.differences and not accept_differences and not dry_run:
         errors.refuse(0, differences_message(summary.reconciliation))
-    if parsed.row and not errors.refusal:
-        context: dict[str, Any] = {
+    return headcounts_store_report(
+        parsed,
+        lookups,
+        report,
+        errors,
+        context={
             "source": "supplier-import",
             "file": PurePath(filename).name,
             "profile": profile.name,
             "reconciliation": [asdict(line) for line in summary.reconciliation],
             "differences_accepted": summary.differences_accepted,
-        }
-        if acting_user is not None and user is not None and acting_user.pk != user.pk:
-            context["uploaded_by"] = user.pk
-        with history_context(user=acting_user or user, **context):
-            _store_headcounts(
-                parsed,
-                lookups,
-                report,
-                errors,
-                write=not errors and not dry_run,
-                validate=validate,
-                user=acting_user or user,
-                expected_versions=expected_versions,
-            )
-    report.errors = errors.result()
-    if report.errors:
-        report.created = report.updated = report.unchanged = report.submissions_created = 0
-        report.submission_ids, report.versions = [], {}
-    if progress is not None:
-        progress(report.rows, report.rows)
-    return report
+        },
+        dry_run=dry_run,
+        validate=validate,
+        user=user,
+        acting_user=acting_user,
+        expected_versions=expected_versions,
+        progress=progress,
+    )
 
 
 def _reconcile(
