@@ -22,6 +22,7 @@ from inventory.models import (
     EditionHeadcount,
     Headcount,
     ImportJob,
+    ImportProfile,
     MaintenanceRun,
     Measure,
     Organisation,
@@ -68,6 +69,7 @@ def world() -> dict[str, Any]:
     confirmed = ImportJob.objects.create(
         user=user, kind="headcounts", filename="t.csv", data=b"", dry_run=False, source_job=dry_run
     )
+    ImportProfile.objects.create(name="RSZ per gemeente", organisation=organisation, layout={})
     return locals()
 
 
@@ -320,6 +322,10 @@ BAD_ROWS: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
     (
         "import_job_confirms_a_dry_run",
         lambda w: ImportJob.objects.create(**import_job(w), dry_run=True, source_job=w["confirmed"]),
+    ),
+    (
+        "importprofile_unique_name_any_case",
+        lambda w: ImportProfile.objects.create(name="rsz PER gemeente", organisation=w["organisation"], layout={}),
     ),
     (
         "maintenancerun_outcome_when_finished",
