@@ -132,11 +132,11 @@ class Errors:
         """How a message names another row of the file (a supplier file's errors name the sheet's own rows)."""
         return str(row)
 
-    def add(self, row: int, column: str, value: Any, message: str) -> None:
+    def add(self, row: int, column: str, value: Any, message: str, *, sheet: str = "") -> None:
         if len(self.items) >= MAX_ERRORS:
             self.more += 1
             return
-        self.items.append(ImportRowError(row, column, cell_shown(value), message))
+        self.items.append(ImportRowError(row, column, cell_shown(value), message, sheet=sheet))
 
     def order(self, error: ImportRowError) -> Any:
         """Where an error goes in the list: file order (a supplier workbook's: sheet, then row)."""

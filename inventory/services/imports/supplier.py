@@ -34,7 +34,7 @@ from openpyxl.utils import get_column_letter
 from accounts.models import User
 from inventory.access import is_staff_member
 from inventory.kbo import format_kbo
-from inventory.models import ImportProfile, Measure, Region
+from inventory.models import ImportProfile, Measure
 from inventory.parsing import text_key
 from inventory.services.imports.cells import cell_shown, cell_text, number_shown, parse_persons, parse_year
 from inventory.services.imports.files import Cells, Sheet, Table, read_sheets
@@ -48,7 +48,6 @@ from inventory.services.imports.headers import Header
 from inventory.services.imports.places import PlaceNames
 from inventory.services.imports.profiles import Layout, layout_parse
 from inventory.services.imports.report import (
-    MAX_ERRORS,
     Errors,
     ImportReport,
     ImportRowError,
@@ -175,21 +174,15 @@ class _SheetErrors(Errors):
         super().__init__()
         self.origins = origins
 
-    def add(self, row: int, column: str, value: Any, message: str) -> None:
+    def add(self, row: int, column: str, value: Any, message: str, *, sheet: str = "") -> None:
         if row <= 0 or row > len(self.origins.sheet):
-            super().add(row, column, value, message)
+            super().add(row, column, value, message, sheet=sheet)
             return
         i = row - 1
-        sheet = self.origins.sheet[i]
-        self.add_at(sheet, self.origins.row[i], self.origins.column_label(i, column), value, message)
+        self.add_at(self.origins.sheet[i], self.origins.row[i], self.origins.column_label(i, column), value, message)
 
     def add_at(self, sheet: int, row: int, column: str, value: Any, message: str) -> None:
-        if len(self.items) >= MAX_ERRORS:
-            self.more += 1
-            return
-        self.items.append(
-            ImportRowError(row, column, cell_shown(value), message, sheet=self.origins.sheet_label(sheet))
-        )
+        super().add(row, column, value, message, sheet=self.origins.sheet_label(sheet))
 
     def row_label(self, row: int) -> str:
         i = row - 1
@@ -233,8 +226,7 @@ class _Origins:
         if key == "region":
             return self.label(sheet, self.region_column[sheet])
         if key == "year":
-            position = self.year_column[sheet]
-            return self.label(sheet, position) if position >= 0 else self.year_label[sheet]
+            return self.year_column_label(sheet)
         if key == "measure" and self.measure_column[sheet] >= 0:
             return self.label(sheet, self.measure_column[sheet])
         if key in ("persons", "measure", "estimated"):
@@ -260,11 +252,13 @@ class _Reshaper:
     """The supplier's sheets as the long rows of a headcount file, lazily: (number, cells) with number = 1, 2, ...
     the index into `origins`."""
 
-    def __init__(self, layout: Layout, kbo: str, sheets: Sequence[Sheet], errors: _SheetErrors) -> None:
+    def __init__(
+        self, layout: Layout, kbo: str, sheets: Sequence[Sheet], errors: _SheetErrors, lookups: _Lookups
+    ) -> None:
         self.layout, self.kbo, self.sheets, self.errors = layout, kbo, sheets, errors
         self.origins = errors.origins
         self.names = PlaceNames() if layout.region_by == "name" else None
-        self.codes = {r.code: r for r in Region.objects.all()} if layout.region_by == "code" else {}
+        self.lookups = lookups  # the headcount parser's regions, loaded once for both
         self.code_problems: dict[tuple[str, int], str | None] = {}
         self.result = _Reshaped()
         self.ignore = tuple(text_key(t) for t in layout.ignore_rows)
@@ -471,7 +465,8 @@ class _Reshaper:
         key = (text, year)
         if key not in self.code_problems:
             digits = text.isascii() and text.isdigit()
-            region = self.codes.get(text.zfill(5) if digits else text)
+            index = self.lookups.region_index.get(text.zfill(5) if digits else text)
+            region = None if index is None else self.lookups.regions[index]
             if region is not None:
                 self.code_problems[key] = validation_message(check_region_exists, region, year)
             elif digits and len(text) <= 5:
@@ -552,8 +547,8 @@ def supplier_import(
         sheets = read_sheets(data, filename, wanted=checked.sheets, columns=60)
         origins.several = len(sheets) > 1
         summary.sheets = [sheet.name for sheet in sheets]
-        reshaper = _Reshaper(checked, organisation.kbo, sheets, errors)
         lookups = _Lookups(None, user)
+        reshaper = _Reshaper(checked, organisation.kbo, sheets, errors, lookups)
         table = Table(header_row=0, header=list(_KEYS), rows=reshaper.rows(), estimate=0)
         report.rows, parsed = _parse_headcounts(table, _HEADER, lookups, errors, progress)
     except Refused as refused:
